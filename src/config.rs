@@ -1,0 +1,87 @@
+//! Settings from the environment, with defaults that work on a laptop.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, FixedOffset};
+
+use crate::clock::parse_jst;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub database_url: String,
+    pub bind: String,
+    /// Public address of the portal, used in mailed links and to decide on Secure cookies.
+    pub base_url: String,
+    /// `smtp://host:port` or `smtps://user:pass@host`; when unset, mail goes to `mail_outbox_dir`.
+    pub smtp_url: Option<String>,
+    pub mail_outbox_dir: PathBuf,
+    pub mail_from: String,
+    /// Pins the clock (JST) for demos and tests, e.g. `2025-04-07T09:00:00`.
+    pub pinned_now: Option<DateTime<FixedOffset>>,
+    /// Trust the last `X-Forwarded-For` hop as the client address (behind a load balancer).
+    pub behind_proxy: bool,
+    /// Run the mail outbox worker inside `serve`.
+    pub run_mail_worker: bool,
+    /// The first day of credits the portal manages (DOMAIN §3); earlier ones are declared in
+    /// applications from 手帳 stickers and paper certificates.
+    pub portal_credits_from: chrono::NaiveDate,
+}
+
+fn default_portal_credits_from() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2025, 4, 1).expect("valid date")
+}
+
+impl Config {
+    pub const DEFAULT_DATABASE_URL: &'static str = "postgres://postgres@127.0.0.1:5432/mamis";
+
+    pub fn from_env() -> anyhow::Result<Self> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let pinned_now = match var("MAMIS_NOW") {
+            Some(text) => Some(
+                parse_jst(&text)
+                    .ok_or_else(|| anyhow::anyhow!("MAMIS_NOW is not a date-time: {text}"))?,
+            ),
+            None => None,
+        };
+        let bind = var("BIND").unwrap_or_else(|| "127.0.0.1:3000".into());
+        Ok(Config {
+            database_url: var("DATABASE_URL").unwrap_or_else(|| Self::DEFAULT_DATABASE_URL.into()),
+            base_url: var("BASE_URL")
+                .unwrap_or_else(|| format!("http://{bind}"))
+                .trim_end_matches('/')
+                .to_string(),
+            bind,
+            smtp_url: var("SMTP_URL"),
+            mail_outbox_dir: var("MAIL_OUTBOX_DIR").unwrap_or_else(|| "mail-outbox".into()).into(),
+            mail_from: var("MAIL_FROM").unwrap_or_else(|| "MAMIS <noreply@mamis.localhost>".into()),
+            pinned_now,
+            behind_proxy: var("BEHIND_PROXY").is_some_and(|v| v == "1" || v == "true"),
+            run_mail_worker: var("MAIL_WORKER").is_none_or(|v| v != "0" && v != "false"),
+            portal_credits_from: match var("PORTAL_CREDITS_FROM") {
+                Some(text) => chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+                    .map_err(|_| anyhow::anyhow!("PORTAL_CREDITS_FROM is not a date: {text}"))?,
+                None => default_portal_credits_from(),
+            },
+        })
+    }
+
+    /// A configuration for tests and tools: nothing read from the environment.
+    pub fn for_tests(database_url: &str) -> Self {
+        Config {
+            database_url: database_url.into(),
+            bind: "127.0.0.1:0".into(),
+            base_url: "http://127.0.0.1".into(),
+            smtp_url: None,
+            mail_outbox_dir: std::env::temp_dir().join("mamis-test-outbox"),
+            mail_from: "MAMIS <noreply@mamis.localhost>".into(),
+            pinned_now: None,
+            behind_proxy: false,
+            run_mail_worker: false,
+            portal_credits_from: default_portal_credits_from(),
+        }
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        self.base_url.starts_with("https://")
+    }
+}

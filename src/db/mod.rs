@@ -1,0 +1,61 @@
+//! Every SQL statement of the program lives in this module tree, one module per aggregate.
+
+pub mod accounts;
+pub mod application_review;
+pub mod applications;
+pub mod audit;
+pub mod change_requests;
+pub mod credit_views;
+pub mod credits;
+pub mod exports;
+pub mod files;
+pub mod link_reviews;
+pub mod linking;
+pub mod maintenance;
+pub mod members;
+pub mod outbox;
+pub mod physicians;
+pub mod profile;
+pub mod proxy;
+pub mod recruitment;
+pub mod reports;
+pub mod seminar_review;
+pub mod seminars;
+pub mod sessions;
+pub mod throttle;
+pub mod tokens;
+pub mod verification;
+pub mod work_pages;
+
+use sqlx::migrate::MigrateDatabase;
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::Postgres;
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Creates the database named in `url` when it does not exist yet.
+pub async fn ensure_database(url: &str) -> anyhow::Result<()> {
+    if !Postgres::database_exists(url).await? {
+        tracing::info!("creating database");
+        Postgres::create_database(url).await?;
+    }
+    Ok(())
+}
+
+pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<PgPool> {
+    let pool = PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(std::time::Duration::from_secs(5))
+        .connect(url)
+        .await?;
+    Ok(pool)
+}
+
+pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
+    MIGRATOR.run(pool).await?;
+    Ok(())
+}
+
+pub async fn ping(pool: &PgPool) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT 1").execute(pool).await.map(|_| ())
+}

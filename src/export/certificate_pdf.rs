@@ -1,0 +1,387 @@
+//! The certificate (認定証) as an A4 landscape PDF: programme, the physician's name exactly as
+//! stored, certificate number, validity, issuer, and a QR code to the public verification page.
+//!
+//! The Japanese font (IPAex Gothic; IPA Font License v1.0, text in `assets/fonts/`) is compiled
+//! into the binary, so no font has to be installed on the server or the reader's machine; only
+//! the glyphs a certificate uses are embedded, which keeps each PDF small.
+
+use std::sync::LazyLock;
+
+use anyhow::{anyhow, bail, Context};
+use chrono::NaiveDate;
+use krilla::action::{Action, LinkAction};
+use krilla::annotation::{Annotation, LinkAnnotation, Target};
+use krilla::color::rgb;
+use krilla::geom::{PathBuilder, Point, Rect};
+use krilla::metadata::Metadata;
+use krilla::page::PageSettings;
+use krilla::paint::{Fill, Stroke};
+use krilla::surface::Surface;
+use krilla::text::{Font, GlyphId, KrillaGlyph};
+use krilla::{Document, SerializeSettings};
+use qrcode::{EcLevel, QrCode};
+
+use crate::clock::format_jp_date;
+use crate::domain::category::Programme;
+
+const FONT_DATA: &[u8] = include_bytes!("../../assets/fonts/ipaexg.ttf");
+
+static FONT: LazyLock<Option<Font>> = LazyLock::new(|| Font::new(FONT_DATA.into(), 0));
+
+/// A4 landscape, in points.
+const PAGE_W: f32 = 841.89;
+const PAGE_H: f32 = 595.28;
+const QR_SIZE: f32 = 96.0;
+
+pub const ISSUER: &str = "公益社団法人 日本医師会";
+
+pub struct CertificateData {
+    pub programme: Programme,
+    /// As stored: 髙, 﨑 and the like are printed as they are, never normalised.
+    pub physician_name: String,
+    pub certificate_number: String,
+    pub valid_from: NaiveDate,
+    pub valid_until: NaiveDate,
+    /// The public verification page the QR code points to.
+    pub verify_url: String,
+}
+
+/// The path of the public verification page the QR code opens (the portal's base URL goes in
+/// front). Served by `web::certificates`.
+pub fn verify_path(programme: &str, certificate_number: &str, code: &str) -> String {
+    format!("/verify/{programme}/{certificate_number}/{code}")
+}
+
+/// 「認定産業医 認定証」
+pub fn title(programme: Programme) -> String {
+    format!("{} 認定証", programme.label())
+}
+
+/// 「2021年8月1日 ～ 2026年7月31日」
+pub fn validity_text(from: NaiveDate, until: NaiveDate) -> String {
+    format!("{} ～ {}", format_jp_date(from), format_jp_date(until))
+}
+
+pub fn render(cert: &CertificateData) -> anyhow::Result<Vec<u8>> {
+    render_with(cert, SerializeSettings::default())
+}
+
+fn render_with(cert: &CertificateData, settings: SerializeSettings) -> anyhow::Result<Vec<u8>> {
+    let font =
+        FONT.clone().ok_or_else(|| anyhow!("the embedded certificate font is unreadable"))?;
+    let title = title(cert.programme);
+    // Shape everything first: a name the font cannot print fails here, before any drawing.
+    let lines = Lines {
+        title: shape(&title)?,
+        name: shape(&cert.physician_name)?,
+        honorific: shape("殿")?,
+        body: shape(&format!(
+            "あなたを日本医師会{}として認定したことを証します。",
+            cert.programme.label()
+        ))?,
+        number_label: shape("認定証番号")?,
+        number: shape(&cert.certificate_number)?,
+        validity_label: shape("有効期間")?,
+        validity: shape(&validity_text(cert.valid_from, cert.valid_until))?,
+        issuer: shape(ISSUER)?,
+        qr_caption: shape("認定の確認")?,
+    };
+
+    let mut document = Document::new_with(settings);
+    document.set_metadata(
+        Metadata::new()
+            .title(format!("{title} {}", cert.certificate_number))
+            .language("ja".into())
+            .creator("MAMIS".into()),
+    );
+    let page_settings =
+        PageSettings::from_wh(PAGE_W, PAGE_H).ok_or_else(|| anyhow!("bad page size"))?;
+    let mut page = document.start_page_with(page_settings);
+    let qr_area = {
+        let mut surface = page.surface();
+        draw_frame(&mut surface)?;
+        surface.set_stroke(None);
+        surface.set_fill(Some(solid(0x1a, 0x1a, 0x1a)));
+        draw_page_text(&mut surface, &font, &lines)?;
+        let qr_x = PAGE_W - 70.0 - QR_SIZE;
+        let qr_y = PAGE_H - 86.0 - QR_SIZE;
+        let area = draw_qr(&mut surface, &cert.verify_url, qr_x, qr_y, QR_SIZE)?;
+        surface.set_fill(Some(solid(0x1a, 0x1a, 0x1a)));
+        let caption = &lines.qr_caption;
+        let size = 9.0;
+        draw(
+            &mut surface,
+            &font,
+            caption,
+            qr_x + (QR_SIZE - caption.width(size)) / 2.0,
+            qr_y + QR_SIZE + 14.0,
+            size,
+        );
+        surface.finish();
+        area
+    };
+    // In a PDF viewer the QR code is also a link.
+    page.add_annotation(Annotation::new_link(
+        LinkAnnotation::new(
+            qr_area,
+            Target::Action(Action::Link(LinkAction::new(cert.verify_url.clone()))),
+        ),
+        Some("認定の確認ページ".into()),
+    ));
+    page.finish();
+    document.finish().map_err(|e| anyhow!("writing the certificate PDF: {e:?}"))
+}
+
+struct Lines {
+    title: Line,
+    name: Line,
+    honorific: Line,
+    body: Line,
+    number_label: Line,
+    number: Line,
+    validity_label: Line,
+    validity: Line,
+    issuer: Line,
+    qr_caption: Line,
+}
+
+fn draw_page_text(surface: &mut Surface, font: &Font, l: &Lines) -> anyhow::Result<()> {
+    let centre = |line: &Line, size: f32| (PAGE_W - line.width(size)) / 2.0;
+
+    draw(surface, font, &l.title, centre(&l.title, 36.0), 150.0, 36.0);
+
+    // The name with 「殿」 after it, centred together and underlined.
+    let (name_size, honorific_size, gap) = (30.0, 20.0, 14.0);
+    let name_w = l.name.width(name_size);
+    let total = name_w + gap + l.honorific.width(honorific_size);
+    let name_x = (PAGE_W - total) / 2.0;
+    draw(surface, font, &l.name, name_x, 245.0, name_size);
+    draw(surface, font, &l.honorific, name_x + name_w + gap, 245.0, honorific_size);
+    let mut underline = PathBuilder::new();
+    underline.move_to(name_x - 24.0, 256.0);
+    underline.line_to(name_x + total + 24.0, 256.0);
+    let underline = underline.finish().ok_or_else(|| anyhow!("empty underline"))?;
+    surface.set_fill(None);
+    surface.set_stroke(Some(Stroke { width: 0.8, ..Stroke::default() }));
+    surface.draw_path(&underline);
+    surface.set_stroke(None);
+    surface.set_fill(Some(solid(0x1a, 0x1a, 0x1a)));
+
+    draw(surface, font, &l.body, centre(&l.body, 16.0), 310.0, 16.0);
+
+    let (label_x, value_x, size) = (260.0, 380.0, 16.0);
+    draw(surface, font, &l.number_label, label_x, 370.0, size);
+    draw(surface, font, &l.number, value_x, 370.0, size);
+    draw(surface, font, &l.validity_label, label_x, 402.0, size);
+    draw(surface, font, &l.validity, value_x, 402.0, size);
+
+    let issuer_size = 22.0;
+    draw(surface, font, &l.issuer, centre(&l.issuer, issuer_size), 490.0, issuer_size);
+    Ok(())
+}
+
+fn solid(r: u8, g: u8, b: u8) -> Fill {
+    Fill { paint: rgb::Color::new(r, g, b).into(), ..Fill::default() }
+}
+
+/// A double border in dark blue.
+fn draw_frame(surface: &mut Surface) -> anyhow::Result<()> {
+    let blue = rgb::Color::new(0x1f, 0x3a, 0x5f);
+    surface.set_fill(None);
+    for (inset, width) in [(26.0, 2.4), (34.0, 0.7)] {
+        let rect = Rect::from_xywh(inset, inset, PAGE_W - 2.0 * inset, PAGE_H - 2.0 * inset)
+            .ok_or_else(|| anyhow!("bad frame"))?;
+        let mut path = PathBuilder::new();
+        path.push_rect(rect);
+        let path = path.finish().ok_or_else(|| anyhow!("empty frame"))?;
+        surface.set_stroke(Some(Stroke { paint: blue.into(), width, ..Stroke::default() }));
+        surface.draw_path(&path);
+    }
+    Ok(())
+}
+
+/// The QR code as filled squares (one rectangle per run of dark modules); returns its area.
+fn draw_qr(surface: &mut Surface, url: &str, x: f32, y: f32, size: f32) -> anyhow::Result<Rect> {
+    let code = QrCode::with_error_correction_level(url.as_bytes(), EcLevel::M)
+        .context("the verification URL does not fit a QR code")?;
+    let n = code.width();
+    let dark: Vec<bool> = code.to_colors().into_iter().map(|c| c == qrcode::Color::Dark).collect();
+    let module = size / n as f32;
+    let mut path = PathBuilder::new();
+    for row in 0..n {
+        let mut col = 0;
+        while col < n {
+            if !dark[row * n + col] {
+                col += 1;
+                continue;
+            }
+            let start = col;
+            while col < n && dark[row * n + col] {
+                col += 1;
+            }
+            let run = Rect::from_xywh(
+                x + start as f32 * module,
+                y + row as f32 * module,
+                (col - start) as f32 * module,
+                module,
+            )
+            .ok_or_else(|| anyhow!("bad QR module"))?;
+            path.push_rect(run);
+        }
+    }
+    let path = path.finish().ok_or_else(|| anyhow!("empty QR code"))?;
+    surface.set_stroke(None);
+    surface.set_fill(Some(solid(0, 0, 0)));
+    surface.draw_path(&path);
+    Rect::from_xywh(x, y, size, size).ok_or_else(|| anyhow!("bad QR area"))
+}
+
+/// A shaped line of text: glyphs with advances in em, and the text they stand for (which
+/// becomes the PDF's ToUnicode map, so the text can be searched and copied).
+struct Line {
+    text: String,
+    glyphs: Vec<KrillaGlyph>,
+    width_em: f32,
+}
+
+impl Line {
+    fn width(&self, size: f32) -> f32 {
+        self.width_em * size
+    }
+}
+
+fn shape(text: &str) -> anyhow::Result<Line> {
+    let face = rustybuzz::Face::from_slice(FONT_DATA, 0)
+        .ok_or_else(|| anyhow!("the embedded certificate font is unreadable"))?;
+    let upem = face.units_per_em() as f32;
+    let mut buffer = rustybuzz::UnicodeBuffer::new();
+    buffer.push_str(text);
+    buffer.set_direction(rustybuzz::Direction::LeftToRight);
+    buffer.guess_segment_properties();
+    let output = rustybuzz::shape(&face, &[], buffer);
+    let infos = output.glyph_infos();
+    let positions = output.glyph_positions();
+    let mut glyphs = Vec::with_capacity(infos.len());
+    let mut width_em = 0.0;
+    for (i, (info, pos)) in infos.iter().zip(positions).enumerate() {
+        let start = info.cluster as usize;
+        if info.glyph_id == 0 {
+            let missing = text.get(start..).and_then(|s| s.chars().next()).unwrap_or('?');
+            // Printing a substitute would change the name on an official document.
+            bail!("the certificate font has no glyph for U+{:04X}", u32::from(missing));
+        }
+        let end = infos[i + 1..]
+            .iter()
+            .find(|next| next.cluster != info.cluster)
+            .map_or(text.len(), |next| next.cluster as usize);
+        let advance = pos.x_advance as f32 / upem;
+        width_em += advance;
+        glyphs.push(KrillaGlyph::new(
+            GlyphId::new(info.glyph_id),
+            advance,
+            pos.x_offset as f32 / upem,
+            pos.y_offset as f32 / upem,
+            pos.y_advance as f32 / upem,
+            start..end,
+            None,
+        ));
+    }
+    Ok(Line { text: text.to_string(), glyphs, width_em })
+}
+
+/// Draws a line with its baseline at `baseline` (y grows downwards).
+fn draw(surface: &mut Surface, font: &Font, line: &Line, x: f32, baseline: f32, size: f32) {
+    surface.draw_glyphs(
+        Point::from_xy(x, baseline),
+        &line.glyphs,
+        font.clone(),
+        &line.text,
+        size,
+        false,
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn certificate(name: &str) -> CertificateData {
+        CertificateData {
+            programme: Programme::Occupational,
+            physician_name: name.into(),
+            certificate_number: "0123456".into(),
+            valid_from: date(2021, 8, 1),
+            valid_until: date(2026, 7, 31),
+            verify_url: "https://mamis.example.jp/verify/occupational/0123456/0123456789abcdef0123456789abcdef".into(),
+        }
+    }
+
+    fn contains(haystack: &[u8], needle: &str) -> bool {
+        haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
+    }
+
+    /// The ToUnicode map as written by krilla: `<glyph> <UTF-16BE>` pairs, upper-case hex.
+    fn mapped(pdf: &[u8], c: char) -> bool {
+        let mut units = [0u16; 2];
+        let hex: String = c.encode_utf16(&mut units).iter().map(|u| format!("{u:04X}")).collect();
+        contains(pdf, &format!("> <{hex}>")) || contains(pdf, &format!("><{hex}>"))
+    }
+
+    #[test]
+    fn renders_a_small_pdf_with_a_subset_of_the_embedded_font() {
+        let pdf = render(&certificate("山田 太郎")).unwrap();
+        assert!(pdf.starts_with(b"%PDF-"));
+        assert!(contains(&pdf, "IPAexGothic"), "the font is embedded by name");
+        assert!(contains(&pdf, "/FontFile2"), "the font program itself is embedded");
+        // The whole font is 6 MB; a certificate carries only its own glyphs.
+        assert!((5_000..150_000).contains(&pdf.len()), "PDF is {} bytes", pdf.len());
+    }
+
+    #[test]
+    fn every_character_on_the_certificate_can_be_extracted_as_text() {
+        let settings = SerializeSettings { compress_content_streams: false, ..Default::default() };
+        let pdf = render_with(&certificate("髙橋\u{3000}﨑子"), settings).unwrap();
+        let printed = [
+            "髙橋\u{3000}﨑子",
+            "認定産業医 認定証",
+            "0123456",
+            "2021年8月1日 ～ 2026年7月31日",
+            ISSUER,
+        ];
+        for text in printed {
+            for c in text.chars().filter(|c| !c.is_whitespace()) {
+                assert!(mapped(&pdf, c), "{c} ({text}) is not in the ToUnicode map");
+            }
+        }
+    }
+
+    #[test]
+    fn the_qr_code_area_links_to_the_verification_page() {
+        let cert = certificate("山田 太郎");
+        let pdf = render(&cert).unwrap();
+        assert!(contains(&pdf, &format!("({})", cert.verify_url)));
+    }
+
+    #[test]
+    fn titles_and_validity_read_as_on_paper() {
+        assert_eq!(title(Programme::Occupational), "認定産業医 認定証");
+        assert_eq!(title(Programme::Sports), "認定健康スポーツ医 認定証");
+        assert_eq!(
+            validity_text(date(2021, 8, 1), date(2026, 7, 31)),
+            "2021年8月1日 ～ 2026年7月31日"
+        );
+        let mut sports = certificate("山田 太郎");
+        sports.programme = Programme::Sports;
+        assert!(render(&sports).unwrap().starts_with(b"%PDF-"));
+    }
+
+    #[test]
+    fn a_name_the_font_cannot_print_is_refused_rather_than_altered() {
+        let error = render(&certificate("山田 🩺")).unwrap_err();
+        assert!(error.to_string().contains("U+1FA7A"), "{error}");
+    }
+}

@@ -1,0 +1,5 @@
+//! Files the portal writes for people to download or print: PDF (and, as they come, xlsx and
+//! csv). Pure functions from data to bytes; no database, no HTTP.
+
+pub mod certificate_pdf;
+pub mod xlsx;

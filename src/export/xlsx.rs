@@ -1,0 +1,654 @@
+//! Staff spreadsheets (.xlsx, DOMAIN §10): the renewal credit-check tool (単位確認) with live
+//! formulas, the per-prefecture count of certified physicians, address labels and the list of
+//! physicians to send renewal papers to. Pure functions from rows to bytes.
+//!
+//! Every cell from user data is written with `write_string` (never parsed as a formula), and a
+//! text that would start a formula when the sheet is re-saved as CSV (= + - @, tab, CR) gets a
+//! leading apostrophe.
+
+use std::borrow::Cow;
+
+use chrono::NaiveDate;
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+use rust_xlsxwriter::{
+    column_number_to_name, Color, DataValidation, DataValidationRule, Format, FormatAlign,
+    FormatBorder, Formula, Workbook, Worksheet, XlsxError,
+};
+
+use crate::domain::category::Programme;
+use crate::domain::prefecture;
+use crate::domain::requirements::limits;
+
+pub const CONTENT_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// The fee-paid mark of the briefing's sheet.
+pub const PAID_MARK: &str = "☑";
+pub const MET: &str = "○";
+pub const NOT_MET: &str = "×";
+
+/// A text cell that stays text even after a round trip through CSV.
+pub fn safe_text(text: &str) -> Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        Cow::Owned(format!("'{text}"))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+fn units(value: Decimal) -> f64 {
+    value.to_f64().unwrap_or(0.0)
+}
+
+fn date_text(date: NaiveDate) -> String {
+    date.format("%Y-%m-%d").to_string()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The renewal credit-check tool.
+
+/// One renewal applicant (occupational) with units per column of the sheet: 更新 対面, 更新 Web,
+/// 実地 対面, 専門 対面, 専門 Web — from the portal (MAMIS) and declared (手帳).
+#[derive(Clone, Debug, Default, sqlx::FromRow)]
+pub struct RenewalCheckRow {
+    pub application_id: i64,
+    pub kanji_name: String,
+    pub certificate_number: String,
+    pub valid_from: NaiveDate,
+    pub valid_until: NaiveDate,
+    pub fee_paid: bool,
+    pub mamis_renewal_in_person: Decimal,
+    pub mamis_renewal_web: Decimal,
+    pub mamis_practical: Decimal,
+    pub mamis_specialized_in_person: Decimal,
+    pub mamis_specialized_web: Decimal,
+    pub handbook_renewal_in_person: Decimal,
+    pub handbook_renewal_web: Decimal,
+    pub handbook_practical: Decimal,
+    pub handbook_specialized_in_person: Decimal,
+    pub handbook_specialized_web: Decimal,
+}
+
+impl RenewalCheckRow {
+    fn mamis(&self) -> [Decimal; 5] {
+        [
+            self.mamis_renewal_in_person,
+            self.mamis_renewal_web,
+            self.mamis_practical,
+            self.mamis_specialized_in_person,
+            self.mamis_specialized_web,
+        ]
+    }
+
+    fn handbook(&self) -> [Decimal; 5] {
+        [
+            self.handbook_renewal_in_person,
+            self.handbook_renewal_web,
+            self.handbook_practical,
+            self.handbook_specialized_in_person,
+            self.handbook_specialized_web,
+        ]
+    }
+}
+
+/// Column positions of the credit-check sheet (0-based).
+pub mod col {
+    pub const NO: u16 = 0;
+    pub const NAME: u16 = 1;
+    pub const NUMBER: u16 = 2;
+    pub const FULFILLED: u16 = 3;
+    /// First column of each five-column block: 更新 対面, 更新 Web, 実地 対面, 専門 対面, 専門 Web.
+    pub const MAMIS: u16 = 4;
+    pub const HANDBOOK: u16 = 9;
+    pub const SUBTOTAL: u16 = 14;
+    pub const TOTAL_IN_PERSON: u16 = 19;
+    pub const TOTAL_WEB: u16 = 20;
+    pub const TOTAL: u16 = 21;
+    pub const REQUIREMENT: u16 = 22;
+    pub const PAID: u16 = 23;
+    pub const VALID_UNTIL: u16 = 24;
+}
+
+/// The first data row (0-based): a title, a note and three header rows come first.
+pub const RENEWAL_FIRST_ROW: u32 = 5;
+
+struct Styles {
+    title: Format,
+    note: Format,
+    header: Format,
+    input_header: Format,
+    text: Format,
+    number: Format,
+    input: Format,
+    formula: Format,
+    mark: Format,
+    input_mark: Format,
+}
+
+impl Styles {
+    fn new() -> Styles {
+        let base = Format::new().set_font_name("Meiryo UI").set_font_size(10);
+        let cell = base.clone().set_border(FormatBorder::Thin);
+        let header = cell
+            .clone()
+            .set_bold()
+            .set_align(FormatAlign::Center)
+            .set_align(FormatAlign::VerticalCenter)
+            .set_text_wrap()
+            .set_background_color(Color::RGB(0xDDEBF7));
+        let yellow = Color::RGB(0xFFFF00);
+        Styles {
+            title: base.clone().set_bold().set_font_size(14),
+            note: base.clone(),
+            input_header: header.clone().set_background_color(Color::RGB(0xFFF2CC)),
+            header,
+            text: cell.clone(),
+            number: cell.clone().set_num_format("0.0"),
+            input: cell.clone().set_num_format("0.0").set_background_color(yellow).set_unlocked(),
+            formula: cell.clone().set_num_format("0.0").set_background_color(Color::RGB(0xF2F2F2)),
+            mark: cell.clone().set_align(FormatAlign::Center),
+            input_mark: cell.set_align(FormatAlign::Center).set_background_color(yellow),
+        }
+    }
+}
+
+fn cell(col: u16, row: u32) -> String {
+    format!("{}{}", column_number_to_name(col), row + 1)
+}
+
+/// The sheet's header: group titles over category titles over formats.
+fn renewal_headers(ws: &mut Worksheet, s: &Styles, top: u32) -> Result<(), XlsxError> {
+    let (r0, r1, r2) = (top, top + 1, top + 2);
+    for (c, title) in [
+        (col::NO, "No"),
+        (col::NAME, "生涯研修修了者名"),
+        (col::NUMBER, "認定証番号"),
+        (col::FULFILLED, "要件・入金充足"),
+        (col::REQUIREMENT, "単位要件"),
+        (col::PAID, "入金"),
+        (col::VALID_UNTIL, "有効期限"),
+    ] {
+        let style = if c == col::PAID { &s.input_header } else { &s.header };
+        ws.merge_range(r0, c, r2, c, title, style)?;
+    }
+    for (first, title, style) in [
+        (col::MAMIS, "生涯研修(MAMIS)", &s.header),
+        (col::HANDBOOK, "生涯研修(手帳)", &s.input_header),
+        (col::SUBTOTAL, "生涯研修(小計)", &s.header),
+    ] {
+        ws.merge_range(r0, first, r0, first + 4, title, style)?;
+        ws.merge_range(r1, first, r1, first + 1, "更新", style)?;
+        ws.write_string_with_format(r1, first + 2, "実地", style)?;
+        ws.merge_range(r1, first + 3, r1, first + 4, "専門", style)?;
+        for (offset, format) in ["対面", "Web", "対面のみ", "対面", "Web"].into_iter().enumerate()
+        {
+            ws.write_string_with_format(r2, first + offset as u16, format, style)?;
+        }
+    }
+    ws.merge_range(r0, col::TOTAL_IN_PERSON, r0, col::TOTAL, "合計", &s.header)?;
+    ws.merge_range(r1, col::TOTAL_IN_PERSON, r2, col::TOTAL_IN_PERSON, "対面", &s.header)?;
+    let web = format!("Web\n(最大{})", limits::RENEWAL_WEB_CAP);
+    ws.merge_range(r1, col::TOTAL_WEB, r2, col::TOTAL_WEB, &web, &s.header)?;
+    ws.merge_range(r1, col::TOTAL, r2, col::TOTAL, "計", &s.header)?;
+    Ok(())
+}
+
+/// The live formulas of one applicant's row (0-based `row`), in sheet order: 小計 ×5, 合計 対面,
+/// Web (capped), 計, 単位要件, 要件・入金充足.
+pub fn renewal_formulas(row: u32) -> RenewalFormulas {
+    let c = |col: u16| cell(col, row);
+    let subtotal: Vec<String> =
+        (0..5).map(|i| format!("={}+{}", c(col::MAMIS + i), c(col::HANDBOOK + i))).collect();
+    let sub = |i: u16| c(col::SUBTOTAL + i);
+    let in_person = format!("={}+{}+{}", sub(0), sub(2), sub(3));
+    let web = format!("=MIN({},{}+{})", limits::RENEWAL_WEB_CAP, sub(1), sub(4));
+    let total = format!("={}+{}", c(col::TOTAL_IN_PERSON), c(col::TOTAL_WEB));
+    let requirement = format!(
+        "=IF(AND({total}>={min_total},{ri}+{rw}>={each},{p}>={each},{si}+{sw}>={each}),\"{MET}\",\"{NOT_MET}\")",
+        total = c(col::TOTAL),
+        min_total = limits::RENEWAL_TOTAL,
+        each = limits::RENEWAL_EACH,
+        ri = sub(0),
+        rw = sub(1),
+        p = sub(2),
+        si = sub(3),
+        sw = sub(4),
+    );
+    let fulfilled = format!(
+        "=IF(AND({}=\"{MET}\",{}=\"{PAID_MARK}\"),\"{MET}\",\"{NOT_MET}\")",
+        c(col::REQUIREMENT),
+        c(col::PAID)
+    );
+    RenewalFormulas { subtotal, in_person, web, total, requirement, fulfilled }
+}
+
+pub struct RenewalFormulas {
+    pub subtotal: Vec<String>,
+    pub in_person: String,
+    pub web: String,
+    pub total: String,
+    pub requirement: String,
+    pub fulfilled: String,
+}
+
+/// What the formulas give for the figures written (cached so that viewers that do not
+/// recalculate show the right values too): 小計, 対面, Web counted, 計, 単位要件.
+fn renewal_results(row: &RenewalCheckRow) -> ([Decimal; 5], Decimal, Decimal, Decimal, bool) {
+    let (m, h) = (row.mamis(), row.handbook());
+    let sub: [Decimal; 5] = std::array::from_fn(|i| m[i] + h[i]);
+    let in_person = sub[0] + sub[2] + sub[3];
+    let web = (sub[1] + sub[4]).min(Decimal::from(limits::RENEWAL_WEB_CAP));
+    let total = in_person + web;
+    let each = Decimal::from(limits::RENEWAL_EACH);
+    let met = total >= Decimal::from(limits::RENEWAL_TOTAL)
+        && sub[0] + sub[1] >= each
+        && sub[2] >= each
+        && sub[3] + sub[4] >= each;
+    (sub, in_person, web, total, met)
+}
+
+fn number_result(value: Decimal) -> String {
+    value.normalize().to_string()
+}
+
+/// The occupational renewal credit-check workbook for one prefecture's applicants.
+pub fn renewal_check(
+    prefecture_code: i16,
+    made_on: NaiveDate,
+    rows: &[RenewalCheckRow],
+) -> Result<Vec<u8>, XlsxError> {
+    let s = Styles::new();
+    let mut workbook = Workbook::new();
+    let ws = workbook.add_worksheet();
+    ws.set_name("単位確認")?;
+    let pref = prefecture::name(prefecture_code).unwrap_or("");
+    ws.write_string_with_format(
+        0,
+        0,
+        format!(
+            "{} 更新申請 単位確認（{pref}） {}作成",
+            Programme::Occupational.label(),
+            date_text(made_on)
+        ),
+        &s.title,
+    )?;
+    ws.write_string_with_format(
+        1,
+        0,
+        format!(
+            "黄色セルが医師会事務局入力部分です（手帳の単位・入金）。小計・合計・単位要件は数式で計算されます（合計{}単位以上、更新・実地・専門各{}単位以上、Webは更新・専門のみ最大{}単位まで算入）。",
+            limits::RENEWAL_TOTAL,
+            limits::RENEWAL_EACH,
+            limits::RENEWAL_WEB_CAP
+        ),
+        &s.note,
+    )?;
+    renewal_headers(ws, &s, 2)?;
+
+    for (i, r) in rows.iter().enumerate() {
+        let row = RENEWAL_FIRST_ROW + i as u32;
+        ws.write_number_with_format(row, col::NO, (i + 1) as f64, &s.mark)?;
+        ws.write_string_with_format(row, col::NAME, safe_text(&r.kanji_name), &s.text)?;
+        ws.write_string_with_format(row, col::NUMBER, safe_text(&r.certificate_number), &s.text)?;
+        for (offset, value) in r.mamis().into_iter().enumerate() {
+            ws.write_number_with_format(row, col::MAMIS + offset as u16, units(value), &s.number)?;
+        }
+        for (offset, value) in r.handbook().into_iter().enumerate() {
+            ws.write_number_with_format(
+                row,
+                col::HANDBOOK + offset as u16,
+                units(value),
+                &s.input,
+            )?;
+        }
+        let f = renewal_formulas(row);
+        let (sub, in_person, web, total, met) = renewal_results(r);
+        for (offset, formula) in f.subtotal.iter().enumerate() {
+            let formula = Formula::new(formula).set_result(number_result(sub[offset]));
+            ws.write_formula_with_format(row, col::SUBTOTAL + offset as u16, formula, &s.formula)?;
+        }
+        for (c, formula, value) in [
+            (col::TOTAL_IN_PERSON, &f.in_person, in_person),
+            (col::TOTAL_WEB, &f.web, web),
+            (col::TOTAL, &f.total, total),
+        ] {
+            let formula = Formula::new(formula).set_result(number_result(value));
+            ws.write_formula_with_format(row, c, formula, &s.formula)?;
+        }
+        let mark = if met { MET } else { NOT_MET };
+        ws.write_formula_with_format(
+            row,
+            col::REQUIREMENT,
+            Formula::new(&f.requirement).set_result(mark),
+            &s.mark,
+        )?;
+        if r.fee_paid {
+            ws.write_string_with_format(row, col::PAID, PAID_MARK, &s.input_mark)?;
+        } else {
+            ws.write_blank(row, col::PAID, &s.input_mark)?;
+        }
+        let fulfilled = if met && r.fee_paid { MET } else { NOT_MET };
+        ws.write_formula_with_format(
+            row,
+            col::FULFILLED,
+            Formula::new(&f.fulfilled).set_result(fulfilled),
+            &s.mark,
+        )?;
+        ws.write_string_with_format(row, col::VALID_UNTIL, date_text(r.valid_until), &s.mark)?;
+    }
+
+    if !rows.is_empty() {
+        let last = RENEWAL_FIRST_ROW + rows.len() as u32 - 1;
+        let non_negative = DataValidation::new()
+            .allow_decimal_number(DataValidationRule::GreaterThanOrEqualTo(0.0));
+        ws.add_data_validation(
+            RENEWAL_FIRST_ROW,
+            col::HANDBOOK,
+            last,
+            col::HANDBOOK + 4,
+            &non_negative,
+        )?;
+        let paid = DataValidation::new().allow_list_strings(&[PAID_MARK])?;
+        ws.add_data_validation(RENEWAL_FIRST_ROW, col::PAID, last, col::PAID, &paid)?;
+    }
+
+    ws.set_column_width(col::NO, 5)?;
+    ws.set_column_width(col::NAME, 18)?;
+    ws.set_column_width(col::NUMBER, 11)?;
+    ws.set_column_width(col::FULFILLED, 8)?;
+    for c in col::MAMIS..col::REQUIREMENT {
+        ws.set_column_width(c, 6.5)?;
+    }
+    ws.set_column_width(col::REQUIREMENT, 7)?;
+    ws.set_column_width(col::PAID, 6)?;
+    ws.set_column_width(col::VALID_UNTIL, 11)?;
+    ws.set_row_height(4, 28)?;
+    ws.set_freeze_panes(RENEWAL_FIRST_ROW, col::MAMIS)?;
+    ws.set_landscape();
+    ws.set_repeat_rows(2, RENEWAL_FIRST_ROW - 1)?;
+    workbook.save_to_buffer()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lists.
+
+/// Active certifications of one prefecture (None: physicians without a prefecture or not yet
+/// linked to one) and programme.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct PrefectureCount {
+    pub prefecture_code: Option<i16>,
+    pub programme: String,
+    pub certifications: i64,
+}
+
+fn simple_sheet<'a>(
+    workbook: &'a mut Workbook,
+    name: &str,
+    title: &str,
+    headers: &[(&str, f64)],
+    s: &Styles,
+) -> Result<&'a mut Worksheet, XlsxError> {
+    let ws = workbook.add_worksheet();
+    ws.set_name(name)?;
+    ws.write_string_with_format(0, 0, title, &s.title)?;
+    for (c, (header, width)) in headers.iter().enumerate() {
+        ws.write_string_with_format(2, c as u16, *header, &s.header)?;
+        ws.set_column_width(c as u16, *width)?;
+    }
+    ws.set_freeze_panes(3, 0)?;
+    ws.set_repeat_rows(2, 2)?;
+    Ok(ws)
+}
+
+/// 認定医の都道府県別集計表: active certifications per prefecture and programme, with totals
+/// as formulas. `only` limits the table to one prefecture (prefectural staff).
+pub fn prefecture_summary(
+    made_on: NaiveDate,
+    only: Option<i16>,
+    counts: &[PrefectureCount],
+) -> Result<Vec<u8>, XlsxError> {
+    let s = Styles::new();
+    let mut workbook = Workbook::new();
+    let mut headers: Vec<(&str, f64)> = vec![("コード", 7.0), ("都道府県", 12.0)];
+    headers.extend(Programme::ALL.iter().map(|p| (p.label(), 20.0)));
+    headers.push(("計", 10.0));
+    let ws = simple_sheet(
+        &mut workbook,
+        "都道府県別集計",
+        &format!("認定医の都道府県別集計表（{} 現在・有効な認定）", date_text(made_on)),
+        &headers,
+        &s,
+    )?;
+    let count = |code: Option<i16>, programme: Programme| -> i64 {
+        counts
+            .iter()
+            .filter(|c| c.prefecture_code == code && c.programme == programme.code())
+            .map(|c| c.certifications)
+            .sum()
+    };
+    let mut lines: Vec<(Option<i16>, String)> = match only {
+        Some(code) => vec![(Some(code), prefecture::name(code).unwrap_or("").to_string())],
+        None => {
+            (1..=47).map(|c| (Some(c), prefecture::name(c).unwrap_or("").to_string())).collect()
+        }
+    };
+    if only.is_none() {
+        lines.push((None, "都道府県未設定".to_string()));
+    }
+    let first = 3u32;
+    let programmes = Programme::ALL.len() as u16;
+    let total_col = 2 + programmes;
+    for (i, (code, name)) in lines.iter().enumerate() {
+        let row = first + i as u32;
+        match code {
+            Some(code) => ws.write_number_with_format(row, 0, f64::from(*code), &s.mark)?,
+            None => ws.write_string_with_format(row, 0, "―", &s.mark)?,
+        };
+        ws.write_string_with_format(row, 1, name, &s.text)?;
+        let mut sum = 0;
+        for (p, programme) in Programme::ALL.into_iter().enumerate() {
+            let n = count(*code, programme);
+            sum += n;
+            ws.write_number_with_format(row, 2 + p as u16, n as f64, &s.text)?;
+        }
+        let formula = format!("=SUM({}:{})", cell(2, row), cell(total_col - 1, row));
+        ws.write_formula_with_format(
+            row,
+            total_col,
+            Formula::new(formula).set_result(sum.to_string()),
+            &s.formula,
+        )?;
+    }
+    let last = first + lines.len() as u32 - 1;
+    let total_row = last + 1;
+    ws.merge_range(total_row, 0, total_row, 1, "合計", &s.header)?;
+    for c in 2..=total_col {
+        let sum: i64 = if c == total_col {
+            lines
+                .iter()
+                .map(|(code, _)| Programme::ALL.iter().map(|p| count(*code, *p)).sum::<i64>())
+                .sum()
+        } else {
+            let programme = Programme::ALL[usize::from(c - 2)];
+            lines.iter().map(|(code, _)| count(*code, programme)).sum()
+        };
+        let formula = format!("=SUM({}:{})", cell(c, first), cell(c, last));
+        ws.write_formula_with_format(
+            total_row,
+            c,
+            Formula::new(formula).set_result(sum.to_string()),
+            &s.formula,
+        )?;
+    }
+    workbook.save_to_buffer()
+}
+
+/// A certification expiring in the chosen period, with its holder's contact details.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ExpiringRow {
+    pub programme: String,
+    pub certificate_number: String,
+    pub valid_from: NaiveDate,
+    pub valid_until: NaiveDate,
+    pub kanji_name: Option<String>,
+    pub furigana: Option<String>,
+    pub birth_date: NaiveDate,
+    pub registry_number: String,
+    pub postal_code: Option<String>,
+    pub address: Option<String>,
+    pub workplace: Option<String>,
+    pub prefecture_code: Option<i16>,
+    pub email: Option<String>,
+    pub registered: bool,
+    pub open_application: bool,
+}
+
+fn programme_label(code: &str) -> &'static str {
+    Programme::from_code(code).map(Programme::label).unwrap_or("")
+}
+
+fn period_text(from: NaiveDate, until: NaiveDate) -> String {
+    format!("有効期限 {} 〜 {}", date_text(from), date_text(until))
+}
+
+/// 住所ラベル: postal code, address and 「氏名 様」 per certification expiring in the period.
+pub fn address_labels(
+    from: NaiveDate,
+    until: NaiveDate,
+    rows: &[ExpiringRow],
+) -> Result<Vec<u8>, XlsxError> {
+    let s = Styles::new();
+    let mut workbook = Workbook::new();
+    let ws = simple_sheet(
+        &mut workbook,
+        "住所ラベル",
+        &format!("住所ラベル（{}）", period_text(from, until)),
+        &[
+            ("郵便番号", 11.0),
+            ("住所", 48.0),
+            ("宛名", 22.0),
+            ("認定の種類", 20.0),
+            ("認定証番号", 11.0),
+            ("有効期限", 11.0),
+        ],
+        &s,
+    )?;
+    for (i, r) in rows.iter().enumerate() {
+        let row = 3 + i as u32;
+        let postal = r.postal_code.as_deref().map(|p| format!("〒{p}")).unwrap_or_default();
+        let name = r.kanji_name.as_deref().map(|n| format!("{n} 様")).unwrap_or_default();
+        ws.write_string_with_format(row, 0, safe_text(&postal), &s.text)?;
+        ws.write_string_with_format(
+            row,
+            1,
+            safe_text(r.address.as_deref().unwrap_or("")),
+            &s.text,
+        )?;
+        ws.write_string_with_format(row, 2, safe_text(&name), &s.text)?;
+        ws.write_string_with_format(row, 3, programme_label(&r.programme), &s.text)?;
+        ws.write_string_with_format(row, 4, safe_text(&r.certificate_number), &s.text)?;
+        ws.write_string_with_format(row, 5, date_text(r.valid_until), &s.mark)?;
+    }
+    workbook.save_to_buffer()
+}
+
+/// 更新申請書印刷対象者の一覧: physicians whose certification expires in the period.
+pub fn renewal_targets(
+    from: NaiveDate,
+    until: NaiveDate,
+    rows: &[ExpiringRow],
+) -> Result<Vec<u8>, XlsxError> {
+    let s = Styles::new();
+    let mut workbook = Workbook::new();
+    let ws = simple_sheet(
+        &mut workbook,
+        "更新申請対象者",
+        &format!("更新申請書印刷対象者の一覧（{}）", period_text(from, until)),
+        &[
+            ("No", 6.0),
+            ("認定の種類", 20.0),
+            ("認定証番号", 11.0),
+            ("氏名", 18.0),
+            ("フリガナ", 20.0),
+            ("生年月日", 11.0),
+            ("医籍登録番号", 12.0),
+            ("都道府県", 10.0),
+            ("郵便番号", 10.0),
+            ("住所", 40.0),
+            ("勤務先", 28.0),
+            ("メールアドレス", 28.0),
+            ("有効期間開始", 12.0),
+            ("有効期限", 11.0),
+            ("マイページ", 11.0),
+            ("申請状況", 11.0),
+        ],
+        &s,
+    )?;
+    for (i, r) in rows.iter().enumerate() {
+        let row = 3 + i as u32;
+        let text = |v: &Option<String>| v.as_deref().unwrap_or("").to_string();
+        ws.write_number_with_format(row, 0, (i + 1) as f64, &s.mark)?;
+        ws.write_string_with_format(row, 1, programme_label(&r.programme), &s.text)?;
+        let cells = [
+            r.certificate_number.clone(),
+            r.kanji_name.clone().unwrap_or_else(|| "（未登録）".to_string()),
+            text(&r.furigana),
+            date_text(r.birth_date),
+            r.registry_number.clone(),
+            r.prefecture_code.and_then(prefecture::name).unwrap_or("").to_string(),
+            text(&r.postal_code),
+            text(&r.address),
+            text(&r.workplace),
+            text(&r.email),
+            date_text(r.valid_from),
+            date_text(r.valid_until),
+            if r.registered { "登録済み" } else { "未登録" }.to_string(),
+            if r.open_application { "申請中" } else { "未申請" }.to_string(),
+        ];
+        for (offset, value) in cells.iter().enumerate() {
+            ws.write_string_with_format(row, 2 + offset as u16, safe_text(value), &s.text)?;
+        }
+    }
+    workbook.save_to_buffer()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_starters_get_an_apostrophe() {
+        assert_eq!(safe_text("=1+2"), "'=1+2");
+        assert_eq!(safe_text("+81"), "'+81");
+        assert_eq!(safe_text("-x"), "'-x");
+        assert_eq!(safe_text("@SUM"), "'@SUM");
+        assert_eq!(safe_text("山田 太郎"), "山田 太郎");
+    }
+
+    #[test]
+    fn formulas_use_the_limits() {
+        let f = renewal_formulas(RENEWAL_FIRST_ROW);
+        assert_eq!(f.subtotal[0], "=E6+J6");
+        assert_eq!(f.web, format!("=MIN({},P6+S6)", limits::RENEWAL_WEB_CAP));
+        assert_eq!(f.total, "=T6+U6");
+        assert!(f.requirement.contains(&format!("V6>={}", limits::RENEWAL_TOTAL)));
+    }
+
+    #[test]
+    fn cached_results_cap_web_units() {
+        let d = |n: i64| Decimal::from(n);
+        let row = RenewalCheckRow {
+            mamis_renewal_in_person: d(2),
+            mamis_renewal_web: d(4),
+            mamis_practical: d(1),
+            mamis_specialized_in_person: d(3),
+            mamis_specialized_web: d(3),
+            handbook_renewal_in_person: d(5),
+            handbook_specialized_in_person: d(4),
+            ..Default::default()
+        };
+        let (_, in_person, web, total, met) = renewal_results(&row);
+        assert_eq!((in_person, web, total, met), (d(15), d(5), d(20), true));
+        assert!(!renewal_check(13, NaiveDate::default(), &[row]).unwrap().is_empty());
+    }
+}

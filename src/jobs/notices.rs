@@ -1,0 +1,213 @@
+//! The daily renewal-notice job (DOMAIN §7). For every active certification linked to a
+//! physician, the notice due today (`domain::notices`) is recorded in `notices_sent` and, when
+//! the physician has a verified e-mail address, mailed through the outbox — both in one
+//! transaction, and the mail only when this run's insert happened. Two instances running the
+//! job at once therefore send each notice exactly once: the second insert waits for the
+//! first transaction and then finds the row.
+//!
+//! Physicians without a verified address get no mail, but the notice is recorded all the
+//! same: the postcard and renewal-guidance lists cover them.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use sqlx::{PgConnection, PgPool};
+
+use crate::clock::{format_jp_date, Clock};
+use crate::db::outbox;
+use crate::domain::category::{Category, Format, Programme};
+use crate::domain::notices::{self, NoticeKind};
+use crate::domain::requirements::{self, Credit, Input, Kind, Route, Source};
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Certifications with a notice due today.
+    pub candidates: usize,
+    /// Notices recorded by this run (not already recorded by an earlier or concurrent one).
+    pub recorded: usize,
+    /// Of those, mailed.
+    pub mailed: usize,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+struct Candidate {
+    id: i64,
+    programme: String,
+    certificate_number: String,
+    valid_from: NaiveDate,
+    valid_until: NaiveDate,
+    kanji_name: String,
+    email: Option<String>,
+}
+
+const FOOTER: &str = "\n――\nMAMIS 認定医ポータル（日本医師会）\nこのメールは送信専用です。ご不明な点は所属の都道府県医師会へお問い合わせください。\n";
+
+pub async fn run_daily(pool: &PgPool, clock: &Clock, base_url: &str) -> anyhow::Result<Report> {
+    let now = clock.now();
+    let today = now.date_naive();
+    // A slightly wide window (a year and a few days); `notices::due` decides exactly.
+    let candidates: Vec<Candidate> = sqlx::query_as(
+        "SELECT ce.id, ce.programme, ce.certificate_number, ce.valid_from, ce.valid_until,
+                p.kanji_name,
+                CASE WHEN a.email_verified_at IS NOT NULL AND a.disabled_at IS NULL
+                     THEN a.email END AS email
+         FROM certifications ce
+         JOIN physicians p ON p.id = ce.physician_id
+         LEFT JOIN accounts a ON a.id = p.account_id
+         WHERE ce.status = 'active' AND ce.valid_until > $1
+           AND ce.valid_until <= $1 + INTERVAL '1 year 3 days'
+         ORDER BY ce.valid_until, ce.id",
+    )
+    .bind(today)
+    .fetch_all(pool)
+    .await?;
+
+    let mut report = Report::default();
+    let base = base_url.trim_end_matches('/');
+    for c in candidates {
+        let Some(kind) = notices::due(c.valid_until, today) else { continue };
+        report.candidates += 1;
+        let mut tx = pool.begin().await?;
+        let inserted: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO notices_sent (certification_id, kind, valid_until, sent_at)
+             VALUES ($1, $2, $3, $4)
+             ON CONFLICT DO NOTHING
+             RETURNING certification_id",
+        )
+        .bind(c.id)
+        .bind(kind.code())
+        .bind(c.valid_until)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if inserted.is_none() {
+            tx.rollback().await?;
+            continue;
+        }
+        report.recorded += 1;
+        if let Some(email) = c.email.as_deref().filter(|e| !e.trim().is_empty()) {
+            let (subject, body) = match kind {
+                NoticeKind::FourMonths => {
+                    let missing = missing_for_renewal(&mut tx, &c, today).await?;
+                    mail(kind, &c, base, Some(&missing))
+                }
+                _ => mail(kind, &c, base, None),
+            };
+            outbox::enqueue(&mut tx, email, &subject, &body, now).await?;
+            report.mailed += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(report)
+}
+
+/// What the portal's credits still lack for renewal: the unmet requirements, each as
+/// 「生涯研修 合計 あと12単位」. Empty when the portal's credits already meet them.
+async fn missing_for_renewal(
+    conn: &mut PgConnection,
+    c: &Candidate,
+    today: NaiveDate,
+) -> sqlx::Result<Vec<String>> {
+    let Some(programme) = Programme::from_code(&c.programme) else { return Ok(vec![]) };
+    let sums: Vec<(String, String, Decimal)> = sqlx::query_as(
+        "SELECT cr.category, cr.format, SUM(cr.units)
+         FROM certifications ce
+         JOIN credits cr ON cr.physician_id = ce.physician_id
+                        AND cr.match_status = 'matched' AND cr.withdrawn_at IS NULL
+         JOIN seminars s ON s.id = cr.seminar_id AND s.programme = ce.programme
+         WHERE ce.id = $1 AND s.ends_on BETWEEN ce.valid_from AND ce.valid_until
+         GROUP BY cr.category, cr.format",
+    )
+    .bind(c.id)
+    .fetch_all(conn)
+    .await?;
+    let credits = sums
+        .into_iter()
+        .filter_map(|(category, format, units)| {
+            Some(Credit {
+                category: Category::from_code(&category)?,
+                format: Format::from_code(&format)?,
+                units,
+                date: c.valid_from,
+                source: Source::Portal,
+            })
+        })
+        .collect();
+    let outcome = requirements::check(&Input {
+        programme,
+        kind: Kind::Renewal,
+        credits,
+        valid_from: Some(c.valid_from),
+        valid_until: Some(c.valid_until),
+        applied_on: today,
+        route: Route::Credits,
+        // Documents handed in with the application, not credits: not this mail's concern.
+        practical_activity_recorded: true,
+        late_reason_given: true,
+    });
+    Ok(outcome
+        .rules
+        .iter()
+        .filter(|r| !r.met)
+        .map(|r| match (r.required, r.counted) {
+            (Some(required), Some(counted)) => {
+                format!("{} あと{}単位", r.label, (required - counted).normalize())
+            }
+            _ => r.label.clone(),
+        })
+        .collect())
+}
+
+/// Subject and body of a notice mail. `missing` is given for the four-month guidance.
+fn mail(
+    kind: NoticeKind,
+    c: &Candidate,
+    base: &str,
+    missing: Option<&[String]>,
+) -> (String, String) {
+    let programme = Programme::from_code(&c.programme).map(Programme::label).unwrap_or("認定");
+    let until = format_jp_date(c.valid_until);
+    let head = format!(
+        "{} 様\n\n{}（認定証番号 {}）の有効期限は {} です。\n\n",
+        c.kanji_name, programme, c.certificate_number, until
+    );
+    match kind {
+        NoticeKind::OneYear => (
+            format!("【MAMIS】{programme}の有効期限まで1年となりました"),
+            format!(
+                "{head}有効期限まで1年となりました。更新には有効期間内の研修単位が必要です。\
+                 マイページで取得済みの単位をご確認のうえ、計画的に研修会へご参加ください。\n\n\
+                 マイページ：{base}/mypage\n{FOOTER}"
+            ),
+        ),
+        NoticeKind::FourMonths => {
+            let missing = missing.unwrap_or(&[]);
+            let status = if missing.is_empty() {
+                "MAMISに登録された単位で、更新の単位要件を満たしています。".to_string()
+            } else {
+                format!(
+                    "現在の単位では更新の要件を満たしていません（不足：{}）。\
+                     有効期限までに不足分の研修会へご参加ください。",
+                    missing.join("、")
+                )
+            };
+            (
+                format!("【MAMIS】{programme}の更新のご案内"),
+                format!(
+                    "{head}有効期限まで約4か月となりました。更新申請のご案内です。\n\n{status}\n\
+                     ※2025年3月以前の単位（手帳のシール・受講証明書）は含まれていません。\
+                     更新申請の際に申告してください。\n\n\
+                     更新申請：{base}/mypage/applications\nマイページ：{base}/mypage\n{FOOTER}"
+                ),
+            )
+        }
+        NoticeKind::OneMonth => (
+            format!("【MAMIS】{programme}の有効期限まで1か月です（最終のご案内）"),
+            format!(
+                "{head}有効期限まで1か月となりました。更新申請がお済みでない場合は、\
+                 お早めに手続きをお願いします。有効期限を過ぎると、6か月以内は遅延理由書を\
+                 添えて更新申請ができますが、それ以降は新規申請となります。\n\n\
+                 更新申請：{base}/mypage/applications\n{FOOTER}"
+            ),
+        ),
+    }
+}

@@ -1,0 +1,101 @@
+//! The command line: serve (default), migrate, demo, jobs. Nothing else lives here.
+
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+use mamis::config::Config;
+use mamis::state::AppState;
+use mamis::{clock_for, db, demo, mail};
+
+#[derive(Parser)]
+#[command(name = "mamis", about = "認定産業医・認定健康スポーツ医ポータル")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the portal (creates and migrates the database; demo data into an empty one).
+    Serve {
+        /// Do not load demo data, even into an empty database.
+        #[arg(long, env = "MAMIS_NO_DEMO")]
+        no_demo: bool,
+    },
+    /// Create the database if needed and apply migrations.
+    Migrate,
+    /// Load the demo data set into an empty database.
+    Demo,
+    /// Run the daily jobs once (renewal notices).
+    Jobs,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_sessions=warn")),
+        )
+        .init();
+    let cli = Cli::parse();
+    let config = Config::from_env()?;
+    let clock = clock_for(&config);
+
+    db::ensure_database(&config.database_url).await?;
+    let pool = db::connect(&config.database_url, 20).await?;
+    db::migrate(&pool).await?;
+
+    match cli.command.unwrap_or(Command::Serve { no_demo: false }) {
+        Command::Migrate => {
+            tracing::info!("migrations applied");
+        }
+        Command::Demo => {
+            demo::load(&pool, clock.now()).await?;
+            tracing::info!("demo data loaded");
+        }
+        Command::Jobs => {
+            mamis::jobs::run_once(&pool, &clock, &config.base_url).await?;
+        }
+        Command::Serve { no_demo } => {
+            if !no_demo && db::accounts::count(&pool).await? == 0 {
+                demo::load(&pool, clock.now()).await?;
+                tracing::info!(
+                    "empty database: demo data loaded (password {})",
+                    demo::DEMO_PASSWORD
+                );
+            }
+            let state = AppState::new(pool.clone(), config.clone(), clock.clone());
+            if config.run_mail_worker {
+                let mailer = mail::Mailer::from_config(&config)?;
+                tokio::spawn(mail::worker::run(
+                    pool.clone(),
+                    mailer,
+                    clock.clone(),
+                    state.mail_notify.clone(),
+                ));
+            }
+            tokio::spawn(sweep_sessions(pool.clone()));
+            tokio::spawn(mamis::jobs::run_daily_loop(
+                pool.clone(),
+                clock.clone(),
+                config.base_url.clone(),
+            ));
+            let listener = tokio::net::TcpListener::bind(&config.bind).await?;
+            tracing::info!("MAMIS listening on http://{}", listener.local_addr()?);
+            mamis::serve(listener, state).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Deletes expired sessions every ten minutes.
+async fn sweep_sessions(pool: sqlx::PgPool) {
+    let store = db::sessions::PgSessionStore::new(pool);
+    loop {
+        if let Err(error) = store.delete_expired().await {
+            tracing::warn!(%error, "session sweep failed");
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(600)).await;
+    }
+}

@@ -1,0 +1,108 @@
+//! The signed-in user's own account: changing the password.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Form;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::clock::format_jp_datetime;
+use crate::db::{self, audit};
+use crate::domain::policy::Action;
+use crate::error::AppResult;
+use crate::password;
+use crate::state::AppState;
+use crate::web::ctx::Ctx;
+use crate::web::layout::Layout;
+use crate::web::{render, see_other};
+
+#[derive(Default)]
+pub struct PasswordErrors {
+    current: Option<&'static str>,
+    new: Option<&'static str>,
+    confirm: Option<&'static str>,
+}
+
+#[derive(Template)]
+#[template(path = "account/password.html")]
+struct PasswordPage {
+    layout: Layout,
+    errors: PasswordErrors,
+    must_change: bool,
+}
+
+pub async fn password_form(ctx: Ctx) -> AppResult<Response> {
+    let user = ctx.require(Action::ChangeOwnPassword)?;
+    let page = PasswordPage {
+        must_change: user.must_change_password,
+        layout: ctx.layout(),
+        errors: PasswordErrors::default(),
+    };
+    render(&page)
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    confirm_password: String,
+}
+
+pub async fn change_password(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<PasswordForm>,
+) -> AppResult<Response> {
+    let user = ctx.require(Action::ChangeOwnPassword)?.clone();
+    let mut errors = PasswordErrors::default();
+    if let Err(message) = password::check_new(&form.new_password, &user.login_id) {
+        errors.new = Some(message);
+    } else if form.new_password != form.confirm_password {
+        errors.confirm = Some("確認のため入力したパスワードが一致しません。");
+    } else if form.new_password == form.current_password {
+        errors.new = Some("現在と異なるパスワードを入力してください。");
+    }
+
+    let mut tx = state.pool.begin().await?;
+    let stored = db::accounts::password_hash(&mut tx, user.id).await?;
+    if !password::verify_async(form.current_password.clone(), stored).await {
+        errors.current = Some("現在のパスワードが正しくありません。");
+    }
+    if errors.current.is_some() || errors.new.is_some() || errors.confirm.is_some() {
+        tx.rollback().await?;
+        let page =
+            PasswordPage { must_change: user.must_change_password, layout: ctx.layout(), errors };
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+    }
+    let hash = password::hash_async(form.new_password).await?;
+    db::accounts::set_password(&mut tx, user.id, &hash, ctx.now).await?;
+    let entry = audit::Entry {
+        action: "account.password_change",
+        entity_type: "account",
+        entity_id: Some(user.id.to_string()),
+        before: None,
+        after: Some(json!({ "password": "changed" })),
+    };
+    audit::record(&mut tx, &ctx.who(), ctx.now, entry).await?;
+    if let Some(email) = &user.email {
+        let body = format!(
+            "{} 様\n\nMAMISのパスワードが {} に変更されました。\n\
+             お心当たりがない場合は、至急お問い合わせ窓口までご連絡ください。\n\n\
+             ログイン: {}/login\n",
+            user.display_name,
+            format_jp_datetime(ctx.now),
+            state.config.base_url
+        );
+        db::outbox::enqueue(&mut tx, email, "【MAMIS】パスワード変更のお知らせ", &body, ctx.now)
+            .await?;
+    }
+    tx.commit().await?;
+    state.mail_notify.notify_one();
+    ctx.flash("パスワードを変更しました。").await?;
+    Ok(see_other(user.role.home_path()))
+}

@@ -1,0 +1,219 @@
+//! Login and logout.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Form;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::clock::format_jp_datetime;
+use crate::db::{self, audit};
+use crate::domain::downtime::current_and_upcoming;
+use crate::domain::text::{normalize_login_id, safe_next_path};
+use crate::domain::throttle::{
+    after_failure, is_locked, MAX_FAILURES_PER_IP, MAX_FAILURES_PER_LOGIN_ID,
+};
+use crate::error::AppResult;
+use crate::password;
+use crate::state::AppState;
+use crate::web::ctx::{AuthData, Ctx, AUTH_KEY};
+use crate::web::layout::Layout;
+use crate::web::{csrf, render, see_other};
+
+pub const WRONG_CREDENTIALS: &str = "ログインIDまたはパスワードが正しくありません。";
+pub const LOCKED: &str = "ログインに続けて失敗したため、しばらくの間ログインできません。15分ほど時間をおいてからお試しください。";
+
+pub struct NoticeView {
+    pub title: String,
+    pub body: String,
+}
+
+#[derive(Template)]
+#[template(path = "auth/login.html")]
+struct LoginPage {
+    layout: Layout,
+    login_id: String,
+    next: String,
+    error: Option<&'static str>,
+    notices: Vec<NoticeView>,
+}
+
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+    logged_out: Option<String>,
+}
+
+async fn notices(state: &AppState, ctx: &Ctx) -> AppResult<Vec<NoticeView>> {
+    let mut list = Vec::new();
+    let windows = state.windows.windows(&state.pool).await?;
+    for w in current_and_upcoming(&windows, ctx.now) {
+        list.push(NoticeView {
+            title: format!("システム停止の予定（{}）", w.reason),
+            body: format!(
+                "{} から {} まで、MAMISをご利用いただけません。",
+                format_jp_datetime(w.starts_at),
+                format_jp_datetime(w.ends_at)
+            ),
+        });
+    }
+    for a in db::maintenance::visible_announcements(&state.pool, ctx.now).await? {
+        list.push(NoticeView { title: a.title, body: a.body });
+    }
+    Ok(list)
+}
+
+async fn login_page(
+    state: &AppState,
+    ctx: &Ctx,
+    login_id: String,
+    next: String,
+    error: Option<&'static str>,
+    notice: Option<String>,
+) -> AppResult<Response> {
+    let page = LoginPage {
+        layout: Layout::new(None, &ctx.csrf).with_notice(notice),
+        login_id,
+        next,
+        error,
+        notices: notices(state, ctx).await?,
+    };
+    render(&page)
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(query): Query<LoginQuery>,
+) -> AppResult<Response> {
+    if let Some(user) = &ctx.user {
+        return Ok(see_other(user.role.home_path()));
+    }
+    let notice = if ctx.session_expired {
+        Some(
+            "一定時間操作がなかったため、ログアウトしました。もう一度ログインしてください。".into(),
+        )
+    } else if query.logged_out.is_some() {
+        Some("ログアウトしました。".into())
+    } else {
+        ctx.take_flash().await?
+    };
+    let next = query.next.unwrap_or_default();
+    login_page(&state, &ctx, String::new(), next, None, notice).await
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    login_id: String,
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<LoginForm>,
+) -> AppResult<Response> {
+    let login_id = normalize_login_id(&form.login_id);
+    let id_key = format!("id:{}", login_id.to_lowercase());
+    let ip_key = ctx.ip.as_ref().map(|ip| format!("ip:{ip}"));
+    let now = ctx.now;
+
+    let id_counter = db::throttle::get(&state.pool, &id_key).await?;
+    let ip_counter = match &ip_key {
+        Some(key) => db::throttle::get(&state.pool, key).await?,
+        None => None,
+    };
+    if is_locked(id_counter.as_ref(), now) || is_locked(ip_counter.as_ref(), now) {
+        let mut conn = state.pool.acquire().await?;
+        let entry = audit::Entry {
+            action: "auth.login_refused_locked",
+            entity_type: "login",
+            entity_id: None,
+            before: None,
+            after: Some(json!({ "login_id": login_id })),
+        };
+        audit::record(&mut conn, &ctx.who(), now, entry).await?;
+        let page = login_page(&state, &ctx, login_id, form.next, Some(LOCKED), None).await?;
+        return Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response());
+    }
+
+    let account = db::accounts::find_for_login(&state.pool, &login_id).await?;
+    let stored = account
+        .as_ref()
+        .map(|a| a.password_hash.clone())
+        .unwrap_or_else(|| password::dummy_hash().to_string());
+    let password_ok = password::verify_async(form.password, stored).await;
+    let account = account.filter(|a| password_ok && !a.disabled);
+
+    let Some(account) = account else {
+        db::throttle::put(
+            &state.pool,
+            &id_key,
+            &after_failure(id_counter, now, MAX_FAILURES_PER_LOGIN_ID),
+        )
+        .await?;
+        if let Some(key) = &ip_key {
+            db::throttle::put(
+                &state.pool,
+                key,
+                &after_failure(ip_counter, now, MAX_FAILURES_PER_IP),
+            )
+            .await?;
+        }
+        let mut conn = state.pool.acquire().await?;
+        let entry = audit::Entry {
+            action: "auth.login_failed",
+            entity_type: "login",
+            entity_id: None,
+            before: None,
+            after: Some(json!({ "login_id": login_id })),
+        };
+        audit::record(&mut conn, &ctx.who(), now, entry).await?;
+        let page =
+            login_page(&state, &ctx, login_id, form.next, Some(WRONG_CREDENTIALS), None).await?;
+        return Ok((StatusCode::UNAUTHORIZED, page).into_response());
+    };
+
+    db::throttle::clear(&state.pool, &id_key).await?;
+    // A new session ID on login, so an ID planted before login is worthless after it.
+    ctx.session.cycle_id().await?;
+    let auth =
+        AuthData { account_id: account.id, login_at: now.timestamp(), last_seen: now.timestamp() };
+    ctx.session.insert(AUTH_KEY, &auth).await?;
+    csrf::rotate(&ctx.session).await?;
+
+    let mut conn = state.pool.acquire().await?;
+    let who = audit::Who { actor_account_id: Some(account.id), ..ctx.who() };
+    let entry = audit::Entry {
+        action: "auth.login",
+        entity_type: "account",
+        entity_id: Some(account.id.to_string()),
+        before: None,
+        after: None,
+    };
+    audit::record(&mut conn, &who, now, entry).await?;
+
+    let current = db::accounts::load_current(&state.pool, account.id).await?;
+    let home = current.map(|c| c.role.home_path()).unwrap_or("/");
+    Ok(see_other(safe_next_path(&form.next).unwrap_or(home)))
+}
+
+pub async fn logout(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    if let Some(user) = &ctx.user {
+        let mut conn = state.pool.acquire().await?;
+        let entry = audit::Entry {
+            action: "auth.logout",
+            entity_type: "account",
+            entity_id: Some(user.id.to_string()),
+            before: None,
+            after: None,
+        };
+        audit::record(&mut conn, &ctx.who(), ctx.now, entry).await?;
+    }
+    ctx.session.flush().await?;
+    Ok(see_other("/login?logged_out=1"))
+}

@@ -1,0 +1,260 @@
+//! The certificate (認定証) as a PDF for its holder, and the public page its QR code opens.
+//!
+//! The verification page answers only 有効 / 期限切れ / 確認できません with the programme,
+//! number and validity: never a name or anything else about the physician. A wrong code and an
+//! unknown number get the very same page, so numbers cannot be probed.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use chrono::NaiveDate;
+
+use crate::db::{self, verification::Certificate};
+use crate::domain::category::Programme;
+use crate::domain::policy::Action;
+use crate::error::{AppError, AppResult};
+use crate::export::certificate_pdf::{self, verify_path, CertificateData};
+use crate::state::AppState;
+use crate::web::ctx::Ctx;
+use crate::web::layout::Layout;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        // `{file}` is `<id>.pdf`: the router cannot match a parameter with a suffix.
+        .route("/mypage/certificates/{file}", get(download))
+        .route("/verify/{programme}/{number}/{code}", get(verify))
+}
+
+/// What the verification page may say about a certification.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Valid,
+    Expired,
+    /// Unknown number, wrong code, or a certification revoked or withdrawn.
+    Unconfirmed,
+}
+
+pub fn verdict(status: &str, valid_until: NaiveDate, today: NaiveDate) -> Verdict {
+    match status {
+        "active" if today <= valid_until => Verdict::Valid,
+        "active" => Verdict::Expired,
+        _ => Verdict::Unconfirmed,
+    }
+}
+
+/// Compares in time independent of where the strings differ.
+fn codes_match(expected: &str, given: &str) -> bool {
+    let (a, b) = (expected.as_bytes(), given.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// What a verification code looks like (32 lower-case hex digits); anything else is not one.
+fn looks_like_code(code: &str) -> bool {
+    code.len() == 32 && code.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+fn looks_like_number(number: &str) -> bool {
+    (1..=10).contains(&number.len()) && number.bytes().all(|b| b.is_ascii_digit())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The certificate PDF.
+
+async fn download(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(file): Path<String>,
+) -> AppResult<Response> {
+    use crate::domain::registration::{certification_display, CertificationDisplay};
+    let user = ctx.require(Action::ViewMyPage)?;
+    let id: i64 =
+        file.strip_suffix(".pdf").and_then(|id| id.parse().ok()).ok_or(AppError::NotFound)?;
+    let physician =
+        db::physicians::for_account(&state.pool, user.id).await?.ok_or(AppError::NotFound)?;
+    // Only what the my page shows: registration complete, certification data visible.
+    let completed_at = physician.registration_completed_at.ok_or(AppError::NotFound)?;
+    let mut conn = state.pool.acquire().await?;
+    let (linked, open_reviews) = db::linking::counts(&mut conn, physician.id).await?;
+    drop(conn);
+    let display = certification_display(
+        Some(completed_at.with_timezone(&crate::clock::jst())),
+        ctx.now,
+        linked as usize,
+        open_reviews as usize,
+    );
+    if display != CertificationDisplay::Show {
+        return Err(AppError::NotFound);
+    }
+    let cert =
+        db::verification::owned(&state.pool, id, physician.id).await?.ok_or(AppError::NotFound)?;
+    if cert.status != "active" {
+        return Err(AppError::NotFound);
+    }
+    let programme = Programme::from_code(&cert.programme)
+        .ok_or_else(|| anyhow::anyhow!("unknown programme {}", cert.programme))?;
+    let filename = format!("認定証_{}_{}.pdf", programme.label(), cert.certificate_number);
+    let ascii_filename =
+        format!("certificate-{}-{}.pdf", programme.code(), cert.certificate_number);
+    let data = certificate_data(&state, programme, physician.kanji_name, cert);
+    // Subsetting the font is CPU work; keep it off the async workers.
+    let pdf = tokio::task::spawn_blocking(move || certificate_pdf::render(&data))
+        .await
+        .map_err(|e| anyhow::anyhow!("certificate rendering task: {e}"))??;
+    let disposition = format!(
+        "attachment; filename=\"{ascii_filename}\"; filename*=UTF-8''{}",
+        rfc5987(&filename)
+    );
+    let disposition = HeaderValue::from_str(&disposition).map_err(anyhow::Error::from)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("application/pdf")),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        pdf,
+    )
+        .into_response())
+}
+
+fn certificate_data(
+    state: &AppState,
+    programme: Programme,
+    physician_name: String,
+    cert: Certificate,
+) -> CertificateData {
+    let path = verify_path(programme.code(), &cert.certificate_number, &cert.verify_code);
+    CertificateData {
+        programme,
+        physician_name,
+        verify_url: format!("{}{path}", state.config.base_url),
+        certificate_number: cert.certificate_number,
+        valid_from: cert.valid_from,
+        valid_until: cert.valid_until,
+    }
+}
+
+/// RFC 5987 `ext-value` encoding of a file name (UTF-8, percent-encoded).
+fn rfc5987(value: &str) -> String {
+    const ATTR_CHAR_PUNCTUATION: &[u8] = b"!#$&+-.^_`|~";
+    value
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || ATTR_CHAR_PUNCTUATION.contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The public verification page.
+
+pub struct VerifiedView {
+    pub valid: bool,
+    pub verdict: &'static str,
+    pub programme: &'static str,
+    pub number: String,
+    pub validity: String,
+}
+
+#[derive(Template)]
+#[template(path = "certificates/verify.html")]
+struct VerifyPage {
+    layout: Layout,
+    result: Option<VerifiedView>,
+}
+
+/// Needs no login and no session: only the clock and one lookup.
+async fn verify(
+    State(state): State<AppState>,
+    Path((programme, number, code)): Path<(String, String, String)>,
+) -> AppResult<Response> {
+    let today = state.clock.today();
+    let programme = Programme::from_code(&programme);
+    let found = match programme {
+        Some(p) if looks_like_number(&number) && looks_like_code(&code) => {
+            db::verification::by_number(&state.pool, p.code(), &number).await?
+        }
+        _ => None,
+    };
+    let result = match (programme, found) {
+        (Some(programme), Some(cert)) if codes_match(&cert.verify_code, &code) => {
+            match verdict(&cert.status, cert.valid_until, today) {
+                Verdict::Unconfirmed => None,
+                v => Some(VerifiedView {
+                    valid: v == Verdict::Valid,
+                    verdict: if v == Verdict::Valid {
+                        "有効な認定です"
+                    } else {
+                        "有効期限切れです"
+                    },
+                    programme: programme.label(),
+                    number: cert.certificate_number,
+                    validity: certificate_pdf::validity_text(cert.valid_from, cert.valid_until),
+                }),
+            }
+        }
+        _ => None,
+    };
+    let status = if result.is_some() { StatusCode::OK } else { StatusCode::NOT_FOUND };
+    let page = VerifyPage { layout: Layout::anonymous(), result };
+    let html = page.render().map_err(|e| AppError::Internal(e.into()))?;
+    Ok((status, [(HeaderName::from_static("x-robots-tag"), "noindex")], Html(html)).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn verdict_by_status_and_last_valid_day() {
+        let until = date(2026, 7, 31);
+        let table = [
+            ("active", date(2026, 7, 31), Verdict::Valid),
+            ("active", date(2021, 8, 1), Verdict::Valid),
+            ("active", date(2026, 8, 1), Verdict::Expired),
+            ("revoked", date(2025, 1, 1), Verdict::Unconfirmed),
+            ("withdrawn", date(2025, 1, 1), Verdict::Unconfirmed),
+        ];
+        for (status, today, want) in table {
+            assert_eq!(verdict(status, until, today), want, "{status} on {today}");
+        }
+    }
+
+    #[test]
+    fn codes_compare_exactly() {
+        let code = "0123456789abcdef0123456789abcdef";
+        assert!(codes_match(code, code));
+        assert!(!codes_match(code, "0123456789abcdef0123456789abcdee"));
+        assert!(!codes_match(code, "0123456789abcdef"));
+        assert!(!codes_match(code, ""));
+    }
+
+    #[test]
+    fn only_well_formed_codes_and_numbers_reach_the_database() {
+        assert!(looks_like_code("0123456789abcdef0123456789abcdef"));
+        assert!(!looks_like_code("0123456789ABCDEF0123456789ABCDEF"));
+        assert!(!looks_like_code("0123456789abcdef0123456789abcdeg"));
+        assert!(!looks_like_code("0123456789abcdef"));
+        assert!(looks_like_number("0123456"));
+        assert!(!looks_like_number("01234567890"));
+        assert!(!looks_like_number("０１２３"));
+        assert!(!looks_like_number(""));
+    }
+
+    #[test]
+    fn file_names_are_percent_encoded_as_utf8() {
+        assert_eq!(rfc5987("認定証_0123456.pdf"), "%E8%AA%8D%E5%AE%9A%E8%A8%BC_0123456.pdf");
+        assert_eq!(rfc5987("a b\"c"), "a%20b%22c");
+    }
+}

@@ -1,0 +1,615 @@
+//! Each role's home page. Later capabilities fill these in.
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+
+use rust_decimal::Decimal;
+
+use crate::clock::format_jp_date;
+use crate::db;
+use crate::domain::category::{Category, Format, Programme};
+use crate::domain::policy::Action;
+use crate::error::AppResult;
+use crate::state::AppState;
+use crate::web::ctx::Ctx;
+use crate::web::layout::Layout;
+use crate::web::{render, see_other};
+
+pub async fn root(ctx: Ctx) -> Response {
+    match &ctx.user {
+        Some(user) => see_other(user.role.home_path()),
+        None => see_other("/login"),
+    }
+}
+
+pub struct CertificationView {
+    pub id: i64,
+    pub programme: &'static str,
+    pub number: String,
+    pub valid_from: String,
+    pub valid_until: String,
+    pub status: &'static str,
+    pub days_left: Option<i64>,
+    pub needs: &'static str,
+    pub next_step: String,
+    /// The portal's credits within the validity period, against what renewal needs.
+    pub progress: ProgressView,
+}
+
+/// Units as people read them: 「2」「1.5」「0」.
+fn units_text(units: Decimal) -> String {
+    units.normalize().to_string()
+}
+
+pub struct ProgressLineView {
+    pub label: &'static str,
+    pub in_person: String,
+    /// 「―」 where Web units do not count (生涯研修 実地).
+    pub web: String,
+    pub required: String,
+    pub met: bool,
+}
+
+pub struct ProgressView {
+    pub lines: Vec<ProgressLineView>,
+    pub in_person_total: String,
+    pub web_earned: String,
+    pub web_counted: String,
+    /// Some when Web units are capped (認定産業医): the cap.
+    pub web_cap: Option<String>,
+    pub web_capped: bool,
+    pub total: String,
+    pub total_required: String,
+    /// Units still missing towards the total (None once reached).
+    pub total_short: Option<String>,
+    pub met: bool,
+}
+
+impl ProgressView {
+    fn new(p: &progress::Progress) -> Self {
+        ProgressView {
+            lines: p
+                .lines
+                .iter()
+                .map(|l| ProgressLineView {
+                    label: l.category.label(),
+                    in_person: units_text(l.in_person),
+                    web: if l.web_counts { units_text(l.web) } else { "―".to_string() },
+                    required: units_text(l.required),
+                    met: l.met,
+                })
+                .collect(),
+            in_person_total: units_text(p.in_person_total),
+            web_earned: units_text(p.web_earned),
+            web_counted: units_text(p.web_counted),
+            web_cap: p.web_cap.map(units_text),
+            web_capped: p.web_counted < p.web_earned,
+            total: units_text(p.total),
+            total_required: units_text(p.total_required),
+            total_short: (p.total < p.total_required)
+                .then(|| units_text(p.total_required - p.total)),
+            met: p.met,
+        }
+    }
+
+    /// Progress of one certification from the sums the my-page query returned for it.
+    fn for_certification(
+        programme_code: &str,
+        certification_id: i64,
+        sums: &[db::credit_views::CertificationSum],
+    ) -> Self {
+        let programme = Programme::from_code(programme_code).unwrap_or(Programme::Occupational);
+        let sums: Vec<(Category, Format, Decimal)> = sums
+            .iter()
+            .filter(|s| s.certification_id == certification_id)
+            .filter_map(|s| {
+                Some((Category::from_code(&s.category)?, Format::from_code(&s.format)?, s.units))
+            })
+            .collect();
+        ProgressView::new(&progress::renewal_progress(programme, &sums))
+    }
+}
+
+/// One seminar of the attendance history.
+pub struct HistoryEntry {
+    pub title: String,
+    pub programme: &'static str,
+    pub dates: String,
+    pub organizer: String,
+    /// (category, units) as the seminar granted them to this physician.
+    pub units: Vec<(&'static str, String)>,
+    pub format: String,
+}
+
+/// Groups the history query's rows (one per seminar and category, a seminar's rows adjacent)
+/// into one entry per seminar.
+fn history_entries(rows: Vec<db::credit_views::HistoryRow>) -> Vec<HistoryEntry> {
+    let mut entries: Vec<(i64, HistoryEntry, Vec<&'static str>)> = Vec::new();
+    for row in rows {
+        let category = Category::from_code(&row.category).map(Category::label).unwrap_or("その他");
+        let format = Format::from_code(&row.format).map(Format::label).unwrap_or("―");
+        match entries.last_mut() {
+            Some((id, entry, formats)) if *id == row.seminar_id => {
+                entry.units.push((category, units_text(row.units)));
+                if !formats.contains(&format) {
+                    formats.push(format);
+                }
+            }
+            _ => {
+                let dates = if row.starts_on == row.ends_on {
+                    format_jp_date(row.ends_on)
+                } else {
+                    format!("{} ～ {}", format_jp_date(row.starts_on), format_jp_date(row.ends_on))
+                };
+                entries.push((
+                    row.seminar_id,
+                    HistoryEntry {
+                        title: row.title,
+                        programme: programme_label(&row.programme),
+                        dates,
+                        organizer: row.organizer_name,
+                        units: vec![(category, units_text(row.units))],
+                        format: String::new(),
+                    },
+                    vec![format],
+                ));
+            }
+        }
+    }
+    entries
+        .into_iter()
+        .map(|(_, mut entry, formats)| {
+            entry.format = formats.join("・");
+            entry
+        })
+        .collect()
+}
+
+/// What renewal needs and how much of it the portal's credits meet: a display of progress
+/// (the application's full requirement check adds the credits declared from paper).
+/// *(Pure arithmetic; belongs in `domain/` next to the requirement engine once that lands.)*
+pub mod progress {
+    use rust_decimal::Decimal;
+
+    use crate::domain::category::{Category, Format, Programme};
+
+    /// 認定産業医 renewal: total units, at least this many of each of 更新・実地・専門.
+    const OCCUPATIONAL_TOTAL: i64 = 20;
+    const OCCUPATIONAL_EACH: i64 = 1;
+    /// At most this many Web units count in total (briefing's sample: 10 Web → 5).
+    const WEB_CAP: i64 = 5;
+    /// 認定健康スポーツ医 renewal: units of 再研修.
+    const SPORTS_RETRAINING: i64 = 5;
+
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct Line {
+        pub category: Category,
+        pub in_person: Decimal,
+        pub web: Decimal,
+        /// Whether Web units count for this category at all (not for 生涯研修 実地).
+        pub web_counts: bool,
+        pub required: Decimal,
+        pub met: bool,
+    }
+
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct Progress {
+        pub lines: Vec<Line>,
+        pub in_person_total: Decimal,
+        /// Web units earned in categories where Web counts.
+        pub web_earned: Decimal,
+        /// Of those, the units that count (after the cap).
+        pub web_counted: Decimal,
+        pub web_cap: Option<Decimal>,
+        pub total: Decimal,
+        pub total_required: Decimal,
+        pub met: bool,
+    }
+
+    /// `sums`: units per category and format within the validity period. Categories of the
+    /// other programme and 基礎研修 (new certification only) are ignored.
+    pub fn renewal_progress(
+        programme: Programme,
+        sums: &[(Category, Format, Decimal)],
+    ) -> Progress {
+        let sum = |category: Category, format: Format| -> Decimal {
+            sums.iter().filter(|(c, f, _)| *c == category && *f == format).map(|(_, _, u)| *u).sum()
+        };
+        match programme {
+            Programme::Occupational => {
+                let each = Decimal::from(OCCUPATIONAL_EACH);
+                let cap = Decimal::from(WEB_CAP);
+                let mut lines = Vec::new();
+                let (mut in_person_total, mut web_earned, mut web_for_minima) =
+                    (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
+                for (category, web_counts) in [
+                    (Category::LifelongRenewal, true),
+                    (Category::LifelongPractical, false),
+                    (Category::LifelongSpecialized, true),
+                ] {
+                    let in_person = sum(category, Format::InPerson);
+                    let web = sum(category, Format::Web);
+                    let usable_web = if web_counts { web } else { Decimal::ZERO };
+                    // The Web units this category's minimum has to borrow (they share the cap).
+                    web_for_minima += (each - in_person).max(Decimal::ZERO).min(usable_web);
+                    in_person_total += in_person;
+                    web_earned += usable_web;
+                    lines.push(Line {
+                        category,
+                        in_person,
+                        web,
+                        web_counts,
+                        required: each,
+                        met: in_person + usable_web >= each,
+                    });
+                }
+                let web_counted = web_earned.min(cap);
+                let total = in_person_total + web_counted;
+                let total_required = Decimal::from(OCCUPATIONAL_TOTAL);
+                let met =
+                    lines.iter().all(|l| l.met) && web_for_minima <= cap && total >= total_required;
+                Progress {
+                    lines,
+                    in_person_total,
+                    web_earned,
+                    web_counted,
+                    web_cap: Some(cap),
+                    total,
+                    total_required,
+                    met,
+                }
+            }
+            Programme::Sports => {
+                let required = Decimal::from(SPORTS_RETRAINING);
+                let in_person = sum(Category::SportsRetraining, Format::InPerson);
+                let web = sum(Category::SportsRetraining, Format::Web);
+                let total = in_person + web;
+                Progress {
+                    lines: vec![Line {
+                        category: Category::SportsRetraining,
+                        in_person,
+                        web,
+                        web_counts: true,
+                        required,
+                        met: total >= required,
+                    }],
+                    in_person_total: in_person,
+                    web_earned: web,
+                    web_counted: web,
+                    web_cap: None,
+                    total,
+                    total_required: required,
+                    met: total >= required,
+                }
+            }
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use Category::*;
+        use Format::*;
+
+        fn d(n: i64) -> Decimal {
+            Decimal::from(n)
+        }
+
+        fn occupational(sums: &[(Category, Format, i64)]) -> Progress {
+            let sums: Vec<_> = sums.iter().map(|(c, f, u)| (*c, *f, d(*u))).collect();
+            renewal_progress(Programme::Occupational, &sums)
+        }
+
+        #[test]
+        fn briefing_sample_ten_web_units_count_as_five() {
+            let p = occupational(&[
+                (LifelongRenewal, InPerson, 2),
+                (LifelongPractical, InPerson, 5),
+                (LifelongSpecialized, InPerson, 8),
+                (LifelongRenewal, Web, 4),
+                (LifelongSpecialized, Web, 6),
+            ]);
+            assert_eq!(p.web_earned, d(10));
+            assert_eq!(p.web_counted, d(5));
+            assert_eq!(p.in_person_total, d(15));
+            assert_eq!(p.total, d(20));
+            assert!(p.met);
+        }
+
+        #[test]
+        fn nineteen_and_a_half_is_not_enough() {
+            let sums = [
+                (LifelongRenewal, InPerson, Decimal::new(95, 1)),
+                (LifelongPractical, InPerson, d(5)),
+                (LifelongSpecialized, InPerson, d(5)),
+            ];
+            let p = renewal_progress(Programme::Occupational, &sums);
+            assert_eq!(p.total, Decimal::new(195, 1));
+            assert!(p.lines.iter().all(|l| l.met));
+            assert!(!p.met);
+        }
+
+        #[test]
+        fn each_category_needs_one_unit_whatever_the_total() {
+            let p = occupational(&[
+                (LifelongRenewal, InPerson, 15),
+                (LifelongSpecialized, InPerson, 10),
+            ]);
+            assert_eq!(p.total, d(25));
+            assert!(!p.lines[1].met, "no 実地");
+            assert!(!p.met);
+        }
+
+        #[test]
+        fn web_counts_for_renewal_and_specialized_but_never_practical() {
+            let p = occupational(&[
+                (LifelongRenewal, Web, 1),
+                (LifelongPractical, Web, 3),
+                (LifelongPractical, InPerson, 14),
+                (LifelongSpecialized, Web, 1),
+            ]);
+            assert!(p.lines[0].met && p.lines[2].met, "Web meets 更新 and 専門 minima");
+            assert!(!p.lines[1].web_counts);
+            assert_eq!(p.web_earned, d(2), "Web 実地 is not counted");
+            assert_eq!(p.total, d(16));
+            let p = occupational(&[(LifelongPractical, Web, 3)]);
+            assert!(!p.lines[1].met, "Web alone never meets 実地");
+        }
+
+        #[test]
+        fn basic_and_other_programme_credits_are_ignored() {
+            let p = occupational(&[(BasicLate, InPerson, 26), (SportsRetraining, InPerson, 5)]);
+            assert_eq!(p.total, Decimal::ZERO);
+            assert!(!p.met);
+        }
+
+        #[test]
+        fn sports_needs_five_units_of_retraining_in_any_format() {
+            let sums = [(SportsRetraining, InPerson, d(3)), (SportsRetraining, Web, d(2))];
+            let p = renewal_progress(Programme::Sports, &sums);
+            assert_eq!(p.total, d(5));
+            assert!(p.met);
+            assert_eq!(p.web_cap, None);
+            let sums = [(SportsRetraining, InPerson, Decimal::new(45, 1))];
+            assert!(!renewal_progress(Programme::Sports, &sums).met);
+            assert!(!renewal_progress(Programme::Sports, &[]).met);
+        }
+    }
+}
+
+pub fn programme_label(code: &str) -> &'static str {
+    match code {
+        "occupational" => "認定産業医",
+        "sports" => "認定健康スポーツ医",
+        _ => "認定医",
+    }
+}
+
+/// What a renewal needs, in the physician's words (DOMAIN §2).
+fn renewal_needs(programme: &str) -> &'static str {
+    match programme {
+        "occupational" => "有効期間内に取得した生涯研修20単位以上（更新・実地・専門の各研修1単位以上を含む。Web研修は更新・専門のみ、合計5単位まで）",
+        _ => "有効期間内に取得した健康スポーツ医学再研修5単位以上と、実践活動の報告",
+    }
+}
+
+fn next_step_text(valid_until: chrono::NaiveDate, today: chrono::NaiveDate) -> String {
+    use crate::domain::schedule::{renewal_plan, YearMonth};
+    if valid_until < today {
+        let grace = valid_until + chrono::Months::new(6);
+        return if today <= grace {
+            format!(
+                "有効期限が過ぎています。{} までは遅延理由書を添えて更新申請できます。",
+                format_jp_date(grace)
+            )
+        } else {
+            "有効期限から6か月を過ぎたため、更新申請はできません。新規申請をご検討ください。".into()
+        };
+    }
+    let plan = renewal_plan(valid_until);
+    if YearMonth::of(today) > plan.apply_in {
+        return "更新申請の時期です。できるだけ早く更新申請をしてください。".into();
+    }
+    format!(
+        "更新申請は{}に行ってください（{}末の運営委員会で審査、{}末ごろ認定証が届きます）。",
+        plan.apply_in.label(),
+        plan.committee.label(),
+        plan.certificate_by.label()
+    )
+}
+
+#[derive(Template)]
+#[template(path = "mypage/home.html")]
+struct MyPage {
+    layout: Layout,
+    name: String,
+    furigana: String,
+    display: &'static str,
+    pending_review: bool,
+    certifications: Vec<CertificationView>,
+    history: Vec<HistoryEntry>,
+}
+
+pub async fn mypage(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    use crate::domain::registration::{certification_display, CertificationDisplay};
+    let user = ctx.require(Action::ViewMyPage)?;
+    let physician = db::physicians::for_account(&state.pool, user.id)
+        .await?
+        .ok_or(crate::error::AppError::NotFound)?;
+    let Some(completed_at) = physician.registration_completed_at else {
+        return Ok(see_other("/welcome"));
+    };
+    let today = ctx.now.date_naive();
+    let mut conn = state.pool.acquire().await?;
+    let (linked, open_reviews) = db::linking::counts(&mut conn, physician.id).await?;
+    let display = certification_display(
+        Some(completed_at.with_timezone(&crate::clock::jst())),
+        ctx.now,
+        linked as usize,
+        open_reviews as usize,
+    );
+    let mut certifications = Vec::new();
+    if display == CertificationDisplay::Show {
+        let sums = db::credit_views::sums_within_validity(&state.pool, physician.id).await?;
+        for c in db::physicians::certifications(&state.pool, physician.id).await? {
+            let active = c.status == "active" && c.valid_until >= today;
+            certifications.push(CertificationView {
+                id: c.id,
+                programme: programme_label(&c.programme),
+                number: c.certificate_number,
+                valid_from: format_jp_date(c.valid_from),
+                valid_until: format_jp_date(c.valid_until),
+                status: if active { "有効" } else { "期限切れ" },
+                days_left: active.then(|| (c.valid_until - today).num_days()),
+                needs: renewal_needs(&c.programme),
+                next_step: next_step_text(c.valid_until, today),
+                progress: ProgressView::for_certification(&c.programme, c.id, &sums),
+            });
+        }
+    }
+    let history = history_entries(db::credit_views::history(&state.pool, physician.id).await?);
+    let page = MyPage {
+        layout: ctx.layout().with_notice(ctx.take_flash().await?),
+        name: physician.kanji_name.clone(),
+        furigana: physician.furigana.clone(),
+        display: match display {
+            CertificationDisplay::Show => "show",
+            CertificationDisplay::FromApril7 => "april7",
+            CertificationDisplay::AwaitingLink => "awaiting",
+            CertificationDisplay::Nothing => "nothing",
+        },
+        pending_review: open_reviews > 0,
+        certifications,
+        history,
+    };
+    render(&page)
+}
+
+#[derive(Template)]
+#[template(path = "mypage/credits_print.html")]
+struct CreditsPrintPage {
+    layout: Layout,
+    name: String,
+    furigana: String,
+    birth_date: String,
+    registry_number: String,
+    printed_at: String,
+    certifications: Vec<CertificationView>,
+    history: Vec<HistoryEntry>,
+}
+
+/// The printable credit history (the 手帳 replacement some prefectures accept on paper).
+pub async fn credits_print(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    let user = ctx.require(Action::ViewMyPage)?;
+    let physician = db::physicians::for_account(&state.pool, user.id)
+        .await?
+        .ok_or(crate::error::AppError::NotFound)?;
+    if physician.registration_completed_at.is_none() {
+        return Ok(see_other("/welcome"));
+    }
+    let today = ctx.now.date_naive();
+    let sums = db::credit_views::sums_within_validity(&state.pool, physician.id).await?;
+    let certifications = db::physicians::certifications(&state.pool, physician.id)
+        .await?
+        .into_iter()
+        .map(|c| CertificationView {
+            id: c.id,
+            programme: programme_label(&c.programme),
+            valid_from: format_jp_date(c.valid_from),
+            valid_until: format_jp_date(c.valid_until),
+            status: if c.valid_until >= today { "有効" } else { "期限切れ" },
+            days_left: None,
+            needs: renewal_needs(&c.programme),
+            next_step: String::new(),
+            progress: ProgressView::for_certification(&c.programme, c.id, &sums),
+            number: c.certificate_number,
+        })
+        .collect();
+    let history = history_entries(db::credit_views::history(&state.pool, physician.id).await?);
+    let page = CreditsPrintPage {
+        layout: ctx.layout(),
+        name: physician.kanji_name,
+        furigana: physician.furigana,
+        birth_date: format_jp_date(physician.birth_date),
+        registry_number: physician.registry_number.unwrap_or_default(),
+        printed_at: crate::clock::format_jp_datetime(ctx.now),
+        certifications,
+        history,
+    };
+    render(&page)
+}
+
+#[derive(Template)]
+#[template(path = "office/home.html")]
+struct OfficePage {
+    layout: Layout,
+    association: String,
+    role_label: &'static str,
+    can_view_audit: bool,
+    can_import_members: bool,
+    can_import_certifications: bool,
+    can_manage_physicians: bool,
+}
+
+pub async fn office(ctx: Ctx) -> AppResult<Response> {
+    let user = ctx.require(Action::ViewOffice)?;
+    let actor = user.actor();
+    let allows = |action| crate::domain::policy::allows(&actor, action);
+    let can_view_audit = allows(Action::ViewAuditLog);
+    let can_import_members = allows(Action::ImportMembers);
+    let can_import_certifications = allows(Action::ImportCertifications);
+    let can_manage_physicians = matches!(
+        user.role,
+        crate::domain::role::Role::PrefecturalStaff | crate::domain::role::Role::JmaStaff
+    );
+    let page = OfficePage {
+        can_import_members,
+        can_import_certifications,
+        can_manage_physicians,
+        association: user.association.as_ref().map(|a| a.name.clone()).unwrap_or_default(),
+        role_label: user.role.label(),
+        can_view_audit,
+        layout: ctx.layout().with_notice(ctx.take_flash().await?),
+    };
+    render(&page)
+}
+
+pub struct OutboxView {
+    pub id: i64,
+    pub to: String,
+    pub subject: String,
+    pub state: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/home.html")]
+struct AdminPage {
+    layout: Layout,
+    mails: Vec<OutboxView>,
+}
+
+pub async fn admin(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    ctx.require(Action::ManageMaintenance)?;
+    let mails = db::outbox::recent(&state.pool, 20)
+        .await?
+        .into_iter()
+        .map(|m| OutboxView {
+            id: m.id,
+            to: m.to_address,
+            subject: m.subject,
+            state: match (m.sent_at, m.failed_at) {
+                (Some(_), _) => "送信済み".into(),
+                (None, Some(_)) => format!("送信失敗（{}回）", m.attempts),
+                (None, None) if m.attempts > 0 => format!(
+                    "再送待ち（{}回失敗: {}）",
+                    m.attempts,
+                    m.last_error.unwrap_or_default()
+                ),
+                (None, None) => "送信待ち".into(),
+            },
+        })
+        .collect();
+    let page = AdminPage { layout: ctx.layout().with_notice(ctx.take_flash().await?), mails };
+    render(&page)
+}

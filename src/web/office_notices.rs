@@ -1,0 +1,373 @@
+//! Staff lists for the renewal notices (DOMAIN §7) and the prefecture's request letter (依頼状).
+//!
+//! - `/office/notices`: JMA sees the one-year postcard list of a month (certifications expiring
+//!   twelve months later, linked to a physician, with the address-labels download); prefectures
+//!   see the renewal-guidance list of their prefecture, which JMA provides in even months
+//!   (certifications expiring four and five months later). JMA also sees the guidance list
+//!   nationwide. The downloads are the existing `/office/exports` spreadsheets.
+//! - `/office/applications/request-letter?cycle=`: the printable letter from the prefectural
+//!   association's president to the JMA president listing the applications the prefecture
+//!   forwarded into a review cycle. Prefectural staff only, for their own prefecture.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use chrono::{Datelike, Days, Months, NaiveDate};
+use serde::Deserialize;
+
+use crate::clock::format_jp_date;
+use crate::db::accounts::CurrentAccount;
+use crate::db::application_review as review_db;
+use crate::db::exports;
+use crate::domain::category::Programme;
+use crate::domain::policy::Action;
+use crate::domain::prefecture;
+use crate::domain::review::kind_label;
+use crate::domain::role::Role;
+use crate::error::{AppError, AppResult};
+use crate::export::xlsx::ExpiringRow;
+use crate::state::AppState;
+use crate::web::ctx::Ctx;
+use crate::web::layout::Layout;
+use crate::web::render;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/office/notices", get(page))
+        .route("/office/applications/request-letter", get(request_letter))
+}
+
+/// Postcards one year ahead; renewal guidance four (and five) months ahead.
+const POSTCARD_MONTHS_AHEAD: u32 = 12;
+const GUIDANCE_MONTHS_AHEAD: u32 = 4;
+
+fn first_of_month(date: NaiveDate) -> NaiveDate {
+    date.with_day(1).unwrap_or(date)
+}
+
+/// `months` calendar months ahead of `first` (a first of month), `span` months long.
+fn months_span(first: NaiveDate, months: u32, span: u32) -> (NaiveDate, NaiveDate) {
+    let from = first + Months::new(months);
+    (from, from + Months::new(span) - Days::new(1))
+}
+
+/// The even month whose guidance list covers `month`: the month itself or the one before.
+fn guidance_month(month: NaiveDate) -> NaiveDate {
+    if month.month().is_multiple_of(2) {
+        month
+    } else {
+        month - Months::new(1)
+    }
+}
+
+fn parse_month(text: Option<&str>, today: NaiveDate) -> AppResult<NaiveDate> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(first_of_month(today)),
+        Some(t) => NaiveDate::parse_from_str(&format!("{t}-01"), "%Y-%m-%d")
+            .map_err(|_| AppError::BadRequest("月は YYYY-MM の形で指定してください。".into())),
+    }
+}
+
+fn month_text(month: NaiveDate) -> String {
+    month.format("%Y年%-m月").to_string()
+}
+
+pub struct NoticeRow {
+    pub programme: &'static str,
+    pub certificate_number: String,
+    pub name: String,
+    pub valid_until: String,
+    pub prefecture: &'static str,
+    pub postal_code: String,
+    pub address: String,
+    pub has_email: bool,
+    pub open_application: bool,
+}
+
+impl From<&ExpiringRow> for NoticeRow {
+    fn from(r: &ExpiringRow) -> Self {
+        NoticeRow {
+            programme: Programme::from_code(&r.programme).map(Programme::label).unwrap_or(""),
+            certificate_number: r.certificate_number.clone(),
+            name: r.kanji_name.clone().unwrap_or_else(|| "（未登録）".to_string()),
+            valid_until: format_jp_date(r.valid_until),
+            prefecture: r.prefecture_code.and_then(prefecture::name).unwrap_or(""),
+            postal_code: r.postal_code.clone().unwrap_or_default(),
+            address: r.address.clone().unwrap_or_default(),
+            has_email: r.email.as_deref().is_some_and(|e| !e.is_empty()),
+            open_application: r.open_application,
+        }
+    }
+}
+
+/// One list on the page, with its period and download link.
+pub struct NoticeList {
+    pub title: String,
+    pub period: String,
+    pub download: String,
+    pub download_label: &'static str,
+    pub rows: Vec<NoticeRow>,
+}
+
+#[derive(Template)]
+#[template(path = "office/notices/index.html")]
+struct NoticesPage {
+    layout: Layout,
+    month: String,
+    month_label: String,
+    note: Option<String>,
+    lists: Vec<NoticeList>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct NoticesQuery {
+    #[serde(default)]
+    month: Option<String>,
+}
+
+fn own_prefecture(user: &CurrentAccount) -> AppResult<i16> {
+    user.association.as_ref().and_then(|a| a.prefecture_code).ok_or(AppError::Forbidden)
+}
+
+async fn list(
+    state: &AppState,
+    title: String,
+    (from, until): (NaiveDate, NaiveDate),
+    only: Option<i16>,
+    linked_only: bool,
+    sheet: &str,
+    download_label: &'static str,
+) -> AppResult<NoticeList> {
+    let rows = exports::expiring(&state.pool, from, until, only, linked_only).await?;
+    Ok(NoticeList {
+        title,
+        period: format!("有効期限 {} 〜 {}", format_jp_date(from), format_jp_date(until)),
+        download: format!("/office/exports/{sheet}.xlsx?from={from}&until={until}"),
+        download_label,
+        rows: rows.iter().map(NoticeRow::from).collect(),
+    })
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(query): Query<NoticesQuery>,
+) -> AppResult<Response> {
+    let user = ctx.require(Action::ViewOffice)?;
+    let month = parse_month(query.month.as_deref(), ctx.now.date_naive())?;
+    let guidance = guidance_month(month);
+    let note = (guidance != month).then(|| {
+        format!(
+            "更新案内の一覧は偶数月に提供されます。{}提供分を表示しています。",
+            month_text(guidance)
+        )
+    });
+    let guidance_period = months_span(guidance, GUIDANCE_MONTHS_AHEAD, 2);
+    let mut lists = Vec::new();
+    match user.role {
+        Role::JmaStaff => {
+            lists.push(
+                list(
+                    &state,
+                    format!("1年前の葉書（{}発送分）", month_text(month)),
+                    months_span(month, POSTCARD_MONTHS_AHEAD, 1),
+                    None,
+                    true,
+                    "address-labels",
+                    "住所ラベル（Excel）",
+                )
+                .await?,
+            );
+            lists.push(
+                list(
+                    &state,
+                    format!("更新案内の対象者（全国・{}提供分）", month_text(guidance)),
+                    guidance_period,
+                    None,
+                    false,
+                    "renewal-targets",
+                    "対象者一覧（Excel）",
+                )
+                .await?,
+            );
+        }
+        Role::PrefecturalStaff => {
+            let own = own_prefecture(user)?;
+            lists.push(
+                list(
+                    &state,
+                    format!(
+                        "更新案内の対象者（{}・{}提供分）",
+                        prefecture::name(own).unwrap_or(""),
+                        month_text(guidance)
+                    ),
+                    guidance_period,
+                    Some(own),
+                    false,
+                    "renewal-targets",
+                    "対象者一覧（Excel）",
+                )
+                .await?,
+            );
+        }
+        _ => return Err(AppError::Forbidden),
+    }
+    render(&NoticesPage {
+        layout: ctx.layout(),
+        month: month.format("%Y-%m").to_string(),
+        month_label: month_text(month),
+        note,
+        lists,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// 依頼状
+
+#[derive(Deserialize)]
+pub struct LetterQuery {
+    cycle: Option<String>,
+    /// Optional; another prefecture than the staff member's own is refused.
+    #[serde(default)]
+    prefecture: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct LetterSource {
+    kanji_name: String,
+    programme: String,
+    kind: String,
+    certificate_number: Option<String>,
+}
+
+pub struct LetterRow {
+    pub no: usize,
+    pub name: String,
+    pub programme: &'static str,
+    pub kind: &'static str,
+    pub certificate_number: String,
+}
+
+pub struct LetterCount {
+    pub label: String,
+    pub count: usize,
+}
+
+#[derive(Template)]
+#[template(path = "office/notices/request_letter.html")]
+struct RequestLetter {
+    layout: Layout,
+    date: String,
+    prefecture_association: String,
+    cycle_label: String,
+    committee_date: String,
+    rows: Vec<LetterRow>,
+    counts: Vec<LetterCount>,
+    total: usize,
+}
+
+pub async fn request_letter(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(query): Query<LetterQuery>,
+) -> AppResult<Response> {
+    let user = ctx.require(Action::ViewOffice)?;
+    if user.role != Role::PrefecturalStaff {
+        return Err(AppError::Forbidden);
+    }
+    let own = own_prefecture(user)?;
+    if let Some(text) = query.prefecture.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        if prefecture::parse(text) != Some(own) {
+            return Err(AppError::Forbidden);
+        }
+    }
+    let mut conn = state.pool.acquire().await?;
+    // Without a cycle: the one the prefecture is forwarding into now.
+    let cycle_id: i64 = match query.cycle.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        Some(text) => {
+            text.parse().map_err(|_| AppError::BadRequest("審査回を指定してください。".into()))?
+        }
+        None => review_db::open_cycles(&mut conn, own, ctx.now.date_naive())
+            .await?
+            .first()
+            .map(|c| c.id)
+            .ok_or_else(|| AppError::BadRequest("受付中の審査回がありません。".into()))?,
+    };
+    let cycle = review_db::cycle(&mut conn, cycle_id, false).await?.ok_or(AppError::NotFound)?;
+    let sources: Vec<LetterSource> = sqlx::query_as(
+        "SELECT p.kanji_name, a.programme, a.kind, ce.certificate_number
+         FROM applications a
+         JOIN physicians p ON p.id = a.physician_id
+         LEFT JOIN certifications ce ON ce.id = a.certification_id
+         WHERE a.prefecture_code = $1 AND a.cycle_id = $2
+           AND a.status IN ('prefecture_approved', 'approved', 'rejected')
+         ORDER BY a.programme DESC, a.kind, a.forwarded_at NULLS LAST, p.furigana, a.id",
+    )
+    .bind(own)
+    .bind(cycle_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut counts: Vec<LetterCount> = Vec::new();
+    let rows: Vec<LetterRow> = sources
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let programme = Programme::from_code(&s.programme).map(Programme::label).unwrap_or("");
+            let kind = kind_label(&s.kind);
+            let label = format!("{programme}・{kind}");
+            match counts.iter_mut().find(|c| c.label == label) {
+                Some(c) => c.count += 1,
+                None => counts.push(LetterCount { label, count: 1 }),
+            }
+            LetterRow {
+                no: i + 1,
+                name: s.kanji_name,
+                programme,
+                kind,
+                certificate_number: s.certificate_number.unwrap_or_else(|| "—".to_string()),
+            }
+        })
+        .collect();
+    render(&RequestLetter {
+        layout: ctx.layout(),
+        date: format_jp_date(ctx.now.date_naive()),
+        prefecture_association: user
+            .association
+            .as_ref()
+            .map(|a| a.name.clone())
+            .unwrap_or_else(|| format!("{}医師会", prefecture::name(own).unwrap_or(""))),
+        cycle_label: format!("{}年度 第{}回", cycle.fiscal_year, cycle.number),
+        committee_date: format_jp_date(cycle.committee_date),
+        total: rows.len(),
+        rows,
+        counts,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn guidance_lists_are_even_months() {
+        assert_eq!(guidance_month(d(2026, 4, 1)), d(2026, 4, 1));
+        assert_eq!(guidance_month(d(2026, 3, 1)), d(2026, 2, 1));
+        assert_eq!(guidance_month(d(2026, 1, 1)), d(2025, 12, 1));
+        assert_eq!(months_span(d(2026, 4, 1), 4, 2), (d(2026, 8, 1), d(2026, 9, 30)));
+        assert_eq!(months_span(d(2025, 7, 1), 12, 1), (d(2026, 7, 1), d(2026, 7, 31)));
+    }
+
+    #[test]
+    fn months_parse() {
+        let today = d(2026, 3, 15);
+        assert_eq!(parse_month(None, today).unwrap(), d(2026, 3, 1));
+        assert_eq!(parse_month(Some("2025-07"), today).unwrap(), d(2025, 7, 1));
+        assert!(parse_month(Some("2025-13"), today).is_err());
+    }
+}
