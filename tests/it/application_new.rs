@@ -1,0 +1,190 @@
+//! New certification for both programmes through the physician's pages and the three tiers:
+//! occupational by 基礎 credits (all eight 前期 items), sports by an exemption with evidence.
+
+use crate::common::{Browser, TestApp};
+use reqwest::StatusCode;
+
+const BOUNDARY: &str = "mamis-new-application";
+
+/// A registered physician without any certification, in Tokyo.
+async fn newcomer(app: &TestApp) {
+    sqlx::query(
+        "WITH a AS (INSERT INTO accounts (login_id, password_hash, role, display_name, email,
+                        email_verified_at, created_at, updated_at)
+                    SELECT 'newdoc', password_hash, 'physician', '鈴木 一郎', 'suzuki@example.jp',
+                           now(), now(), now()
+                    FROM accounts WHERE login_id = 'doctor' RETURNING id)
+         INSERT INTO physicians (account_id, kanji_name, furigana, birth_date, sex, registry_number,
+                                 phone, prefecture_code, address, registration_completed_at,
+                                 details_confirmed_at, created_at, updated_at)
+         SELECT a.id, '鈴木　一郎', 'スズキ　イチロウ', '1985-01-20', 'male', '777777', '03-1111-2222',
+                13, '東京都文京区本駒込2-28-16', now(), now(), now(), now() FROM a",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+}
+
+async fn start(b: &mut Browser, programme: &str) -> i64 {
+    let path = format!("/mypage/applications/new?programme={programme}&kind=new");
+    assert_eq!(b.get(&path).await.status, StatusCode::OK);
+    let page = b.post(&path, &[]).await;
+    page.location()
+        .expect("redirect to the draft")
+        .trim_start_matches("/mypage/applications/")
+        .parse()
+        .unwrap()
+}
+
+async fn declare(b: &mut Browser, id: i64, category: &str, units: &str) {
+    let page = b
+        .post(
+            &format!("/mypage/applications/{id}/credits"),
+            &[
+                ("category", category),
+                ("format", "in_person"),
+                ("units", units),
+                ("attended_on", "2024-10-01"),
+                ("source", "certificate"),
+                ("note", ""),
+            ],
+        )
+        .await;
+    assert!(page.status.is_redirection(), "{category}: {}", page.body);
+}
+
+async fn version(app: &TestApp, id: i64) -> String {
+    app.count(&format!("SELECT version::bigint FROM applications WHERE id = {id}"))
+        .await
+        .to_string()
+}
+
+async fn staff(app: &TestApp, b: &mut Browser, id: i64, action: &str, extra: &[(&str, &str)]) {
+    let page = b.get(&format!("/office/applications/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let v = version(app, id).await;
+    let mut fields = vec![("version", v.as_str())];
+    fields.extend_from_slice(extra);
+    let page = b.post(&format!("/office/applications/{id}/{action}"), &fields).await;
+    assert!(page.status.is_redirection(), "{action}: {}", page.body);
+}
+
+async fn through_the_tiers(app: &TestApp, id: i64, handbook: bool) {
+    let mut tokyo = app.signed_in("tokyo").await;
+    staff(app, &mut tokyo, id, "fee", &[]).await;
+    if handbook {
+        staff(app, &mut tokyo, id, "handbook", &[]).await;
+    }
+    staff(app, &mut tokyo, id, "approve", &[]).await;
+    let mut jma = app.signed_in("jma").await;
+    staff(app, &mut jma, id, "decide", &[("decision", "approve"), ("reason", "")]).await;
+}
+
+async fn new_certificate(app: &TestApp, programme: &str) -> (String, String, String) {
+    sqlx::query_as(
+        "SELECT c.certificate_number, c.valid_from::text, c.valid_until::text
+         FROM certifications c JOIN physicians p ON p.id = c.physician_id
+         WHERE p.registry_number = '777777' AND c.programme = $1",
+    )
+    .bind(programme)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn new_occupational_certification_by_basic_credits() {
+    let app = TestApp::spawn_at("2026-04-10 10:00").await;
+    newcomer(&app).await;
+    let mut b = app.signed_in("newdoc").await;
+    let id = start(&mut b, "occupational").await;
+    b.get(&format!("/mypage/applications/{id}")).await;
+    for (category, units) in [
+        ("basic_early_general", "2"),
+        ("basic_early_health_management", "2"),
+        ("basic_early_mental_health", "1"),
+        ("basic_early_health_promotion", "1"),
+        ("basic_early_work_environment", "2"),
+        ("basic_early_work_management", "2"),
+        ("basic_early_hazardous_work", "2"),
+        ("basic_practical", "10"),
+        ("basic_late", "26"),
+    ] {
+        declare(&mut b, id, category, units).await;
+    }
+    b.get(&format!("/mypage/applications/{id}")).await;
+    let refused = b.post(&format!("/mypage/applications/{id}/submit"), &[]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "産業医活動の実際 is missing");
+    assert!(refused.body.contains("産業医活動の実際"), "the missing item is named");
+    declare(&mut b, id, "basic_early_practice", "2").await;
+    b.get(&format!("/mypage/applications/{id}")).await;
+    let page = b.post(&format!("/mypage/applications/{id}/submit"), &[]).await;
+    assert!(page.status.is_redirection(), "{}", page.body);
+
+    through_the_tiers(&app, id, false).await;
+    let (number, from, until) = new_certificate(&app, "occupational").await;
+    assert_eq!(number.len(), 7, "{number}");
+    assert!(number.chars().all(|c| c.is_ascii_digit()));
+    // Forwarded on 2026-04-10: the May committee (2026-05-31), valid for five years.
+    assert_eq!((from.as_str(), until.as_str()), ("2026-05-31", "2031-05-30"));
+}
+
+#[tokio::test]
+async fn new_sports_certification_by_exemption_with_evidence() {
+    let app = TestApp::spawn_at("2026-04-10 10:00").await;
+    newcomer(&app).await;
+    let mut b = app.signed_in("newdoc").await;
+    let id = start(&mut b, "sports").await;
+    let page = b.get(&format!("/mypage/applications/{id}")).await;
+    let receiving = page
+        .body
+        .split("name=\"receiving_association_id\"")
+        .nth(1)
+        .and_then(|s| s.split("value=\"").nth(1))
+        .and_then(|s| s.split('"').next())
+        .expect("a receiving association option")
+        .to_string();
+    let page = b
+        .post(
+            &format!("/mypage/applications/{id}/details"),
+            &[
+                ("route", "sports_exemption"),
+                ("route_document_date", ""),
+                ("receiving_association_id", &receiving),
+                ("late_reason", ""),
+                ("practical_activity", ""),
+            ],
+        )
+        .await;
+    assert!(page.status.is_redirection(), "{}", page.body);
+    b.get(&format!("/mypage/applications/{id}")).await;
+    let refused = b.post(&format!("/mypage/applications/{id}/submit"), &[]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "the exemption needs evidence");
+
+    b.get(&format!("/mypage/applications/{id}")).await;
+    let token = b.csrf.clone().unwrap();
+    let mut body = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"jspo.pdf\"\r\n\
+         Content-Type: application/pdf\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(b"%PDF-1.4\n% JSPO certificate\n%%EOF\n");
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    let r = b
+        .client
+        .post(format!("{}/mypage/applications/{id}/files?csrf_token={token}", b.base))
+        .header("content-type", format!("multipart/form-data; boundary={BOUNDARY}"))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_redirection(), "{}", r.status());
+    b.get(&format!("/mypage/applications/{id}")).await;
+    let page = b.post(&format!("/mypage/applications/{id}/submit"), &[]).await;
+    assert!(page.status.is_redirection(), "{}", page.body);
+
+    through_the_tiers(&app, id, false).await;
+    let (number, from, until) = new_certificate(&app, "sports").await;
+    assert_eq!(number.len(), 7);
+    assert_eq!((from.as_str(), until.as_str()), ("2026-05-31", "2031-05-30"));
+}
