@@ -12,6 +12,7 @@ pub mod error;
 pub mod export;
 pub mod jobs;
 pub mod mail;
+pub mod national;
 pub mod password;
 pub mod state;
 pub mod web;

@@ -1,0 +1,44 @@
+//! Names the generated data set promises to the benchmarks and drills: login IDs and the
+//! organizers' work-page tokens, all derived from the seed so a benchmark can find them
+//! without reading the database. Every generated account's password is
+//! `crate::demo::DEMO_PASSWORD`.
+
+use sha2::{Digest, Sha256};
+
+/// The seed used when none is given on the command line.
+pub const DEFAULT_SEED: u64 = 20_250_329;
+
+/// Login ID of the n-th generated physician (1-based): `p000001`.
+pub fn physician_login_id(n: u32) -> String {
+    format!("p{n:06}")
+}
+
+/// Login ID of the prefectural association's staff account for a JIS prefecture code (1–47):
+/// `pref13` for 東京都医師会.
+pub fn prefectural_staff_login_id(prefecture: u8) -> String {
+    format!("pref{prefecture:02}")
+}
+
+/// Work-page token of the n-th generated seminar (1-based). Derived from the seed so the
+/// load benchmark can open work pages; real tokens are random (see `db::tokens`).
+pub fn work_page_token(seed: u64, seminar_no: u32) -> String {
+    let digest = Sha256::digest(format!("mamis-national/{seed}/work-page/{seminar_no}"));
+    hex::encode(&digest[..16])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_fixed_width_and_tokens_depend_on_seed_and_seminar() {
+        assert_eq!(physician_login_id(1), "p000001");
+        assert_eq!(physician_login_id(100_000), "p100000");
+        assert_eq!(prefectural_staff_login_id(13), "pref13");
+        let a = work_page_token(DEFAULT_SEED, 1);
+        assert_eq!(a.len(), 32);
+        assert_eq!(a, work_page_token(DEFAULT_SEED, 1));
+        assert_ne!(a, work_page_token(DEFAULT_SEED, 2));
+        assert_ne!(a, work_page_token(DEFAULT_SEED + 1, 1));
+    }
+}
