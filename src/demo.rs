@@ -69,7 +69,7 @@ pub async fn load(pool: &PgPool, now: Jst) -> anyhow::Result<()> {
     // One hash for every demo account: the password is public anyway.
     let hash = password::hash_async(DEMO_PASSWORD.to_string()).await?;
     let mut tx = pool.begin().await?;
-    load_into(&mut *tx, now, &hash).await?;
+    load_into(&mut tx, now, &hash).await?;
     tx.commit().await?;
     Ok(())
 }

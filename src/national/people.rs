@@ -211,7 +211,7 @@ mod tests {
         let numbers: HashSet<u32> = (1..=100_000).map(|n| registry_number(7, n)).collect();
         assert_eq!(numbers.len(), 100_000);
         assert!(numbers.iter().all(|&r| (200_000..1_000_000).contains(&r)));
-        assert!(UNREGISTERED_BASE + UNREGISTERED_MAX <= 200_000);
+        const { assert!(UNREGISTERED_BASE + UNREGISTERED_MAX <= REGISTERED_BASE as u32) };
     }
 
     #[test]

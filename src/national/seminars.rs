@@ -187,7 +187,7 @@ pub fn seminars(seed: u64, count: u32, today: NaiveDate) -> Vec<Seminar> {
 }
 
 /// How a credit's attendee relates to the registered physicians.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Attendee {
     /// Physician index (0-based) whose identity matches.
     Matched(usize),

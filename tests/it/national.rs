@@ -46,17 +46,26 @@ async fn national_generator_fills_counts_deterministically_and_physicians_see_th
     let (db, pool, clock) = generated(11).await;
 
     // The demo's physician plus the generated ones; every one registered and linked.
-    assert_eq!(count(&pool, "SELECT count(*) FROM physicians").await, i64::from(scale.physicians) + 1);
     assert_eq!(
-        count(&pool, "SELECT count(*) FROM physicians WHERE registration_completed_at IS NULL").await,
+        count(&pool, "SELECT count(*) FROM physicians").await,
+        i64::from(scale.physicians) + 1
+    );
+    assert_eq!(
+        count(&pool, "SELECT count(*) FROM physicians WHERE registration_completed_at IS NULL")
+            .await,
         0
     );
     assert_eq!(count(&pool, "SELECT count(*) FROM seminars").await, i64::from(scale.seminars));
     assert_eq!(count(&pool, "SELECT count(*) FROM work_pages").await, i64::from(scale.seminars));
     assert_eq!(count(&pool, "SELECT count(*) FROM credits").await, scale.credits as i64);
-    assert_eq!(count(&pool, "SELECT count(*) FROM applications").await, i64::from(scale.applications));
+    assert_eq!(
+        count(&pool, "SELECT count(*) FROM applications").await,
+        i64::from(scale.applications)
+    );
     for status in ["matched", "unmatched", "birth_date_mismatch"] {
-        let n = count(&pool, &format!("SELECT count(*) FROM credits WHERE match_status = '{status}'")).await;
+        let n =
+            count(&pool, &format!("SELECT count(*) FROM credits WHERE match_status = '{status}'"))
+                .await;
         assert!(n > 0, "no {status} credits");
     }
     // Matching as the real code records it: a physician id only on matched credits.
@@ -76,7 +85,9 @@ async fn national_generator_fills_counts_deterministically_and_physicians_see_th
         count(&pool, "SELECT count(DISTINCT status) FROM applications").await,
         national::applications::STATUSES.len() as i64
     );
-    assert!(count(&pool, "SELECT count(*) FROM certifications WHERE physician_id IS NULL").await == 0);
+    assert!(
+        count(&pool, "SELECT count(*) FROM certifications WHERE physician_id IS NULL").await == 0
+    );
 
     // The same seed, the same data; another seed, other data.
     let first = checksum(&pool).await;
@@ -97,7 +108,8 @@ async fn national_generator_fills_counts_deterministically_and_physicians_see_th
     .fetch_one(&app.pool)
     .await
     .unwrap();
-    let credited = app.count(&format!("SELECT count(*) FROM credits WHERE physician_id = {physician}")).await;
+    let credited =
+        app.count(&format!("SELECT count(*) FROM credits WHERE physician_id = {physician}")).await;
     let mut b = app.signed_in(&ids::physician_login_id(1)).await;
     let page = b.get("/mypage").await;
     assert_eq!(page.status, StatusCode::OK);
