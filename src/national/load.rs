@@ -5,10 +5,11 @@ use chrono::{Days, NaiveDate};
 use sqlx::{PgConnection, PgPool};
 
 use super::applications::{self, Actor, Cycle, Holder};
-use super::names::{self, PREFECTURES};
+use super::names::PREFECTURES;
 use super::people::{self, Person};
 use super::progress::Progress;
 use super::seminars::{self, Attendee, Organizer};
+use super::staff::{write_staff, Staff};
 use super::{ids, Scale};
 use crate::clock::Jst;
 use crate::db::bulk::{self, CopyRows, NextIds};
@@ -16,18 +17,8 @@ use crate::db::{accounts, tokens};
 use crate::domain::category::Programme;
 use crate::{demo, password};
 
-/// Prefectures whose applications go through municipal reception (受付) in the data set.
-const MUNICIPAL_RECEPTION: [i16; 4] = [1, 14, 23, 40];
 /// Flush a COPY buffer at about this size.
 const CHUNK_BYTES: usize = 8 << 20;
-
-struct Staff {
-    /// Per prefecture index: the prefectural association's id and its staff account.
-    prefectural: Vec<(i64, i64)>,
-    /// Per prefecture index, per city: the municipal association's id and its staff account.
-    municipal: Vec<Vec<(i64, i64)>>,
-    jma_account: i64,
-}
 
 /// Loads the data set; returns row counts per table. Refuses a database with accounts.
 pub async fn load(
@@ -114,7 +105,8 @@ pub async fn load(
     let mut holders: Vec<Holder> = prefecture_of
         .iter()
         .map(|&p| Holder {
-            uses_municipal: MUNICIPAL_RECEPTION.contains(&i16::from(PREFECTURES[p].code)),
+            uses_municipal: super::staff::MUNICIPAL_RECEPTION
+                .contains(&i16::from(PREFECTURES[p].code)),
             occupational: None,
             sports: None,
         })
@@ -195,98 +187,6 @@ fn registration_day(n: u32, today: NaiveDate) -> NaiveDate {
     let day =
         NaiveDate::from_ymd_opt(2025, 3, 1).expect("valid date") + Days::new(u64::from(n % 28));
     day.min(today)
-}
-
-async fn write_staff(
-    conn: &mut PgConnection,
-    next: &NextIds,
-    scale: &Scale,
-    hash: &str,
-    now: Jst,
-) -> anyhow::Result<Staff> {
-    bulk::use_municipal_reception(conn, &MUNICIPAL_RECEPTION).await?;
-    let existing = bulk::associations(conn).await?;
-    let find = |kind: &str, name: Option<&str>, pref: Option<i16>| {
-        existing
-            .iter()
-            .find(|(_, k, n, p)| k == kind && name.is_none_or(|name| n == name) && *p == pref)
-            .map(|(id, ..)| *id)
-    };
-    let jma = find("jma", None, None).ok_or_else(|| anyhow::anyhow!("JMA is missing"))?;
-    let mut prefectural_ids = Vec::new();
-    let (mut new_names, mut new_prefs, mut new_parents) = (Vec::new(), Vec::new(), Vec::new());
-    for pref in &PREFECTURES {
-        let code = i16::from(pref.code);
-        let id = find("prefectural", None, Some(code))
-            .ok_or_else(|| anyhow::anyhow!("prefecture {code}'s association is missing"))?;
-        prefectural_ids.push(id);
-        for city in pref.cities {
-            let name = names::municipal_association_name(city);
-            if find("municipal", Some(&name), Some(code)).is_none() {
-                new_names.push(name);
-                new_prefs.push(code);
-                new_parents.push(id);
-            }
-        }
-    }
-    let created =
-        bulk::insert_municipal_associations(conn, &new_names, &new_prefs, &new_parents).await?;
-    let mut created = created.into_iter();
-
-    let mut account_id = next.account + i64::from(scale.physicians);
-    let mut accounts = CopyRows::with_capacity(64 << 10);
-    let mut memberships = CopyRows::with_capacity(16 << 10);
-    let mut add = |login: &str, role: &str, display: &str, association: i64| -> i64 {
-        let id = account_id;
-        account_id += 1;
-        accounts
-            .plain(id)
-            .text(login)
-            .text(hash)
-            .plain(role)
-            .text(display)
-            .text(&format!("{login}@staff.example.jp"))
-            .plain(now.to_rfc3339())
-            .plain("f")
-            .plain(now.to_rfc3339())
-            .plain(now.to_rfc3339())
-            .end();
-        memberships.plain(id).plain(association).plain(now.to_rfc3339()).end();
-        id
-    };
-    let mut staff = Staff { prefectural: Vec::new(), municipal: Vec::new(), jma_account: 0 };
-    for (i, pref) in PREFECTURES.iter().enumerate() {
-        let code = i16::from(pref.code);
-        let name = crate::domain::prefecture::name(code).unwrap_or_default();
-        let login = ids::prefectural_staff_login_id(pref.code);
-        let account =
-            add(&login, "prefectural_staff", &format!("{name}医師会 事務局"), prefectural_ids[i]);
-        staff.prefectural.push((prefectural_ids[i], account));
-        let mut municipal = Vec::new();
-        for (k, city) in pref.cities.iter().enumerate() {
-            let association_name = names::municipal_association_name(city);
-            let association = match find("municipal", Some(&association_name), Some(code)) {
-                Some(id) => id,
-                None => created.next().ok_or_else(|| anyhow::anyhow!("association not created"))?,
-            };
-            let login = ids::municipal_staff_login_id(pref.code, k + 1);
-            let account =
-                add(&login, "municipal_staff", &format!("{association_name} 事務局"), association);
-            municipal.push((association, account));
-        }
-        staff.municipal.push(municipal);
-    }
-    for k in 1..=3 {
-        let account =
-            add(&ids::jma_staff_login_id(k), "jma_staff", &format!("日本医師会 事務局{k}"), jma);
-        if k == 1 {
-            staff.jma_account = account;
-        }
-    }
-    add(ids::ADMIN_LOGIN_ID, "sysadmin", "システム管理者（全国データ）", jma);
-    bulk::copy(conn, bulk::ACCOUNTS, &mut accounts).await?;
-    bulk::copy(conn, bulk::STAFF_MEMBERSHIPS, &mut memberships).await?;
-    Ok(staff)
 }
 
 async fn write_physicians(

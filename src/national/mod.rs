@@ -8,6 +8,7 @@ pub mod names;
 pub mod people;
 pub mod progress;
 pub mod seminars;
+mod staff;
 
 pub use load::load;
 
