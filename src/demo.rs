@@ -3,7 +3,7 @@
 //! database, so a newcomer can log in at once.
 
 use chrono::NaiveDate;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
 use crate::clock::Jst;
 use crate::db::{accounts, physicians};
@@ -69,23 +69,30 @@ pub async fn load(pool: &PgPool, now: Jst) -> anyhow::Result<()> {
     // One hash for every demo account: the password is public anyway.
     let hash = password::hash_async(DEMO_PASSWORD.to_string()).await?;
     let mut tx = pool.begin().await?;
+    load_into(&mut tx, now, &hash).await?;
+    tx.commit().await?;
+    Ok(())
+}
 
-    let chiyoda = accounts::create_municipal_association(&mut tx, "千代田区医師会", TOKYO).await?;
-    accounts::create_municipal_association(&mut tx, "港区医師会", TOKYO).await?;
-    accounts::create_municipal_association(&mut tx, "大阪市医師会", OSAKA).await?;
-    let tokyo = accounts::association_id(&mut tx, AssociationKind::Prefectural, Some(TOKYO), None)
+/// Writes the demo set with the caller's transaction and `DEMO_PASSWORD`'s hash (the national
+/// data set builds on it).
+pub async fn load_into(tx: &mut PgConnection, now: Jst, hash: &str) -> anyhow::Result<()> {
+    let chiyoda = accounts::create_municipal_association(&mut *tx, "千代田区医師会", TOKYO).await?;
+    accounts::create_municipal_association(&mut *tx, "港区医師会", TOKYO).await?;
+    accounts::create_municipal_association(&mut *tx, "大阪市医師会", OSAKA).await?;
+    let tokyo = accounts::association_id(&mut *tx, AssociationKind::Prefectural, Some(TOKYO), None)
         .await?
         .ok_or_else(|| anyhow::anyhow!("Tokyo's association is missing; run migrations"))?;
-    let jma = accounts::association_id(&mut tx, AssociationKind::Jma, None, None)
+    let jma = accounts::association_id(&mut *tx, AssociationKind::Jma, None, None)
         .await?
         .ok_or_else(|| anyhow::anyhow!("JMA is missing; run migrations"))?;
 
     for login in &LOGINS {
         let id = accounts::create(
-            &mut tx,
+            &mut *tx,
             &accounts::NewAccount {
                 login_id: login.login_id,
-                password_hash: &hash,
+                password_hash: hash,
                 role: login.role,
                 display_name: login.display_name,
                 email: Some(login.email),
@@ -101,11 +108,11 @@ pub async fn load(pool: &PgPool, now: Jst) -> anyhow::Result<()> {
             Role::JmaStaff | Role::Sysadmin => Some(jma),
         };
         if let Some(association) = association {
-            accounts::add_membership(&mut tx, id, association, now).await?;
+            accounts::add_membership(&mut *tx, id, association, now).await?;
         }
         if login.role == Role::Physician {
             let physician = physicians::create(
-                &mut tx,
+                &mut *tx,
                 &physicians::NewPhysician {
                     account_id: Some(id),
                     kanji_name: "山田 太郎",
@@ -131,7 +138,7 @@ pub async fn load(pool: &PgPool, now: Jst) -> anyhow::Result<()> {
                 ("sports", "0234567", date(2022, 4, 1), date(2027, 3, 31)),
             ] {
                 physicians::create_certification(
-                    &mut tx,
+                    &mut *tx,
                     &physicians::NewCertification {
                         programme,
                         certificate_number: number,
@@ -147,6 +154,5 @@ pub async fn load(pool: &PgPool, now: Jst) -> anyhow::Result<()> {
             }
         }
     }
-    tx.commit().await?;
     Ok(())
 }

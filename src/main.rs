@@ -1,9 +1,10 @@
 //! The command line: serve (default), migrate, demo, jobs. Nothing else lives here.
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 use tracing_subscriber::EnvFilter;
 
 use mamis::config::Config;
+use mamis::national::{self, ids::DEFAULT_SEED, progress::Progress, Scale};
 use mamis::state::AppState;
 use mamis::{clock_for, db, demo, mail};
 
@@ -25,9 +26,22 @@ enum Command {
     /// Create the database if needed and apply migrations.
     Migrate,
     /// Load the demo data set into an empty database.
-    Demo,
+    Demo {
+        /// small: one login per role; national: 100,000 physicians and their data besides.
+        #[arg(long, value_enum, default_value_t = DemoScale::Small)]
+        scale: DemoScale,
+        /// Seed of the national data set (same seed, same data).
+        #[arg(long, default_value_t = DEFAULT_SEED)]
+        seed: u64,
+    },
     /// Run the daily jobs once (renewal notices).
     Jobs,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DemoScale {
+    Small,
+    National,
 }
 
 #[tokio::main]
@@ -50,9 +64,18 @@ async fn main() -> anyhow::Result<()> {
         Command::Migrate => {
             tracing::info!("migrations applied");
         }
-        Command::Demo => {
+        Command::Demo { scale: DemoScale::Small, .. } => {
             demo::load(&pool, clock.now()).await?;
             tracing::info!("demo data loaded");
+        }
+        Command::Demo { scale: DemoScale::National, seed } => {
+            let progress = Progress::for_stdout();
+            let counts =
+                national::load(&pool, clock.now(), &Scale::national(), seed, &progress).await?;
+            for (table, rows) in counts {
+                println!("{table:>20}: {rows}");
+            }
+            println!("national data set loaded in {:.1}s (seed {seed})", progress.elapsed_secs());
         }
         Command::Jobs => {
             mamis::jobs::run_once(&pool, &clock, &config.base_url).await?;

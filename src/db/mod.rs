@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod application_review;
 pub mod applications;
 pub mod audit;
+pub mod bulk;
 pub mod change_requests;
 pub mod credit_views;
 pub mod credits;

@@ -23,6 +23,7 @@ mod exports;
 mod links;
 mod mail;
 mod members;
+mod national;
 mod notices;
 mod profile;
 mod proxy;
