@@ -25,6 +25,9 @@ pub struct Config {
     /// The first day of credits the portal manages (DOMAIN §3); earlier ones are declared in
     /// applications from 手帳 stickers and paper certificates.
     pub portal_credits_from: chrono::NaiveDate,
+    /// The longest wait between two delivery attempts of one mail (the back-off doubles from
+    /// a minute up to this). An hour in production; fault drills shorten it.
+    pub mail_retry_max: std::time::Duration,
 }
 
 fn default_portal_credits_from() -> chrono::NaiveDate {
@@ -62,6 +65,13 @@ impl Config {
                     .map_err(|_| anyhow::anyhow!("PORTAL_CREDITS_FROM is not a date: {text}"))?,
                 None => default_portal_credits_from(),
             },
+            mail_retry_max: match var("MAIL_RETRY_MAX_SECS") {
+                Some(text) => match text.trim().parse::<u64>() {
+                    Ok(secs) if secs > 0 => std::time::Duration::from_secs(secs),
+                    _ => anyhow::bail!("MAIL_RETRY_MAX_SECS is not a positive number: {text}"),
+                },
+                None => crate::mail::worker::DEFAULT_RETRY_MAX,
+            },
         })
     }
 
@@ -78,6 +88,7 @@ impl Config {
             behind_proxy: false,
             run_mail_worker: false,
             portal_credits_from: default_portal_credits_from(),
+            mail_retry_max: crate::mail::worker::DEFAULT_RETRY_MAX,
         }
     }
 

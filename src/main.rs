@@ -96,6 +96,7 @@ async fn main() -> anyhow::Result<()> {
                     mailer,
                     clock.clone(),
                     state.mail_notify.clone(),
+                    config.mail_retry_max,
                 ));
             }
             tokio::spawn(sweep_sessions(pool.clone()));

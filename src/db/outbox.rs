@@ -32,6 +32,7 @@ pub struct QueuedMail {
     pub subject: String,
     pub body_text: String,
     pub attempts: i32,
+    pub created_at: DateTime<Utc>,
 }
 
 /// Locks one due mail for the caller's transaction; other workers skip it.
@@ -40,7 +41,7 @@ pub async fn claim_next(
     now: Jst,
 ) -> sqlx::Result<Option<QueuedMail>> {
     sqlx::query_as(
-        "SELECT id, to_address, subject, body_text, attempts FROM mail_outbox
+        "SELECT id, to_address, subject, body_text, attempts, created_at FROM mail_outbox
          WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1
          ORDER BY next_attempt_at, id
          LIMIT 1

@@ -37,9 +37,22 @@ impl Mailer {
         Ok(Mailer { transport, from })
     }
 
-    pub async fn send(&self, to: &str, subject: &str, body: &str) -> Result<(), String> {
+    /// The sender's domain, for Message-IDs.
+    pub fn from_domain(&self) -> &str {
+        self.from.email.domain()
+    }
+
+    /// Sends one message with the given Message-ID (`<…@…>`, see `worker::message_id`).
+    pub async fn send(
+        &self,
+        message_id: &str,
+        to: &str,
+        subject: &str,
+        body: &str,
+    ) -> Result<(), String> {
         let to: Mailbox = to.parse().map_err(|e| format!("invalid address {to}: {e}"))?;
         let message = Message::builder()
+            .message_id(Some(message_id.to_string()))
             .from(self.from.clone())
             .to(to)
             .subject(subject)

@@ -16,10 +16,22 @@ use crate::db::outbox;
 /// After this many failed attempts a mail is marked failed (shown to administrators).
 pub const MAX_ATTEMPTS: i32 = 50;
 
+/// The default cap of the back-off (`MAIL_RETRY_MAX_SECS`).
+pub const DEFAULT_RETRY_MAX: StdDuration = StdDuration::from_secs(3600);
+
+/// How often the worker looks for due mail when nobody wakes it.
+const POLL_INTERVAL: StdDuration = StdDuration::from_secs(15);
+
 /// Exponential back-off: 1, 2, 4 … minutes, at most an hour.
 pub fn retry_delay(attempts_so_far: i32) -> Duration {
     let exp = attempts_so_far.clamp(0, 6) as u32;
     Duration::minutes(2i64.pow(exp)).min(Duration::hours(1))
+}
+
+/// The back-off, capped at `max` (`MAIL_RETRY_MAX_SECS`).
+pub fn retry_delay_capped(attempts_so_far: i32, max: StdDuration) -> Duration {
+    let max = Duration::from_std(max).unwrap_or(Duration::hours(1));
+    retry_delay(attempts_so_far).min(max)
 }
 
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -30,6 +42,16 @@ pub struct Report {
 
 /// Delivers every mail that is due now; returns what happened.
 pub async fn deliver_due(pool: &PgPool, mailer: &Mailer, clock: &Clock) -> anyhow::Result<Report> {
+    deliver_due_with(pool, mailer, clock, DEFAULT_RETRY_MAX).await
+}
+
+/// `deliver_due` with the back-off capped at `retry_max`.
+pub async fn deliver_due_with(
+    pool: &PgPool,
+    mailer: &Mailer,
+    clock: &Clock,
+    retry_max: StdDuration,
+) -> anyhow::Result<Report> {
     let mut report = Report::default();
     loop {
         let now = clock.now();
@@ -38,7 +60,8 @@ pub async fn deliver_due(pool: &PgPool, mailer: &Mailer, clock: &Clock) -> anyho
             tx.rollback().await?;
             return Ok(report);
         };
-        match mailer.send(&mail.to_address, &mail.subject, &mail.body_text).await {
+        let message_id = message_id(mail.id, mail.created_at, mailer.from_domain());
+        match mailer.send(&message_id, &mail.to_address, &mail.subject, &mail.body_text).await {
             Ok(()) => {
                 outbox::mark_sent(&mut tx, mail.id, clock.now()).await?;
                 report.sent += 1;
@@ -47,7 +70,7 @@ pub async fn deliver_due(pool: &PgPool, mailer: &Mailer, clock: &Clock) -> anyho
                 tracing::warn!(mail_id = mail.id, %error, "mail delivery failed; will retry");
                 let attempts = mail.attempts + 1;
                 let give_up = (attempts >= MAX_ATTEMPTS).then(|| clock.now());
-                let next = clock.now() + retry_delay(mail.attempts);
+                let next = clock.now() + retry_delay_capped(mail.attempts, retry_max);
                 outbox::mark_attempt_failed(&mut tx, mail.id, &error, next, give_up).await?;
                 report.failed_attempts += 1;
             }
@@ -60,11 +83,29 @@ pub async fn deliver_due(pool: &PgPool, mailer: &Mailer, clock: &Clock) -> anyho
     }
 }
 
-/// Runs forever: delivers due mail, then sleeps until notified or for `interval`.
-pub async fn run(pool: PgPool, mailer: Mailer, clock: Clock, notify: Arc<Notify>) {
-    let interval = StdDuration::from_secs(15);
+/// The Message-ID of a queued mail: the same on every attempt, so that when a server took a
+/// message but its reply was lost (SMTP then sends it again) the copies can be recognised.
+/// The creation time keeps IDs apart across databases that reuse outbox numbers.
+pub fn message_id(
+    outbox_id: i64,
+    created_at: chrono::DateTime<chrono::Utc>,
+    domain: &str,
+) -> String {
+    format!("<mamis.{outbox_id}.{}@{domain}>", created_at.timestamp_micros())
+}
+
+/// Runs forever: delivers due mail, then sleeps until notified or for the poll interval (never
+/// longer than the back-off cap, so a short cap really retries that soon).
+pub async fn run(
+    pool: PgPool,
+    mailer: Mailer,
+    clock: Clock,
+    notify: Arc<Notify>,
+    retry_max: StdDuration,
+) {
+    let interval = POLL_INTERVAL.min(retry_max);
     loop {
-        if let Err(error) = deliver_due(&pool, &mailer, &clock).await {
+        if let Err(error) = deliver_due_with(&pool, &mailer, &clock, retry_max).await {
             tracing::warn!(%error, "mail worker round failed");
         }
         let _ = tokio::time::timeout(interval, notify.notified()).await;
@@ -82,5 +123,14 @@ mod tests {
         assert_eq!(retry_delay(3), Duration::minutes(8));
         assert_eq!(retry_delay(6), Duration::hours(1));
         assert_eq!(retry_delay(40), Duration::hours(1));
+    }
+
+    #[test]
+    fn backoff_respects_a_shorter_cap() {
+        let cap = StdDuration::from_secs(2);
+        assert_eq!(retry_delay_capped(0, cap), Duration::seconds(2));
+        assert_eq!(retry_delay_capped(9, cap), Duration::seconds(2));
+        assert_eq!(retry_delay_capped(1, DEFAULT_RETRY_MAX), Duration::minutes(2));
+        assert_eq!(retry_delay_capped(9, DEFAULT_RETRY_MAX), Duration::hours(1));
     }
 }

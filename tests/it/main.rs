@@ -22,6 +22,7 @@ mod downtime;
 mod exports;
 mod links;
 mod mail;
+mod mail_retry_cap;
 mod members;
 mod national;
 mod notices;
