@@ -65,3 +65,82 @@ fn every_target_has_a_corpus() {
         assert!(!files(&root.join(name)).is_empty(), "no corpus for {name}");
     }
 }
+
+// Between fuzz runs: random values in the real field names, so that `cargo test` explores a
+// little on every run too (the CSV reader has its own properties in csv_props.rs).
+
+use proptest::prelude::*;
+
+const FIELDS: [&str; 40] = [
+    "kanji_name",
+    "furigana",
+    "birth_date",
+    "sex",
+    "registry_number",
+    "phone",
+    "fax",
+    "postal_code",
+    "prefecture",
+    "address",
+    "workplace",
+    "login_id",
+    "password",
+    "next",
+    "email",
+    "reason",
+    "programme",
+    "title",
+    "starts_on",
+    "ends_on",
+    "format",
+    "approving_prefecture",
+    "units_lifelong_renewal",
+    "capacity",
+    "category",
+    "units",
+    "attended_on",
+    "source",
+    "note",
+    "route",
+    "route_document_date",
+    "version",
+    "comment",
+    "starts_at",
+    "ends_at",
+    "date",
+    "from",
+    "until",
+    "month",
+    "lifelong_renewal",
+];
+
+/// Characters people type into these forms, and some they should not.
+fn value() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[0-9０-９./\\-年月日元SHRMTshr昭平令和 　]{0,14}",
+        "[ァ-ヶｦ-ﾟぁ-ゖ山田髙﨑ー ]{0,10}",
+        "[a-z@./:\\-_]{0,16}",
+        "\\PC{0,12}",
+    ]
+}
+
+fn form_body() -> impl Strategy<Value = Vec<u8>> {
+    prop::collection::vec((prop::sample::select(&FIELDS[..]), value()), 0..10)
+        .prop_map(|pairs| serde_urlencoded::to_string(pairs).expect("pairs encode").into_bytes())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_form_body_gives_a_result_or_a_japanese_refusal(body in form_body()) {
+        for (_, target) in TARGETS.iter().skip(3) {
+            target(&body);
+        }
+    }
+
+    #[test]
+    fn any_typed_value_gives_a_result_or_a_japanese_refusal(text in value()) {
+        t::field_text(text.as_bytes());
+    }
+}
