@@ -61,7 +61,7 @@ fn japanese_app_error(error: &AppError) {
 
 /// Lines of the decoded text (a row starts on a line; quoted line breaks only join lines).
 fn line_count(text: &str) -> u64 {
-    text.lines().count() as u64
+    1 + csv_text::line_breaks(text.as_bytes())
 }
 
 /// The rule (and the database's CHECK): 1 to 10 ASCII digits, leading zeros dropped.

@@ -130,7 +130,6 @@ fn form_body() -> impl Strategy<Value = Vec<u8>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     #[test]
     fn any_form_body_gives_a_result_or_a_japanese_refusal(body in form_body()) {
