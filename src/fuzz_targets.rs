@@ -413,18 +413,26 @@ pub fn query_strings(data: &[u8]) {
 /// numbers, contact data, units and prefectures.
 pub fn field_text(data: &[u8]) {
     let Ok(input) = std::str::from_utf8(data) else { return };
-    if let Ok(Some(date)) = era::parse_era_date(input) {
-        date_in_range(date);
-    } else if let Err(message) = era::parse_era_date(input) {
-        japanese(message);
+    // Every parsed value is a fixed point: parsing what was stored gives it back.
+    match era::parse_era_date(input) {
+        Ok(Some(date)) => {
+            date_in_range(date);
+            let era = era::Era::of(date).expect("an era date has an era");
+            assert_eq!(era::parse_era_date(&era.format(date)), Ok(Some(date)), "{date}");
+        }
+        Ok(None) => {}
+        Err(message) => japanese(message),
     }
     let _ = person::parse_western_date(input);
     match person::parse_birth_date(input, today()) {
-        Ok(date) => assert!(date <= today()),
+        Ok(date) => {
+            assert!(date <= today());
+            assert_eq!(person::parse_birth_date(&date.to_string(), today()), Ok(date));
+        }
         Err(message) => japanese(message),
     }
     match person::parse_kanji_name(input) {
-        Ok(name) => assert!(!name.is_empty()),
+        Ok(name) => assert_eq!(person::parse_kanji_name(&name).as_deref(), Ok(name.as_str())),
         Err(message) => japanese(message),
     }
     match person::parse_furigana(input) {
@@ -434,35 +442,48 @@ pub fn field_text(data: &[u8]) {
     let full = person::to_full_katakana(input);
     assert_eq!(person::to_full_katakana(&full), full, "katakana not idempotent");
     match person::RegistryNumber::parse(input) {
-        Ok(n) => registry_ok(n.as_str()),
+        Ok(n) => {
+            registry_ok(n.as_str());
+            assert_eq!(person::RegistryNumber::parse(n.as_str()), Ok(n.clone()));
+        }
         Err(message) => japanese(message),
     }
     if let Err(message) = person::Sex::parse(input) {
         japanese(message);
     }
-    for result in [person::parse_phone(input), person::parse_postal_code(input)] {
-        if let Err(message) = result {
-            japanese(message);
+    for parse in [person::parse_phone, person::parse_postal_code] {
+        match parse(input) {
+            Ok(Some(value)) => assert_eq!(parse(&value), Ok(Some(value.clone()))),
+            Ok(None) => {}
+            Err(message) => japanese(message),
         }
     }
-    if let Err(message) = person::parse_email(input) {
-        japanese(message);
+    match person::parse_email(input) {
+        Ok(email) => assert_eq!(person::parse_email(&email).as_deref(), Ok(email.as_str())),
+        Err(message) => japanese(message),
     }
     if let Err(message) = person::parse_free_text(input, 100, Some("入力してください。")) {
         japanese(message);
     }
     match Units::parse(input) {
-        Ok(u) => assert!(u.value() > rust_decimal::Decimal::ZERO),
+        Ok(u) => {
+            assert!(u.value() > rust_decimal::Decimal::ZERO);
+            assert_eq!(Units::parse(&u.to_string()), Ok(u));
+        }
         Err(message) => japanese(message),
     }
     if let Err(message) = web::applications::parse_units(input) {
         japanese(message);
     }
     if let Some(code) = prefecture::parse(input) {
-        assert!(prefecture::name(code).is_some());
+        let name = prefecture::name(code).expect("a parsed prefecture has a name");
+        assert_eq!(prefecture::parse(name), Some(code));
     }
-    if let Err(message) = crate::domain::member_csv::parse_certificate_number(input) {
-        japanese(message);
+    match crate::domain::member_csv::parse_certificate_number(input) {
+        Ok(n) => {
+            assert_eq!(crate::domain::member_csv::parse_certificate_number(&n), Ok(n.clone()))
+        }
+        Err(message) => japanese(message),
     }
     let half = text::to_halfwidth_ascii(input);
     assert_eq!(text::to_halfwidth_ascii(&half), half);

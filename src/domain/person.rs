@@ -292,7 +292,16 @@ pub fn parse_phone(input: &str) -> Result<Option<String>, &'static str> {
     if !(10..=11).contains(&digits) || !text.starts_with(['0', '(']) {
         return Err("電話番号の桁数を確認してください（市外局番から10～11桁）。");
     }
-    Ok(Some(text.replace(['(', ')', ' '], "-").replace("--", "-").trim_matches('-').to_string()))
+    // Any run of separators becomes one hyphen: 「03 - 1234 - 5678」, 「(03) 1234-5678」.
+    let mut stored = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            stored.push(c);
+        } else if !stored.is_empty() && !stored.ends_with('-') {
+            stored.push('-');
+        }
+    }
+    Ok(Some(stored.trim_end_matches('-').to_string()))
 }
 
 /// 郵便番号: seven digits, stored as 123-4567.
@@ -452,6 +461,17 @@ mod tests {
         assert_eq!(parse_postal_code("〒113-8621").unwrap().as_deref(), Some("113-8621"));
         assert_eq!(parse_postal_code("１１３８６２１").unwrap().as_deref(), Some("113-8621"));
         assert!(parse_postal_code("113-862").is_err());
+    }
+
+    #[test]
+    fn phones_keep_one_hyphen_between_groups_however_spaced() {
+        // Found by the field_text fuzzer (re-parsing a stored phone changed it): 「--」 was
+        // collapsed only once, so spaced hyphens were stored as 「03--1234--5678」.
+        for typed in ["03 - 1234 - 5678", "03　－　1234－－5678", "(03) 1234 - 5678"] {
+            assert_eq!(parse_phone(typed).unwrap().as_deref(), Some("03-1234-5678"), "{typed}");
+        }
+        let stored = parse_phone("0-1525(0 1  -    525(").unwrap().unwrap();
+        assert_eq!(parse_phone(&stored).unwrap(), Some(stored));
     }
 
     #[test]
