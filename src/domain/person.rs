@@ -289,7 +289,9 @@ pub fn parse_phone(input: &str) -> Result<Option<String>, &'static str> {
         return Err("電話番号は数字とハイフンで入力してください（例：03-1234-5678）。");
     }
     let digits = text.chars().filter(char::is_ascii_digit).count();
-    if !(10..=11).contains(&digits) || !text.starts_with(['0', '(']) {
+    // The area code starts with 0, in parentheses or not: 「03-…」「(03)…」, never 「(8)…」.
+    let first_digit = text.chars().find(char::is_ascii_digit);
+    if !(10..=11).contains(&digits) || !text.starts_with(['0', '(']) || first_digit != Some('0') {
         return Err("電話番号の桁数を確認してください（市外局番から10～11桁）。");
     }
     // Any run of separators becomes one hyphen: 「03 - 1234 - 5678」, 「(03) 1234-5678」.
@@ -472,6 +474,10 @@ mod tests {
         }
         let stored = parse_phone("0-1525(0 1  -    525(").unwrap().unwrap();
         assert_eq!(parse_phone(&stored).unwrap(), Some(stored));
+        // Also found by it: 「(8)…」 was accepted, then stored without its parenthesis as 「8-…」,
+        // which the same rule refuses.
+        assert!(parse_phone("(8)8-1-1-7-970-8-8-1").is_err());
+        assert_eq!(parse_phone("(0120)12-3456").unwrap().as_deref(), Some("0120-12-3456"));
     }
 
     #[test]
