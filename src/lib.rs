@@ -10,6 +10,8 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod export;
+#[doc(hidden)]
+pub mod fuzz_targets;
 pub mod jobs;
 pub mod mail;
 pub mod national;

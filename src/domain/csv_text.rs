@@ -48,6 +48,13 @@ pub struct Row {
     pub cells: Vec<String>,
 }
 
+/// Line breaks in `bytes`: LF, CRLF, or a CR alone (「CSV (Macintosh)」 as older Excel for Mac
+/// saves it, which the CSV reader also splits rows on).
+pub fn line_breaks(bytes: &[u8]) -> u64 {
+    let lone_cr = |i: usize| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n');
+    (0..bytes.len()).filter(|&i| bytes[i] == b'\n' || lone_cr(i)).count() as u64
+}
+
 /// Every non-blank row of `text`, header included. Quoted fields may hold commas, quotes and
 /// line breaks; rows may have differing lengths (Excel drops trailing empty cells).
 pub fn read_rows(text: &str) -> Result<Vec<Row>, String> {
@@ -65,7 +72,7 @@ pub fn read_rows(text: &str) -> Result<Vec<Row>, String> {
             byte += 1;
         }
         if byte > counted_to {
-            line += bytes[counted_to..byte].iter().filter(|b| **b == b'\n').count() as u64;
+            line += line_breaks(&bytes[counted_to..byte]);
             counted_to = byte;
         }
         line
@@ -227,6 +234,18 @@ mod tests {
         let (bytes, _, unmappable) = encoding_rs::SHIFT_JIS.encode(text);
         assert!(!unmappable, "{text} is not representable in Shift_JIS");
         bytes.into_owned()
+    }
+
+    #[test]
+    fn rows_of_a_file_with_cr_line_ends_have_their_own_line_numbers() {
+        // The fuzz invariant "rows ≤ lines, in order" caught it: CR-only line ends gave every row
+        // line 1.
+        let rows = read_rows("a,b\r1,2\r\r3,4\r").unwrap();
+        let lines: Vec<u64> = rows.iter().map(|r| r.line).collect();
+        assert_eq!(lines, [1, 2, 4]);
+        let rows = read_rows("a,b\r\n1,2\n\r\n3,4").unwrap();
+        let lines: Vec<u64> = rows.iter().map(|r| r.line).collect();
+        assert_eq!(lines, [1, 2, 4]);
     }
 
     #[test]

@@ -289,10 +289,21 @@ pub fn parse_phone(input: &str) -> Result<Option<String>, &'static str> {
         return Err("電話番号は数字とハイフンで入力してください（例：03-1234-5678）。");
     }
     let digits = text.chars().filter(char::is_ascii_digit).count();
-    if !(10..=11).contains(&digits) || !text.starts_with(['0', '(']) {
+    // The area code starts with 0, in parentheses or not: 「03-…」「(03)…」, never 「(8)…」.
+    let first_digit = text.chars().find(char::is_ascii_digit);
+    if !(10..=11).contains(&digits) || !text.starts_with(['0', '(']) || first_digit != Some('0') {
         return Err("電話番号の桁数を確認してください（市外局番から10～11桁）。");
     }
-    Ok(Some(text.replace(['(', ')', ' '], "-").replace("--", "-").trim_matches('-').to_string()))
+    // Any run of separators becomes one hyphen: 「03 - 1234 - 5678」, 「(03) 1234-5678」.
+    let mut stored = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            stored.push(c);
+        } else if !stored.is_empty() && !stored.ends_with('-') {
+            stored.push('-');
+        }
+    }
+    Ok(Some(stored.trim_end_matches('-').to_string()))
 }
 
 /// 郵便番号: seven digits, stored as 123-4567.
@@ -452,6 +463,21 @@ mod tests {
         assert_eq!(parse_postal_code("〒113-8621").unwrap().as_deref(), Some("113-8621"));
         assert_eq!(parse_postal_code("１１３８６２１").unwrap().as_deref(), Some("113-8621"));
         assert!(parse_postal_code("113-862").is_err());
+    }
+
+    #[test]
+    fn phones_keep_one_hyphen_between_groups_however_spaced() {
+        // Found by the field_text fuzzer (re-parsing a stored phone changed it): 「--」 was
+        // collapsed only once, so spaced hyphens were stored as 「03--1234--5678」.
+        for typed in ["03 - 1234 - 5678", "03　－　1234－－5678", "(03) 1234 - 5678"] {
+            assert_eq!(parse_phone(typed).unwrap().as_deref(), Some("03-1234-5678"), "{typed}");
+        }
+        let stored = parse_phone("0-1525(0 1  -    525(").unwrap().unwrap();
+        assert_eq!(parse_phone(&stored).unwrap(), Some(stored));
+        // Also found by it: 「(8)…」 was accepted, then stored without its parenthesis as 「8-…」,
+        // which the same rule refuses.
+        assert!(parse_phone("(8)8-1-1-7-970-8-8-1").is_err());
+        assert_eq!(parse_phone("(0120)12-3456").unwrap().as_deref(), Some("0120-12-3456"));
     }
 
     #[test]

@@ -129,6 +129,11 @@ impl FieldErrors {
         self.0.len()
     }
 
+    /// Every message, field by field.
+    pub fn messages(&self) -> impl Iterator<Item = &str> {
+        self.0.values().map(String::as_str)
+    }
+
     pub fn merge(&mut self, other: FieldErrors) {
         for (k, v) in other.0 {
             self.add(k, v);

@@ -29,11 +29,11 @@ pub struct WindowView {
 #[derive(Default, Deserialize)]
 pub struct WindowForm {
     #[serde(default)]
-    starts_at: String,
+    pub(crate) starts_at: String,
     #[serde(default)]
-    ends_at: String,
+    pub(crate) ends_at: String,
     #[serde(default)]
-    reason: String,
+    pub(crate) reason: String,
 }
 
 #[derive(Default)]
@@ -98,7 +98,7 @@ pub async fn windows(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respo
     windows_page(&state, &ctx, WindowForm::default(), WindowErrors::default()).await
 }
 
-fn required_time(text: &str) -> Result<Jst, &'static str> {
+pub(crate) fn required_time(text: &str) -> Result<Jst, &'static str> {
     if text.trim().is_empty() {
         return Err("日時を入力してください。");
     }

@@ -126,7 +126,7 @@ fn tier_label(tier: &str) -> &'static str {
 }
 
 /// Routes that a programme and kind allow.
-fn routes_for(programme: &str, kind: &str) -> &'static [&'static str] {
+pub(crate) fn routes_for(programme: &str, kind: &str) -> &'static [&'static str] {
     match (programme, kind) {
         ("occupational", "new") => &["credits", "university"],
         ("sports", "new") => &["credits", "sports_exemption"],
@@ -148,7 +148,7 @@ fn jp_time(at: chrono::DateTime<chrono::Utc>) -> String {
 }
 
 /// Units as typed: 「1」「1.5」「１．５」. One decimal place, 0 < units ≤ 999.9.
-fn parse_units(input: &str) -> Result<Decimal, &'static str> {
+pub(crate) fn parse_units(input: &str) -> Result<Decimal, &'static str> {
     let text = crate::domain::text::to_halfwidth_ascii(input).trim().to_string();
     if text.is_empty() {
         return Err("単位数を入力してください。");
@@ -163,7 +163,7 @@ fn parse_units(input: &str) -> Result<Decimal, &'static str> {
     Ok(units)
 }
 
-fn parse_date(input: &str) -> Option<NaiveDate> {
+pub(crate) fn parse_date(input: &str) -> Option<NaiveDate> {
     crate::domain::person::parse_western_date(&crate::domain::text::to_halfwidth_ascii(
         input.trim(),
     ))
@@ -403,9 +403,9 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
 #[derive(Deserialize)]
 pub struct NewQuery {
     #[serde(default)]
-    programme: String,
+    pub(crate) programme: String,
     #[serde(default)]
-    kind: String,
+    pub(crate) kind: String,
 }
 
 #[derive(Deserialize)]
@@ -719,31 +719,31 @@ pub struct Choice {
 #[derive(Default, Deserialize)]
 pub struct CreditForm {
     #[serde(default)]
-    category: String,
+    pub(crate) category: String,
     #[serde(default)]
-    format: String,
+    pub(crate) format: String,
     #[serde(default)]
-    units: String,
+    pub(crate) units: String,
     #[serde(default)]
-    attended_on: String,
+    pub(crate) attended_on: String,
     #[serde(default)]
-    source: String,
+    pub(crate) source: String,
     #[serde(default)]
-    note: String,
+    pub(crate) note: String,
 }
 
 #[derive(Default, Deserialize)]
 pub struct DetailsForm {
     #[serde(default)]
-    route: String,
+    pub(crate) route: String,
     #[serde(default)]
-    route_document_date: String,
+    pub(crate) route_document_date: String,
     #[serde(default)]
-    receiving_association_id: String,
+    pub(crate) receiving_association_id: String,
     #[serde(default)]
-    late_reason: String,
+    pub(crate) late_reason: String,
     #[serde(default)]
-    practical_activity: String,
+    pub(crate) practical_activity: String,
 }
 
 #[derive(Default)]
@@ -1092,21 +1092,27 @@ pub async fn save_details(
     Ok(see_other(&format!("/mypage/applications/{id}")))
 }
 
-pub async fn add_credit(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-    Form(form): Form<CreditForm>,
-) -> AppResult<Response> {
-    let physician = registered(&state, &ctx).await?;
-    let today = ctx.now.date_naive();
-    let (mut tx, app) = lock_own(&state, &physician, id).await?;
+/// A credit the physician declares by hand (from the handbook or a certificate), as accepted.
+#[derive(Debug)]
+pub(crate) struct DeclaredCredit {
+    pub category: Category,
+    pub format: Format,
+    pub units: Decimal,
+    pub attended_on: NaiveDate,
+    pub source: &'static str,
+    pub note: Option<String>,
+}
+
+/// The credit form of an application in `programme`: every problem, in the order of the form.
+pub(crate) fn parse_credit(
+    form: &CreditForm,
+    programme: &str,
+    cut_over: NaiveDate,
+    today: NaiveDate,
+) -> Result<DeclaredCredit, Vec<String>> {
     let mut errors = Vec::new();
-    if !app.editable() {
-        errors.push(NOT_EDITABLE.to_string());
-    }
     let category =
-        Category::from_code(form.category.trim()).filter(|c| c.programme().code() == app.programme);
+        Category::from_code(form.category.trim()).filter(|c| c.programme().code() == programme);
     if category.is_none() {
         errors.push("研修の区分を選んでください。".into());
     }
@@ -1120,10 +1126,10 @@ pub async fn add_credit(
             errors.push("受講日を「2024-05-10」のように入力してください。".into());
             None
         }
-        Some(d) if d >= cut_over(&state) => {
+        Some(d) if d >= cut_over => {
             errors.push(format!(
                 "{}以降に開催された研修会の単位はポータルに登録されるため、ここには入力しません。",
-                format_jp_date(cut_over(&state))
+                format_jp_date(cut_over)
             ));
             None
         }
@@ -1145,12 +1151,41 @@ pub async fn add_credit(
     if note.chars().count() > 200 {
         errors.push("研修会名・メモは200文字以内で入力してください。".into());
     }
+    match (category, format, units, date, source, errors.is_empty()) {
+        (Some(category), Some(format), Some(units), Some(attended_on), Some(source), true) => {
+            Ok(DeclaredCredit {
+                category,
+                format,
+                units,
+                attended_on,
+                source,
+                note: (!note.is_empty()).then_some(note),
+            })
+        }
+        _ => Err(errors),
+    }
+}
+
+pub async fn add_credit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<CreditForm>,
+) -> AppResult<Response> {
+    let physician = registered(&state, &ctx).await?;
+    let today = ctx.now.date_naive();
+    let (mut tx, app) = lock_own(&state, &physician, id).await?;
+    let mut errors = Vec::new();
+    if !app.editable() {
+        errors.push(NOT_EDITABLE.to_string());
+    }
+    let credit = parse_credit(&form, &app.programme, cut_over(&state), today)
+        .map_err(|e| errors.extend(e))
+        .ok();
     if store::declared_credits(&mut tx, id).await?.len() >= MAX_DECLARED {
         errors.push("入力できる件数の上限に達しました。".into());
     }
-    let (Some(category), Some(format), Some(units), Some(date), Some(source), true) =
-        (category, format, units, date, source, errors.is_empty())
-    else {
+    let (Some(credit), true) = (credit, errors.is_empty()) else {
         drop(tx);
         let errors = Errors { credit: errors, ..Default::default() };
         return show_page(
@@ -1165,7 +1200,7 @@ pub async fn add_credit(
         )
         .await;
     };
-    let note = (!note.is_empty()).then_some(note);
+    let DeclaredCredit { category, format, units, attended_on: date, source, note } = credit;
     let credit_id = store::add_declared_credit(
         &mut tx,
         id,

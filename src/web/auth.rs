@@ -106,10 +106,10 @@ pub async fn show(
 
 #[derive(Deserialize)]
 pub struct LoginForm {
-    login_id: String,
-    password: String,
+    pub(crate) login_id: String,
+    pub(crate) password: String,
     #[serde(default)]
-    next: String,
+    pub(crate) next: String,
 }
 
 pub async fn submit(

@@ -586,14 +586,14 @@ pub async fn download(
 #[derive(Default, Deserialize)]
 pub struct StepForm {
     #[serde(default)]
-    version: String,
+    pub(crate) version: String,
     #[serde(default)]
-    comment: String,
+    pub(crate) comment: String,
     #[serde(default)]
-    decision: String,
+    pub(crate) decision: String,
 }
 
-fn required_comment(text: &str, missing: &str) -> Result<String, String> {
+pub(crate) fn required_comment(text: &str, missing: &str) -> Result<String, String> {
     let text = text.trim();
     if text.is_empty() {
         return Err(missing.to_string());
@@ -1089,7 +1089,7 @@ pub async fn deadlines(State(state): State<AppState>, ctx: Ctx) -> AppResult<Res
     render(&page)
 }
 
-fn parse_date(text: &str) -> Option<NaiveDate> {
+pub(crate) fn parse_date(text: &str) -> Option<NaiveDate> {
     let text = text.trim();
     NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .or_else(|_| NaiveDate::parse_from_str(text, "%Y/%m/%d"))

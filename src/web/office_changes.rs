@@ -171,7 +171,7 @@ pub async fn show(
 #[derive(Deserialize)]
 pub struct DecisionForm {
     #[serde(default)]
-    comment: String,
+    pub(crate) comment: String,
 }
 
 fn already_decided(status: Option<&str>) -> AppError {
@@ -251,7 +251,7 @@ async fn outcome_mail(
     Ok(())
 }
 
-fn parse_comment(text: &str, required: bool) -> Result<Option<String>, &'static str> {
+pub(crate) fn parse_comment(text: &str, required: bool) -> Result<Option<String>, &'static str> {
     match parse_free_text(text, 500, None) {
         Err(_) => Err("コメントは500文字以内で入力してください。"),
         Ok(None) if required => Err(COMMENT_REQUIRED),

@@ -135,11 +135,11 @@ fn stamp(date: NaiveDate) -> String {
 #[derive(Deserialize, Default)]
 pub struct ExportQuery {
     #[serde(default)]
-    prefecture: Option<String>,
+    pub(crate) prefecture: Option<String>,
     #[serde(default)]
-    from: Option<String>,
+    pub(crate) from: Option<String>,
     #[serde(default)]
-    until: Option<String>,
+    pub(crate) until: Option<String>,
 }
 
 /// The calendar month `months` ahead of `today`: (first day, last day).
@@ -150,7 +150,7 @@ fn month_ahead(today: NaiveDate, months: u32) -> (NaiveDate, NaiveDate) {
 }
 
 /// The period of a list: both dates given (YYYY-MM-DD), or the default month.
-fn period(
+pub(crate) fn period(
     query: &ExportQuery,
     default: (NaiveDate, NaiveDate),
 ) -> AppResult<(NaiveDate, NaiveDate)> {

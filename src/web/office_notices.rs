@@ -62,7 +62,7 @@ fn guidance_month(month: NaiveDate) -> NaiveDate {
     }
 }
 
-fn parse_month(text: Option<&str>, today: NaiveDate) -> AppResult<NaiveDate> {
+pub(crate) fn parse_month(text: Option<&str>, today: NaiveDate) -> AppResult<NaiveDate> {
     match text.map(str::trim).filter(|t| !t.is_empty()) {
         None => Ok(first_of_month(today)),
         Some(t) => NaiveDate::parse_from_str(&format!("{t}-01"), "%Y-%m-%d")
@@ -124,7 +124,7 @@ struct NoticesPage {
 #[derive(Deserialize, Default)]
 pub struct NoticesQuery {
     #[serde(default)]
-    month: Option<String>,
+    pub(crate) month: Option<String>,
 }
 
 fn own_prefecture(user: &CurrentAccount) -> AppResult<i16> {

@@ -704,13 +704,13 @@ pub async fn show(
 #[derive(Default, Deserialize)]
 pub struct CommentForm {
     #[serde(default)]
-    comment: String,
+    pub(crate) comment: String,
     #[serde(default)]
-    decision: String,
+    pub(crate) decision: String,
 }
 
 /// A required comment (reason for a return or a rejection), at most 1000 characters.
-fn required_comment(text: &str, missing: &'static str) -> Result<String, &'static str> {
+pub(crate) fn required_comment(text: &str, missing: &'static str) -> Result<String, &'static str> {
     let text = text.trim();
     if text.is_empty() {
         return Err(missing);

@@ -320,7 +320,7 @@ fn edit_page(ctx: &Ctx, form: DetailsInput, errors: FieldErrors) -> EditPage {
 }
 
 /// The contact fields of the details form, with the same rules and messages as registration.
-fn parse_contact(input: &DetailsInput) -> Result<Contact, FieldErrors> {
+pub(crate) fn parse_contact(input: &DetailsInput) -> Result<Contact, FieldErrors> {
     let mut errors = FieldErrors::default();
     let phone = parse_phone(&input.phone).map_err(|e| errors.add("phone", e));
     let fax =
@@ -617,7 +617,7 @@ impl IdentityForm {
 
 /// Parses the form and keeps only what differs from the record (compared in normal form, so
 /// 「山田 太郎」 and 「山田　太郎」 are the same name).
-fn parse_identity(
+pub(crate) fn parse_identity(
     form: &IdentityForm,
     p: &Physician,
     today: NaiveDate,

@@ -54,7 +54,7 @@ pub async fn forgot_form(ctx: Ctx) -> AppResult<Response> {
 #[derive(Deserialize)]
 pub struct ForgotForm {
     #[serde(default)]
-    email: String,
+    pub(crate) email: String,
 }
 
 pub async fn forgot_submit(

@@ -127,12 +127,12 @@ pub async fn start(
 #[derive(Default, Deserialize)]
 #[serde(default)]
 pub struct FinishForm {
-    token: String,
-    login_id: String,
-    password: String,
-    confirm_password: String,
+    pub(crate) token: String,
+    pub(crate) login_id: String,
+    pub(crate) password: String,
+    pub(crate) confirm_password: String,
     #[serde(flatten)]
-    details: DetailsInput,
+    pub(crate) details: DetailsInput,
 }
 
 #[derive(Template)]

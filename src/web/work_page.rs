@@ -386,22 +386,22 @@ fn encoding_label(code: &str) -> &'static str {
 }
 
 /// The parsed file, ready to store: counts and the content as JSON.
-struct Prepared {
-    encoding: &'static str,
-    rows_total: i32,
-    rows_ok: i32,
-    rows_error: i32,
-    content: UploadContent,
-    content_json: String,
+pub(crate) struct Prepared {
+    pub(crate) encoding: &'static str,
+    pub(crate) rows_total: i32,
+    pub(crate) rows_ok: i32,
+    pub(crate) rows_error: i32,
+    pub(crate) content: UploadContent,
+    pub(crate) content_json: String,
 }
 
-enum Parse {
+pub(crate) enum Parse {
     FileError(String),
     RowErrors(Vec<RowError>),
     Ready(Box<Prepared>),
 }
 
-fn prepare(bytes: &[u8], grants: &[(Category, Units)], today: NaiveDate) -> Parse {
+pub(crate) fn prepare(bytes: &[u8], grants: &[(Category, Units)], today: NaiveDate) -> Parse {
     let encoding = encoding_of(bytes);
     let text = match csv_text::decode(bytes) {
         Ok(text) => text,

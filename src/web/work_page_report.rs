@@ -651,7 +651,7 @@ async fn read_submission(mut multipart: Multipart) -> Result<ReportSubmission, S
     Ok(out)
 }
 
-fn long_text(input: &str, missing: &'static str) -> Result<String, &'static str> {
+pub(crate) fn long_text(input: &str, missing: &'static str) -> Result<String, &'static str> {
     let text = input.trim();
     if text.is_empty() {
         Err(missing)
@@ -1045,15 +1045,15 @@ pub struct MissingQuery {
 #[derive(Clone, Default, Deserialize)]
 pub struct MissingForm {
     #[serde(default)]
-    seminar_id: String,
+    pub(crate) seminar_id: String,
     #[serde(default)]
-    title: String,
+    pub(crate) title: String,
     #[serde(default)]
-    date: String,
+    pub(crate) date: String,
     #[serde(default)]
-    note: String,
+    pub(crate) note: String,
     #[serde(default)]
-    q: String,
+    pub(crate) q: String,
 }
 
 pub struct ChoiceView {

@@ -20,6 +20,7 @@ mod credits;
 mod csv_props;
 mod downtime;
 mod exports;
+mod fuzz_corpus;
 mod links;
 mod mail;
 mod mail_retry_cap;
