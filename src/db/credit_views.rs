@@ -101,8 +101,9 @@ impl WatchRow {
 }
 
 /// Approved seminars of one prefecture (None: all, for JMA): held ones first, most recent
-/// first, then upcoming ones soonest first. Counts come from lateral subqueries so a page is
-/// one statement however many seminars it lists.
+/// first, then upcoming ones soonest first. The page of seminars is chosen first and only its
+/// rows get their counts (lateral subqueries), so a page costs the same with 20 or 20,000
+/// seminars and is one statement however many it lists.
 pub async fn watch(
     pool: &PgPool,
     prefecture: Option<i16>,
@@ -111,11 +112,24 @@ pub async fn watch(
     offset: i64,
 ) -> sqlx::Result<Vec<WatchRow>> {
     sqlx::query_as(
-        "SELECT s.id, s.programme, s.title, s.starts_on, s.ends_on, s.organizer_association_id,
+        "WITH page AS (
+             SELECT s.id, s.programme, s.title, s.starts_on, s.ends_on,
+                    s.organizer_association_id, s.organizer_name, s.approving_prefecture_code,
+                    row_number() OVER (
+                        ORDER BY (s.ends_on < $2) DESC,
+                                 CASE WHEN s.ends_on < $2 THEN s.ends_on END DESC,
+                                 s.ends_on, s.id DESC) AS position
+             FROM seminars s
+             WHERE s.status = 'approved'
+               AND ($1::smallint IS NULL OR s.approving_prefecture_code = $1)
+             ORDER BY position
+             LIMIT $3 OFFSET $4
+         )
+         SELECT s.id, s.programme, s.title, s.starts_on, s.ends_on, s.organizer_association_id,
                 s.organizer_name, s.approving_prefecture_code,
                 cr.attendees, cr.credits, cr.any_late,
                 mr.open_reports, sr.status AS report_status, rm.last_reminded_at
-         FROM seminars s
+         FROM page s
          CROSS JOIN LATERAL (
              SELECT count(DISTINCT c.registry_number) AS attendees, count(*) AS credits,
                     COALESCE(bool_or(c.late), FALSE) AS any_late
@@ -133,12 +147,7 @@ pub async fn watch(
                AND l.action = 'seminar.remind'
          ) rm
          LEFT JOIN seminar_reports sr ON sr.seminar_id = s.id
-         WHERE s.status = 'approved'
-           AND ($1::smallint IS NULL OR s.approving_prefecture_code = $1)
-         ORDER BY (s.ends_on < $2) DESC,
-                  CASE WHEN s.ends_on < $2 THEN s.ends_on END DESC,
-                  s.ends_on, s.id DESC
-         LIMIT $3 OFFSET $4",
+         ORDER BY s.position",
     )
     .bind(prefecture)
     .bind(today)

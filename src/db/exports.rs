@@ -105,14 +105,24 @@ pub async fn prefecture_counts(
 /// Active certifications expiring between `from` and `until` (inclusive), with the holder's
 /// details; `only` limits them to physicians of one prefecture. `linked_only` leaves out
 /// certifications not yet linked to a physician (no address to write to).
+const EXPIRING_WHERE: &str = "FROM certifications ce
+         LEFT JOIN physicians p ON p.id = ce.physician_id
+         LEFT JOIN accounts a ON a.id = p.account_id
+         WHERE ce.status = 'active' AND ce.valid_until BETWEEN $1 AND $2
+           AND ($3::smallint IS NULL OR p.prefecture_code = $3)
+           AND (NOT $4 OR p.id IS NOT NULL)";
+
+/// The expiring certifications in postal order; `limit` (None: all) bounds an on-screen
+/// preview, the spreadsheets take them all.
 pub async fn expiring(
     pool: &PgPool,
     from: NaiveDate,
     until: NaiveDate,
     only: Option<i16>,
     linked_only: bool,
+    limit: Option<i64>,
 ) -> sqlx::Result<Vec<ExpiringRow>> {
-    sqlx::query_as(
+    let sql = format!(
         "SELECT ce.programme, ce.certificate_number, ce.valid_from, ce.valid_until,
                 p.kanji_name, p.furigana, COALESCE(p.birth_date, ce.birth_date) AS birth_date,
                 COALESCE(p.registry_number, ce.registry_number) AS registry_number,
@@ -122,19 +132,34 @@ pub async fn expiring(
                         WHERE ap.certification_id = ce.id
                           AND ap.status NOT IN ('approved', 'rejected', 'withdrawn'))
                     AS open_application
-         FROM certifications ce
-         LEFT JOIN physicians p ON p.id = ce.physician_id
-         LEFT JOIN accounts a ON a.id = p.account_id
-         WHERE ce.status = 'active' AND ce.valid_until BETWEEN $1 AND $2
-           AND ($3::smallint IS NULL OR p.prefecture_code = $3)
-           AND (NOT $4 OR p.id IS NOT NULL)
+         {EXPIRING_WHERE}
          ORDER BY p.prefecture_code NULLS LAST, p.postal_code NULLS LAST, ce.valid_until,
-                  p.furigana, ce.programme, ce.certificate_number",
-    )
-    .bind(from)
-    .bind(until)
-    .bind(only)
-    .bind(linked_only)
-    .fetch_all(pool)
-    .await
+                  p.furigana, ce.programme, ce.certificate_number
+         LIMIT $5"
+    );
+    sqlx::query_as(&sql)
+        .bind(from)
+        .bind(until)
+        .bind(only)
+        .bind(linked_only)
+        .bind(limit)
+        .fetch_all(pool)
+        .await
+}
+
+/// How many rows `expiring` would return without a limit.
+pub async fn expiring_count(
+    pool: &PgPool,
+    from: NaiveDate,
+    until: NaiveDate,
+    only: Option<i16>,
+    linked_only: bool,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(&format!("SELECT count(*) {EXPIRING_WHERE}"))
+        .bind(from)
+        .bind(until)
+        .bind(only)
+        .bind(linked_only)
+        .fetch_one(pool)
+        .await
 }

@@ -258,7 +258,7 @@ pub async fn address_labels(
     let user = staff(&ctx)?;
     let only = scope(user, query.prefecture.as_deref())?;
     let (from, until) = period(&query, month_ahead(ctx.now.date_naive(), LABELS_MONTHS_AHEAD))?;
-    let rows = exports::expiring(&state.pool, from, until, only, true).await?;
+    let rows = exports::expiring(&state.pool, from, until, only, true, None).await?;
     let bytes = xlsx::address_labels(from, until, &rows).map_err(xlsx_error)?;
     audit_download(&state, &ctx, "address_labels", only, rows.len()).await?;
     let name = format!("住所ラベル_{}_{}-{}.xlsx", scope_label(only), stamp(from), stamp(until));
@@ -277,7 +277,7 @@ pub async fn renewal_targets(
     let user = staff(&ctx)?;
     let only = scope(user, query.prefecture.as_deref())?;
     let (from, until) = period(&query, month_ahead(ctx.now.date_naive(), TARGETS_MONTHS_AHEAD))?;
-    let rows = exports::expiring(&state.pool, from, until, only, false).await?;
+    let rows = exports::expiring(&state.pool, from, until, only, false, None).await?;
     let bytes = xlsx::renewal_targets(from, until, &rows).map_err(xlsx_error)?;
     audit_download(&state, &ctx, "renewal_targets", only, rows.len()).await?;
     let name = format!(

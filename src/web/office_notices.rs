@@ -42,6 +42,9 @@ pub fn routes() -> Router<AppState> {
 /// Postcards one year ahead; renewal guidance four (and five) months ahead.
 const POSTCARD_MONTHS_AHEAD: u32 = 12;
 const GUIDANCE_MONTHS_AHEAD: u32 = 4;
+/// Rows shown on screen per list; the national list runs to thousands a month, and the
+/// spreadsheet download holds them all.
+const PREVIEW_ROWS: i64 = 100;
 
 fn first_of_month(date: NaiveDate) -> NaiveDate {
     date.with_day(1).unwrap_or(date)
@@ -108,6 +111,8 @@ pub struct NoticeList {
     pub period: String,
     pub download: String,
     pub download_label: &'static str,
+    /// Everyone on the list; `rows` holds at most `PREVIEW_ROWS` of them.
+    pub total: i64,
     pub rows: Vec<NoticeRow>,
 }
 
@@ -140,8 +145,15 @@ async fn list(
     sheet: &str,
     download_label: &'static str,
 ) -> AppResult<NoticeList> {
-    let rows = exports::expiring(&state.pool, from, until, only, linked_only).await?;
+    let rows =
+        exports::expiring(&state.pool, from, until, only, linked_only, Some(PREVIEW_ROWS)).await?;
+    let total = if (rows.len() as i64) < PREVIEW_ROWS {
+        rows.len() as i64
+    } else {
+        exports::expiring_count(&state.pool, from, until, only, linked_only).await?
+    };
     Ok(NoticeList {
+        total,
         title,
         period: format!("有効期限 {} 〜 {}", format_jp_date(from), format_jp_date(until)),
         download: format!("/office/exports/{sheet}.xlsx?from={from}&until={until}"),

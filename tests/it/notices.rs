@@ -208,3 +208,24 @@ async fn request_letter_lists_forwarded_applications() {
         assert_eq!(b.get(&path).await.status, StatusCode::FORBIDDEN, "{login}");
     }
 }
+
+#[tokio::test]
+async fn national_lists_show_a_preview_and_the_true_total() {
+    let app = TestApp::spawn_at("2025-07-31 10:00").await;
+    // 150 more (unlinked) certifications expiring in the guidance period of 2025-08.
+    sqlx::query(
+        "INSERT INTO certifications (programme, certificate_number, registry_number, birth_date,
+                                     valid_from, valid_until, created_at, updated_at)
+         SELECT 'occupational', (9000000 + n)::text, (800000 + n)::text, DATE '1970-01-01',
+                DATE '2020-12-16', DATE '2025-12-15', now(), now()
+         FROM generate_series(1, 150) AS n",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let mut jma = app.signed_in("jma").await;
+    let page = jma.get("/office/notices?month=2025-08").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("150件（先頭100件を表示しています"), "{}", page.body);
+    assert_eq!(page.body.matches("<td>90000").count() + page.body.matches("<td>90001").count(), 100);
+}
