@@ -25,6 +25,9 @@ pub struct Config {
     /// The first day of credits the portal manages (DOMAIN §3); earlier ones are declared in
     /// applications from 手帳 stickers and paper certificates.
     pub portal_credits_from: chrono::NaiveDate,
+    /// Count each request's SQL statements and answer with them in `X-Query-Count` (tests,
+    /// profiling); off in production, where counting costs sqlx formatting every statement.
+    pub count_queries: bool,
 }
 
 fn default_portal_credits_from() -> chrono::NaiveDate {
@@ -62,6 +65,7 @@ impl Config {
                     .map_err(|_| anyhow::anyhow!("PORTAL_CREDITS_FROM is not a date: {text}"))?,
                 None => default_portal_credits_from(),
             },
+            count_queries: var("QUERY_COUNT").is_some_and(|v| v == "1" || v == "true"),
         })
     }
 
@@ -78,6 +82,7 @@ impl Config {
             behind_proxy: false,
             run_mail_worker: false,
             portal_credits_from: default_portal_credits_from(),
+            count_queries: false,
         }
     }
 

@@ -1,7 +1,9 @@
 //! The command line: serve (default), migrate, demo, jobs. Nothing else lives here.
 
 use clap::{Parser, Subcommand};
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
 
 use mamis::config::Config;
 use mamis::state::AppState;
@@ -32,14 +34,15 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_sessions=warn")),
-        )
-        .init();
     let cli = Cli::parse();
     let config = Config::from_env()?;
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_sessions=warn"));
+    // Per-layer filters: the query counter sees sqlx's statements without the log showing them.
+    tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer().with_filter(filter))
+        .with(config.count_queries.then(mamis::web::query_count::layer))
+        .init();
     let clock = clock_for(&config);
 
     db::ensure_database(&config.database_url).await?;

@@ -441,8 +441,9 @@ pub async fn mypage(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respon
         return Ok(see_other("/welcome"));
     };
     let today = ctx.now.date_naive();
-    let mut conn = state.pool.acquire().await?;
-    let (linked, open_reviews) = db::linking::counts(&mut conn, physician.id).await?;
+    // Not held for the rest of the page: a request keeps at most one pooled connection.
+    let (linked, open_reviews) =
+        db::linking::counts(&mut *state.pool.acquire().await?, physician.id).await?;
     let display = certification_display(
         Some(completed_at.with_timezone(&crate::clock::jst())),
         ctx.now,

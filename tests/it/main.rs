@@ -26,6 +26,7 @@ mod members;
 mod notices;
 mod profile;
 mod proxy;
+mod query_counts;
 mod recovery;
 mod registration;
 mod reports;
