@@ -32,8 +32,25 @@ enum Command {
     Jobs,
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+/// glibc serves large allocations with mmap and returns them on free, but after the first
+/// such free it raises that threshold to the freed size: from then on every argon2 run (19 MiB)
+/// is carved from a thread's heap arena and kept there. With sign-ins on several blocking
+/// threads that is tens of MiB per arena (a 64-user burst peaked at 500 MB). A fixed threshold
+/// keeps large blocks mmapped and returned.
+fn fix_malloc_mmap_threshold() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator parameter; called before any thread is started.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    fix_malloc_mmap_threshold();
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(run())
+}
+
+async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let config = Config::from_env()?;
     let filter = EnvFilter::try_from_default_env()
