@@ -28,6 +28,9 @@ pub struct Config {
     /// The longest wait between two delivery attempts of one mail (the back-off doubles from
     /// a minute up to this). An hour in production; fault drills shorten it.
     pub mail_retry_max: std::time::Duration,
+    /// Count each request's SQL statements and answer with them in `X-Query-Count` (tests,
+    /// profiling); off in production, where counting costs sqlx formatting every statement.
+    pub count_queries: bool,
 }
 
 fn default_portal_credits_from() -> chrono::NaiveDate {
@@ -72,6 +75,7 @@ impl Config {
                 },
                 None => crate::mail::worker::DEFAULT_RETRY_MAX,
             },
+            count_queries: var("QUERY_COUNT").is_some_and(|v| v == "1" || v == "true"),
         })
     }
 
@@ -89,6 +93,7 @@ impl Config {
             run_mail_worker: false,
             portal_credits_from: default_portal_credits_from(),
             mail_retry_max: crate::mail::worker::DEFAULT_RETRY_MAX,
+            count_queries: false,
         }
     }
 

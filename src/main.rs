@@ -1,7 +1,9 @@
 //! The command line: serve (default), migrate, demo, jobs. Nothing else lives here.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
 
 use mamis::config::Config;
 use mamis::national::{self, ids::DEFAULT_SEED, progress::Progress, Scale};
@@ -44,16 +46,34 @@ enum DemoScale {
     National,
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_sessions=warn")),
-        )
-        .init();
+/// glibc serves large allocations with mmap and returns them on free, but after the first
+/// such free it raises that threshold to the freed size: from then on every argon2 run (19 MiB)
+/// is carved from a thread's heap arena and kept there. With sign-ins on several blocking
+/// threads that is tens of MiB per arena (a 64-user burst peaked at 500 MB). A fixed threshold
+/// keeps large blocks mmapped and returned.
+fn fix_malloc_mmap_threshold() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator parameter; called before any thread is started.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    fix_malloc_mmap_threshold();
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(run())
+}
+
+async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let config = Config::from_env()?;
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_sessions=warn"));
+    // Per-layer filters: the query counter sees sqlx's statements without the log showing them.
+    tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer().with_filter(filter))
+        .with(config.count_queries.then(mamis::web::query_count::layer))
+        .init();
     let clock = clock_for(&config);
 
     db::ensure_database(&config.database_url).await?;

@@ -26,12 +26,24 @@ pub fn verify(password: &str, stored: &str) -> bool {
     }
 }
 
+/// At most one argon2 run per core at a time: each takes 19 MiB and tens of milliseconds of
+/// CPU, so a burst of sign-ins on more blocking threads than cores only adds memory (64 at
+/// once would need over 1 GB) and no throughput.
+fn hashing_permits() -> &'static tokio::sync::Semaphore {
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    PERMITS.get_or_init(|| {
+        tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+    })
+}
+
 /// Verifies on a blocking thread (argon2 takes tens of milliseconds of CPU).
 pub async fn verify_async(password: String, stored: String) -> bool {
+    let Ok(_permit) = hashing_permits().acquire().await else { return false };
     tokio::task::spawn_blocking(move || verify(&password, &stored)).await.unwrap_or(false)
 }
 
 pub async fn hash_async(password: String) -> anyhow::Result<String> {
+    let _permit = hashing_permits().acquire().await?;
     tokio::task::spawn_blocking(move || hash(&password)).await?
 }
 

@@ -43,10 +43,25 @@ pub async fn ensure_database(url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A pooled connection idle at least this long is pinged before use.
+const IDLE_PING_AFTER_SECS: u64 = 30;
+
 pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<PgPool> {
     let pool = PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(std::time::Duration::from_secs(5))
+        // sqlx pings every connection it hands out by default: a second round trip for every
+        // statement run on the pool. Ping only connections that sat idle long enough to have
+        // been cut (server restart, firewall); a busy connection proves itself by being used.
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= std::time::Duration::from_secs(IDLE_PING_AFTER_SECS) {
+                    sqlx::Connection::ping(conn).await?;
+                }
+                Ok(true)
+            })
+        })
         .connect(url)
         .await?;
     Ok(pool)

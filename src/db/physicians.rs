@@ -39,6 +39,37 @@ pub async fn for_account(pool: &PgPool, account_id: i64) -> sqlx::Result<Option<
     .await
 }
 
+/// The physician of an account with what the my page decides on: how many certifications
+/// are linked to them and how many link reviews are still open.
+#[derive(Debug, sqlx::FromRow)]
+pub struct WithLinkCounts {
+    #[sqlx(flatten)]
+    pub physician: Physician,
+    pub linked: i64,
+    pub open_reviews: i64,
+}
+
+/// `for_account` and `linking::counts` in one round trip (the my page opens most often).
+pub async fn for_account_with_link_counts(
+    pool: &PgPool,
+    account_id: i64,
+) -> sqlx::Result<Option<WithLinkCounts>> {
+    sqlx::query_as(
+        "SELECT p.id, p.account_id, p.kanji_name, p.furigana, p.birth_date, p.sex,
+                p.registry_number, p.phone, p.fax, p.postal_code, p.address, p.workplace,
+                p.prefecture_code, pr.name AS prefecture_name, p.is_member,
+                p.registration_completed_at,
+                (SELECT count(*) FROM certifications WHERE physician_id = p.id) AS linked,
+                (SELECT count(*) FROM link_reviews
+                 WHERE physician_id = p.id AND status = 'open') AS open_reviews
+         FROM physicians p LEFT JOIN prefectures pr ON pr.code = p.prefecture_code
+         WHERE p.account_id = $1",
+    )
+    .bind(account_id)
+    .fetch_optional(pool)
+    .await
+}
+
 pub struct NewPhysician<'a> {
     pub account_id: Option<i64>,
     pub kanji_name: &'a str,

@@ -1391,8 +1391,7 @@ pub async fn download(
     Path((id, file_id)): Path<(i64, i64)>,
 ) -> AppResult<Response> {
     let physician = registered(&state, &ctx).await?;
-    let mut conn = state.pool.acquire().await?;
-    own_application(&mut conn, &physician, id).await?;
+    own_application(&mut *state.pool.acquire().await?, &physician, id).await?;
     let file = crate::db::files::get(&state.pool, store::APPLICATION_FILES, id, file_id)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -137,6 +137,7 @@ pub async fn submit(
             after: Some(json!({ "login_id": login_id })),
         };
         audit::record(&mut conn, &ctx.who(), now, entry).await?;
+        drop(conn);
         let page = login_page(&state, &ctx, login_id, form.next, Some(LOCKED), None).await?;
         return Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response());
     }
@@ -173,6 +174,7 @@ pub async fn submit(
             after: Some(json!({ "login_id": login_id })),
         };
         audit::record(&mut conn, &ctx.who(), now, entry).await?;
+        drop(conn);
         let page =
             login_page(&state, &ctx, login_id, form.next, Some(WRONG_CREDENTIALS), None).await?;
         return Ok((StatusCode::UNAUTHORIZED, page).into_response());
@@ -196,6 +198,9 @@ pub async fn submit(
         after: None,
     };
     audit::record(&mut conn, &who, now, entry).await?;
+    // Never wait for a second pooled connection while holding one: under load every request
+    // could hold one and wait for another until the acquire timeout.
+    drop(conn);
 
     let current = db::accounts::load_current(&state.pool, account.id).await?;
     let home = current.map(|c| c.role.home_path()).unwrap_or("/");

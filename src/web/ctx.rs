@@ -101,6 +101,11 @@ impl Ctx {
     }
 
     pub async fn take_flash(&self) -> Result<Option<String>, AppError> {
+        // Removing marks the session changed, which writes its row back: only remove a notice
+        // that is there, so that a page without one costs no session write.
+        if self.session.get_value(NOTICE_KEY).await?.is_none() {
+            return Ok(None);
+        }
         Ok(self.session.remove::<String>(NOTICE_KEY).await?)
     }
 }

@@ -434,15 +434,14 @@ struct MyPage {
 pub async fn mypage(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
     use crate::domain::registration::{certification_display, CertificationDisplay};
     let user = ctx.require(Action::ViewMyPage)?;
-    let physician = db::physicians::for_account(&state.pool, user.id)
-        .await?
-        .ok_or(crate::error::AppError::NotFound)?;
+    let db::physicians::WithLinkCounts { physician, linked, open_reviews } =
+        db::physicians::for_account_with_link_counts(&state.pool, user.id)
+            .await?
+            .ok_or(crate::error::AppError::NotFound)?;
     let Some(completed_at) = physician.registration_completed_at else {
         return Ok(see_other("/welcome"));
     };
     let today = ctx.now.date_naive();
-    let mut conn = state.pool.acquire().await?;
-    let (linked, open_reviews) = db::linking::counts(&mut conn, physician.id).await?;
     let display = certification_display(
         Some(completed_at.with_timezone(&crate::clock::jst())),
         ctx.now,

@@ -24,6 +24,7 @@ pub mod office_notices;
 pub mod office_physicians;
 pub mod office_seminars;
 pub mod profile;
+pub mod query_count;
 pub mod recovery;
 pub mod register;
 pub mod seminars_public;
@@ -112,17 +113,18 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/static/style.css", get(assets::stylesheet))
         .layer(from_fn(headers::security))
+        .layer(from_fn_with_state(state.clone(), query_count::scope))
         .layer(DefaultBodyLimit::max(2 * 1024 * 1024))
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-                let id = req
-                    .headers()
-                    .get("x-request-id")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("-");
-                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
-            }),
-        )
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!(
+                "request",
+                method = %req.method(),
+                path = %req.uri().path(),
+                request_id = %id,
+                queries = tracing::field::Empty,
+            )
+        }))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state)

@@ -29,6 +29,7 @@ mod national;
 mod notices;
 mod profile;
 mod proxy;
+mod query_counts;
 mod recovery;
 mod registration;
 mod reports;

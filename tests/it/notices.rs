@@ -227,5 +227,8 @@ async fn national_lists_show_a_preview_and_the_true_total() {
     let page = jma.get("/office/notices?month=2025-08").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("150件（先頭100件を表示しています"), "{}", page.body);
-    assert_eq!(page.body.matches("<td>90000").count() + page.body.matches("<td>90001").count(), 100);
+    assert_eq!(
+        page.body.matches("<td>90000").count() + page.body.matches("<td>90001").count(),
+        100
+    );
 }

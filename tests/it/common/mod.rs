@@ -108,6 +108,7 @@ impl TestApp {
 
     pub async fn start(db: TestDb, pool: PgPool, clock: Clock, mut config: Config) -> TestApp {
         config.database_url = db.url.clone();
+        config.count_queries = true;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         config.base_url = base.clone();
