@@ -126,9 +126,9 @@ const QUEUE_COLUMNS: &str = "a.id, p.kanji_name, p.registry_number, a.programme,
 
 /// What waits for this tier: municipal reception; the prefecture (direct submissions, those
 /// received by a municipal association, corrections it or JMA asked for); JMA's decisions.
-pub async fn queue(pool: &PgPool, scope: Scope) -> sqlx::Result<Vec<QueueRow>> {
-    let (all, municipal, prefecture) = scope_binds(scope);
-    let waiting = match scope {
+/// The condition under which an application waits for `scope`'s decision.
+fn waiting_in(scope: Scope) -> &'static str {
+    match scope {
         Scope::Municipal(_) => {
             "a.status = 'submitted' AND r.kind = 'municipal'
              AND (a.returned_by_tier IS NULL OR a.returned_by_tier = 'municipal')"
@@ -139,16 +139,43 @@ pub async fn queue(pool: &PgPool, scope: Scope) -> sqlx::Result<Vec<QueueRow>> {
         }
         Scope::Jma => "a.status = 'prefecture_approved'",
         Scope::Nothing => "FALSE",
-    };
+    }
+}
+
+/// One page of the applications waiting for `scope`, oldest submission first.
+pub async fn queue(
+    pool: &PgPool,
+    scope: Scope,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<QueueRow>> {
+    let (all, municipal, prefecture) = scope_binds(scope);
     sqlx::query_as(&format!(
         "SELECT {QUEUE_COLUMNS} {APPLICATION_FROM}
-         WHERE {SCOPE_FILTER} AND {waiting}
-         ORDER BY a.submitted_at, a.id LIMIT 1000"
+         WHERE {SCOPE_FILTER} AND {}
+         ORDER BY a.submitted_at, a.id LIMIT $4 OFFSET $5",
+        waiting_in(scope)
     ))
     .bind(all)
     .bind(municipal)
     .bind(prefecture)
+    .bind(limit)
+    .bind(offset)
     .fetch_all(pool)
+    .await
+}
+
+/// How many applications wait for `scope` (the queue's length over all pages).
+pub async fn queue_count(pool: &PgPool, scope: Scope) -> sqlx::Result<i64> {
+    let (all, municipal, prefecture) = scope_binds(scope);
+    sqlx::query_scalar(&format!(
+        "SELECT count(*) {APPLICATION_FROM} WHERE {SCOPE_FILTER} AND {}",
+        waiting_in(scope)
+    ))
+    .bind(all)
+    .bind(municipal)
+    .bind(prefecture)
+    .fetch_one(pool)
     .await
 }
 

@@ -16,7 +16,7 @@
 
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -225,14 +225,34 @@ struct ListPage {
     layout: Layout,
     heading: String,
     rows: Vec<QueueView>,
+    total: i64,
+    page: i64,
+    pages: i64,
     is_prefectural: bool,
     is_jma: bool,
 }
 
-pub async fn list(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+/// Applications per page of the queue (a prefecture can have hundreds waiting before a cycle).
+const QUEUE_PER_PAGE: i64 = 50;
+
+#[derive(Deserialize, Default)]
+pub struct QueueQuery {
+    #[serde(default)]
+    pub(crate) page: Option<i64>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(query): Query<QueueQuery>,
+) -> AppResult<Response> {
     let user = ctx.require(Action::ViewOffice)?;
     let scope = scope_of(user);
-    let rows = review_db::queue(&state.pool, scope)
+    let total = review_db::queue_count(&state.pool, scope).await?;
+    let pages = ((total + QUEUE_PER_PAGE - 1) / QUEUE_PER_PAGE).max(1);
+    let page = query.page.unwrap_or(1).clamp(1, pages);
+    let offset = (page - 1) * QUEUE_PER_PAGE;
+    let rows = review_db::queue(&state.pool, scope, QUEUE_PER_PAGE, offset)
         .await?
         .into_iter()
         .map(|r| QueueView {
@@ -262,6 +282,9 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
     let page = ListPage {
         heading,
         rows,
+        total,
+        page,
+        pages,
         is_prefectural: user.role == Role::PrefecturalStaff,
         is_jma: user.role == Role::JmaStaff,
         layout: ctx.layout().with_notice(ctx.take_flash().await?),

@@ -415,3 +415,44 @@ async fn staff_of_another_prefecture_or_association_cannot_see_the_application()
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn a_long_queue_is_paged_fifty_at_a_time_oldest_first() {
+    let app = TestApp::spawn_at("2026-04-10 10:00").await;
+    // 120 Tokyo physicians, each with a new application submitted a minute apart.
+    sqlx::query(
+        "WITH p AS (
+             INSERT INTO physicians (kanji_name, furigana, birth_date, sex, registry_number, phone,
+                 prefecture_code, details_confirmed_at, registration_completed_at, created_at,
+                 updated_at)
+             SELECT '待機 ' || g, 'タイキ', DATE '1960-01-01' + g, 'female', (700000 + g)::text,
+                    '03-1234-5678', 13, now(), now(), now(), now()
+             FROM generate_series(1, 120) AS g
+             RETURNING id, registry_number)
+         INSERT INTO applications (physician_id, programme, kind, prefecture_code,
+             receiving_association_id, status, submitted_at, created_at, updated_at)
+         SELECT p.id, 'occupational', 'new', 13,
+                (SELECT id FROM associations WHERE kind = 'prefectural' AND prefecture_code = 13),
+                'submitted', TIMESTAMPTZ '2026-04-01 09:00+09'
+                    + (p.registry_number::int - 700000) * INTERVAL '1 minute', now(), now()
+         FROM p",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let mut tokyo = app.signed_in("tokyo").await;
+    let first = tokyo.get("/office/applications").await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert!(first.body.contains("審査待ちの申請 120件（1 / 3 ページ）"), "{}", first.body);
+    assert_eq!(first.body.matches("<td>700").count(), 50);
+    assert!(first.body.contains("<td>700001</td>"));
+    assert!(!first.body.contains("<td>700051</td>"));
+    assert!(first.body.contains("/office/applications?page=2"));
+    let third = tokyo.get("/office/applications?page=3").await;
+    assert_eq!(third.body.matches("<td>700").count(), 20);
+    assert!(third.body.contains("<td>700120</td>"));
+    // Out-of-range pages show the nearest page rather than an empty list.
+    let beyond = tokyo.get("/office/applications?page=99").await;
+    assert!(beyond.body.contains("<td>700120</td>"));
+    assert_eq!(tokyo.get("/office/applications?page=x").await.status, StatusCode::BAD_REQUEST);
+}

@@ -20,7 +20,7 @@ const BOUNDS: &[(&str, u32)] = &[
     ("doctor application", 12),
     ("doctor /mypage/profile", 5),
     ("tokyo /office", 2),
-    ("tokyo /office/applications", 3),
+    ("tokyo /office/applications", 4),
     ("tokyo application", 9),
     ("tokyo /office/watch", 5),
     ("tokyo /office/seminars", 3),
