@@ -126,7 +126,6 @@ const QUEUE_COLUMNS: &str = "a.id, p.kanji_name, p.registry_number, a.programme,
 
 /// What waits for this tier: municipal reception; the prefecture (direct submissions, those
 /// received by a municipal association, corrections it or JMA asked for); JMA's decisions.
-/// The condition under which an application waits for `scope`'s decision.
 fn waiting_in(scope: Scope) -> &'static str {
     match scope {
         Scope::Municipal(_) => {
