@@ -12,21 +12,18 @@
 //! `RESULT csv_import_10000_ms=<median> server_peak_rss_mb=<n>`. Set MAMIS_BENCH_KEEP_DB=1 to
 //! keep the database for a look afterwards.
 
+#[path = "support/attendees.rs"]
+mod attendees;
+
 use std::time::{Duration, Instant};
 
-use chrono::{Days, NaiveDate};
+use attendees::{BOUNDARY, ROWS};
 use mamis::clock::Clock;
 use mamis::config::Config;
-use mamis::db::{seminars, work_pages};
 use mamis::state::AppState;
 use reqwest::redirect::Policy;
-use rust_decimal::Decimal;
-use sqlx::PgPool;
 
-const PHYSICIANS: i64 = 100_000;
-const ROWS: usize = 10_000;
 const RUNS: usize = 5;
-const BOUNDARY: &str = "----mamis-bench-boundary-c2Vt8Qn";
 
 fn server_url() -> String {
     std::env::var("DATABASE_URL").unwrap_or_else(|_| Config::DEFAULT_DATABASE_URL.to_string())
@@ -36,141 +33,6 @@ fn with_database(url: &str, name: &str) -> String {
     let mut parsed = url::Url::parse(url).expect("DATABASE_URL is a URL");
     parsed.set_path(&format!("/{name}"));
     parsed.to_string()
-}
-
-/// The birth date the database gives physician `n` (see `seed`).
-fn birth_of(n: i64) -> NaiveDate {
-    NaiveDate::from_ymd_opt(1945, 1, 1).unwrap() + Days::new((n * 7 % 20_000) as u64)
-}
-
-async fn seed(pool: &PgPool) {
-    let started = Instant::now();
-    sqlx::query(
-        "INSERT INTO physicians (kanji_name, furigana, birth_date, sex, registry_number, phone,
-             prefecture_code, terms_version, terms_accepted_at, details_confirmed_at,
-             registration_completed_at, created_at, updated_at)
-         SELECT '医師' || g, 'イシ' , DATE '1945-01-01' + (g * 7 % 20000)::int,
-                CASE WHEN g % 3 = 0 THEN 'female' ELSE 'male' END, (100000 + g)::text,
-                '03-1234-5678', (g % 47 + 1)::smallint, NULL, now(), now(), now(), now(), now()
-         FROM generate_series(1, $1::bigint) AS g",
-    )
-    .bind(PHYSICIANS)
-    .execute(pool)
-    .await
-    .expect("seed physicians");
-    sqlx::query("ANALYZE").execute(pool).await.unwrap();
-    println!("seeded {PHYSICIANS} registered physicians in {:?}", started.elapsed());
-}
-
-/// An approved seminar (granting 生涯研修 更新 1 and 専門 2 units) and its work page path.
-async fn seminar(pool: &PgPool, run: usize, today: NaiveDate) -> String {
-    let now = Clock::system().now();
-    let mut conn = pool.acquire().await.unwrap();
-    let units =
-        [("lifelong_renewal", Decimal::new(1, 0)), ("lifelong_specialized", Decimal::new(2, 0))];
-    let held = today - Days::new(7);
-    let title = format!("ベンチマーク研修会 {run}");
-    let id = seminars::create(
-        &mut conn,
-        &seminars::NewSeminar {
-            programme: "occupational",
-            title: &title,
-            starts_on: held,
-            ends_on: held,
-            format: "in_person",
-            venue: "東京都千代田区",
-            organizer_association_id: None,
-            organizer_name: "ベンチマーク主催者",
-            contact_name: "担当",
-            contact_email: "bench@example.jp",
-            contact_phone: Some("03-0000-0000"),
-            contact_fax: None,
-            approving_prefecture_code: 13,
-            status: "approved",
-            submitted_by: None,
-            paper_approved: true,
-            recruiting: false,
-            capacity: None,
-            units: &units,
-        },
-        now,
-    )
-    .await
-    .unwrap();
-    let token = work_pages::issue(&mut conn, id, None, now).await.unwrap();
-    format!("/work/{token}")
-}
-
-const FAMILY: [&str; 12] = [
-    "山田", "佐藤", "鈴木", "髙橋", "田中", "渡邊", "伊藤", "中村", "小林", "加藤", "﨑山", "齋藤",
-];
-const FAMILY_KANA: [&str; 12] = [
-    "ﾔﾏﾀﾞ",
-    "サトウ",
-    "ｽｽﾞｷ",
-    "タカハシ",
-    "ﾀﾅｶ",
-    "ワタナベ",
-    "イトウ",
-    "ﾅｶﾑﾗ",
-    "コバヤシ",
-    "ｶﾄｳ",
-    "サキヤマ",
-    "サイトウ",
-];
-const GIVEN: [&str; 8] = ["太郎", "花子", "一郎", "次郎", "美咲", "健", "直子", "翔"];
-const GIVEN_KANA: [&str; 8] =
-    ["タロウ", "ﾊﾅｺ", "イチロウ", "ジロウ", "ﾐｻｷ", "ケン", "ナオコ", "ショウ"];
-
-/// 10,000 attendees as Excel saves them (Shift_JIS, CRLF): 85% match a physician, 10% match
-/// nobody, 5% carry a physician's number with another birth date. Dates in several spellings.
-fn attendee_csv() -> Vec<u8> {
-    let mut text = String::with_capacity(ROWS * 120);
-    text.push_str(
-        "漢字氏名,フリガナ,生年月日,性別,医籍登録番号,メールアドレス,電話番号,FAX番号,単位_生涯研修 更新,単位_生涯研修 専門\r\n",
-    );
-    for i in 0..ROWS {
-        let n = (i as i64 * 9 + 1) % PHYSICIANS + 1;
-        let (registry, birth) = match i % 20 {
-            0 | 1 => (format!("{}", 900_000 + i), birth_of(n)),
-            2 => (format!("{}", 100_000 + n), birth_of(n) + Days::new(1)),
-            _ => (format!("{}", 100_000 + n), birth_of(n)),
-        };
-        let birth = match i % 4 {
-            0 => birth.format("%Y/%-m/%-d").to_string(),
-            1 => birth.format("%Y-%m-%d").to_string(),
-            2 => birth.format("%Y%m%d").to_string(),
-            _ => birth.format("%Y年%-m月%-d日").to_string(),
-        };
-        let f = i % FAMILY.len();
-        let g = i % GIVEN.len();
-        let sex = if i % 3 == 0 { "女" } else { "男" };
-        let partial = if i % 10 == 0 { "0.5" } else { "" };
-        let registry = if i % 7 == 0 { format!("第{registry}号") } else { registry };
-        text.push_str(&format!(
-            "{} {},{} {},{birth},{sex},{registry},attendee{i}@example.jp,03-{:04}-{:04},,{partial},\r\n",
-            FAMILY[f],
-            GIVEN[g],
-            FAMILY_KANA[f],
-            GIVEN_KANA[g],
-            i % 10_000,
-            (i * 7) % 10_000
-        ));
-    }
-    let (bytes, _, unmappable) = encoding_rs::SHIFT_JIS.encode(&text);
-    assert!(!unmappable);
-    bytes.into_owned()
-}
-
-fn multipart_body(content: &[u8]) -> Vec<u8> {
-    let mut body = format!(
-        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"attendees.csv\"\r\n\
-         Content-Type: text/csv\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(content);
-    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
-    body
 }
 
 fn between<'a>(text: &'a str, before: &str, after: &str) -> Option<&'a str> {
@@ -198,7 +60,7 @@ async fn run(base_url: &str, work: &str, csv: &[u8]) -> (Duration, Duration) {
     let html = page.text().await.unwrap();
     let csrf =
         between(&html, "name=\"csrf_token\" value=\"", "\"").expect("a CSRF token").to_string();
-    let body = multipart_body(csv);
+    let body = attendees::multipart_body(csv);
 
     let started = Instant::now();
     let response = client
@@ -265,7 +127,7 @@ async fn bench() {
 async fn measure(url: String) -> String {
     let pool = mamis::db::connect(&url, 10).await.unwrap();
     mamis::db::migrate(&pool).await.unwrap();
-    seed(&pool).await;
+    attendees::seed(&pool).await.expect("seed physicians");
 
     let clock = Clock::system();
     let today = clock.today();
@@ -278,17 +140,18 @@ async fn measure(url: String) -> String {
         let _ = mamis::serve(listener, state).await;
     });
 
-    let csv = attendee_csv();
+    let csv = attendees::attendee_csv();
     println!("CSV: {ROWS} rows, {} bytes, Shift_JIS", csv.len());
 
     // A warm-up run (connections, caches), not counted.
-    let work = seminar(&pool, 0, today).await;
+    let (_, work) = attendees::seminar(&pool, "ベンチマーク研修会 0", today).await.unwrap();
     let (p, c) = run(&base_url, &work, &csv).await;
     println!("warm-up: preview {} ms + commit {} ms", p.as_millis(), c.as_millis());
 
     let mut totals = Vec::with_capacity(RUNS);
     for i in 1..=RUNS {
-        let work = seminar(&pool, i, today).await;
+        let (_, work) =
+            attendees::seminar(&pool, &format!("ベンチマーク研修会 {i}"), today).await.unwrap();
         let (preview, commit) = run(&base_url, &work, &csv).await;
         let total = preview + commit;
         println!(

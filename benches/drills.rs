@@ -16,7 +16,7 @@
 //! its figures; the last line is `RESULT drills_passed=<n> drills_failed=<n>` and the exit
 //! status is non-zero when any failed.
 
-#[path = "drills/attendees.rs"]
+#[path = "support/attendees.rs"]
 mod attendees;
 #[path = "drills/common.rs"]
 mod common;

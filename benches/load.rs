@@ -24,6 +24,9 @@
 //! Prints a table per page and the server's peak RSS (VmHWM), and ends with
 //! `RESULT mypage_p99_ms=<n> mypage_rps=<n> trivial_rps=<n> ratio=<n> errors=<n> rss_mb=<n>`.
 
+#[path = "support/attendees.rs"]
+mod attendees;
+
 use std::collections::BTreeMap;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, OnceLock};
@@ -36,7 +39,7 @@ use hyper::{header, Method, Request, StatusCode};
 use hyper_util::rt::TokioIo;
 use mamis::clock::Clock;
 use mamis::config::Config;
-use mamis::db::{seminars, work_pages};
+use mamis::db::work_pages;
 use mamis::national::ids as national;
 use rust_decimal::Decimal;
 
@@ -143,28 +146,7 @@ async fn dataset(settings: &Settings) -> Dataset {
     let held = now.date_naive() - chrono::Days::new(7);
     for n in ids.len() as u32..SMALL_SEMINARS {
         let title = format!("ベンチマーク研修会 {}", n + 1);
-        let seminar = seminars::NewSeminar {
-            programme: "occupational",
-            title: &title,
-            starts_on: held,
-            ends_on: held,
-            format: "in_person",
-            venue: "東京都千代田区",
-            organizer_association_id: None,
-            organizer_name: "ベンチマーク主催者",
-            contact_name: "担当",
-            contact_email: "bench@example.jp",
-            contact_phone: Some("03-0000-0000"),
-            contact_fax: None,
-            approving_prefecture_code: 13,
-            status: "approved",
-            submitted_by: None,
-            paper_approved: true,
-            recruiting: false,
-            capacity: None,
-            units: &units,
-        };
-        ids.push(seminars::create(&mut conn, &seminar, now).await.unwrap());
+        ids.push(attendees::create_seminar(&mut conn, &title, &units, held, now).await.unwrap());
     }
     let mut pages = Vec::new();
     for id in ids {

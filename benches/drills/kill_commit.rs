@@ -131,7 +131,7 @@ async fn drill(db: &DrillDb) -> anyhow::Result<Outcome> {
     let mut portal = Portal::start(&spec, Duration::from_secs(60)).await?;
 
     // The reference: an undisturbed commit.
-    let (seminar, work) = attendees::seminar(&pool, 0, today).await?;
+    let (seminar, work) = attendees::seminar(&pool, "障害訓練研修会 0", today).await?;
     let upload = preview(&client, &portal.base, &work, &csv).await?;
     let started = Instant::now();
     let status = commit(&client, &portal.base, &upload).await?;
@@ -154,7 +154,8 @@ async fn drill(db: &DrillDb) -> anyhow::Result<Outcome> {
     let mut lines = Vec::new();
     let (mut none_count, mut all_count) = (0, 0);
     for (n, kill) in KILLS.iter().enumerate() {
-        let (seminar, work) = attendees::seminar(&pool, n + 1, today).await?;
+        let (seminar, work) =
+            attendees::seminar(&pool, &format!("障害訓練研修会 {}", n + 1), today).await?;
         let upload = preview(&client, &portal.base, &work, &csv).await?;
         let base = portal.base.clone();
         let c = client.clone();

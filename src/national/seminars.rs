@@ -55,16 +55,8 @@ pub fn units_for(rng: &mut impl Rng, programme: Programme, format: Format) -> Ve
     let mut units: Vec<(Category, u16)> = match (programme, format) {
         (Programme::Occupational, Format::InPerson) => match rng.gen_range(0..10) {
             0..=1 => {
-                let early = [
-                    BasicEarlyGeneral,
-                    BasicEarlyHealthManagement,
-                    BasicEarlyMentalHealth,
-                    BasicEarlyHealthPromotion,
-                    BasicEarlyWorkEnvironment,
-                    BasicEarlyWorkManagement,
-                    BasicEarlyHazardousWork,
-                    BasicEarlyPractice,
-                ];
+                let early: Vec<Category> =
+                    Category::ALL.into_iter().filter(|c| c.is_basic_early_item()).collect();
                 let first = rng.gen_range(0..early.len());
                 let count = rng.gen_range(1..=3);
                 (0..count).map(|k| (early[(first + k) % early.len()], pick(rng, 10, 20))).collect()

@@ -1,18 +1,20 @@
-//! The 10,000-row attendee CSV and its seminar, as benches/csv_import.rs builds them (copied:
-//! a bench is its own crate). Rows are a realistic mix of matched, unmatched and mismatched
-//! attendees, Shift_JIS with CRLF as Excel saves them.
+//! What the benchmarks and drills share (each includes this file with `#[path]`, a bench being
+//! its own crate): 100,000 registered physicians, approved seminars with work pages, and the
+//! 10,000-row attendee CSV of matched, unmatched and mismatched attendees, Shift_JIS with CRLF
+//! as Excel saves them.
+#![allow(dead_code)]
 
 use std::time::Instant;
 
 use chrono::{Days, NaiveDate};
-use mamis::clock::Clock;
+use mamis::clock::{Clock, Jst};
 use mamis::db::{seminars, work_pages};
 use rust_decimal::Decimal;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
 pub const PHYSICIANS: i64 = 100_000;
 pub const ROWS: usize = 10_000;
-pub const BOUNDARY: &str = "----mamis-drill-boundary-c2Vt8Qn";
+pub const BOUNDARY: &str = "----mamis-bench-boundary-c2Vt8Qn";
 
 /// The birth date the database gives physician `n` (see `seed`).
 fn birth_of(n: i64) -> NaiveDate {
@@ -38,19 +40,19 @@ pub async fn seed(pool: &PgPool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// An approved seminar (granting 生涯研修 更新 1 and 専門 2 units) and its work page path.
-pub async fn seminar(pool: &PgPool, run: usize, today: NaiveDate) -> anyhow::Result<(i64, String)> {
-    let now = Clock::system().now();
-    let mut conn = pool.acquire().await?;
-    let units =
-        [("lifelong_renewal", Decimal::new(1, 0)), ("lifelong_specialized", Decimal::new(2, 0))];
-    let held = today - Days::new(7);
-    let title = format!("障害訓練研修会 {run}");
-    let id = seminars::create(
-        &mut conn,
+/// Creates an approved (on paper) seminar held on `held`, granting `units`; returns its id.
+pub async fn create_seminar(
+    conn: &mut PgConnection,
+    title: &str,
+    units: &[(&str, Decimal)],
+    held: NaiveDate,
+    now: Jst,
+) -> sqlx::Result<i64> {
+    seminars::create(
+        conn,
         &seminars::NewSeminar {
             programme: "occupational",
-            title: &title,
+            title,
             starts_on: held,
             ends_on: held,
             format: "in_person",
@@ -67,11 +69,25 @@ pub async fn seminar(pool: &PgPool, run: usize, today: NaiveDate) -> anyhow::Res
             paper_approved: true,
             recruiting: false,
             capacity: None,
-            units: &units,
+            units,
         },
         now,
     )
-    .await?;
+    .await
+}
+
+/// An approved seminar held a week ago (granting 生涯研修 更新 1 and 専門 2 units, the CSV's
+/// columns), its id and its work page path.
+pub async fn seminar(
+    pool: &PgPool,
+    title: &str,
+    today: NaiveDate,
+) -> anyhow::Result<(i64, String)> {
+    let now = Clock::system().now();
+    let mut conn = pool.acquire().await?;
+    let units =
+        [("lifelong_renewal", Decimal::new(1, 0)), ("lifelong_specialized", Decimal::new(2, 0))];
+    let id = create_seminar(&mut conn, title, &units, today - Days::new(7), now).await?;
     let token = work_pages::issue(&mut conn, id, None, now).await?;
     Ok((id, format!("/work/{token}")))
 }
