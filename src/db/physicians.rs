@@ -25,15 +25,18 @@ pub struct Physician {
     pub registration_completed_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+/// The columns of `Physician`, over `physicians p` joined with `prefectures pr`.
+pub(crate) const PHYSICIAN_COLUMNS: &str =
+    "p.id, p.account_id, p.kanji_name, p.furigana, p.birth_date,
+    p.sex, p.registry_number, p.phone, p.fax, p.postal_code, p.address, p.workplace,
+    p.prefecture_code, pr.name AS prefecture_name, p.is_member, p.registration_completed_at";
+
 pub async fn for_account(pool: &PgPool, account_id: i64) -> sqlx::Result<Option<Physician>> {
-    sqlx::query_as(
-        "SELECT p.id, p.account_id, p.kanji_name, p.furigana, p.birth_date, p.sex,
-                p.registry_number, p.phone, p.fax, p.postal_code, p.address, p.workplace,
-                p.prefecture_code, pr.name AS prefecture_name, p.is_member,
-                p.registration_completed_at
+    sqlx::query_as(&format!(
+        "SELECT {PHYSICIAN_COLUMNS}
          FROM physicians p LEFT JOIN prefectures pr ON pr.code = p.prefecture_code
-         WHERE p.account_id = $1",
-    )
+         WHERE p.account_id = $1"
+    ))
     .bind(account_id)
     .fetch_optional(pool)
     .await
@@ -54,17 +57,14 @@ pub async fn for_account_with_link_counts(
     pool: &PgPool,
     account_id: i64,
 ) -> sqlx::Result<Option<WithLinkCounts>> {
-    sqlx::query_as(
-        "SELECT p.id, p.account_id, p.kanji_name, p.furigana, p.birth_date, p.sex,
-                p.registry_number, p.phone, p.fax, p.postal_code, p.address, p.workplace,
-                p.prefecture_code, pr.name AS prefecture_name, p.is_member,
-                p.registration_completed_at,
+    sqlx::query_as(&format!(
+        "SELECT {PHYSICIAN_COLUMNS},
                 (SELECT count(*) FROM certifications WHERE physician_id = p.id) AS linked,
                 (SELECT count(*) FROM link_reviews
                  WHERE physician_id = p.id AND status = 'open') AS open_reviews
          FROM physicians p LEFT JOIN prefectures pr ON pr.code = p.prefecture_code
-         WHERE p.account_id = $1",
-    )
+         WHERE p.account_id = $1"
+    ))
     .bind(account_id)
     .fetch_optional(pool)
     .await

@@ -6,11 +6,7 @@ use serde_json::Value;
 use sqlx::{PgConnection, PgPool};
 
 use crate::clock::Jst;
-use crate::db::physicians::Physician;
-
-const PHYSICIAN_COLUMNS: &str = "p.id, p.account_id, p.kanji_name, p.furigana, p.birth_date, p.sex,
-    p.registry_number, p.phone, p.fax, p.postal_code, p.address, p.workplace,
-    p.prefecture_code, pr.name AS prefecture_name, p.is_member, p.registration_completed_at";
+use crate::db::physicians::{Physician, PHYSICIAN_COLUMNS};
 
 /// The physician record of an account, row-locked for the caller's transaction.
 pub async fn physician_for_update(
