@@ -62,11 +62,14 @@ async fn seed(pool: &PgPool) {
     exec(
         pool,
         "certifications",
-        "INSERT INTO certifications (programme, certificate_number, registry_number, birth_date,
-             physician_id, valid_from, valid_until, created_at, updated_at)
-         SELECT 'occupational', lpad((1000000 + id)::text, 7, '0'), registry_number, birth_date,
-                id, DATE '2021-08-01', DATE '2026-07-31', now(), now()
-         FROM physicians",
+        "WITH c AS (INSERT INTO certifications (programme, certificate_number, registry_number,
+                         birth_date, physician_id, created_at, updated_at)
+                     SELECT 'occupational', lpad((1000000 + id)::text, 7, '0'), registry_number,
+                            birth_date, id, now(), now()
+                     FROM physicians RETURNING id)
+         INSERT INTO certification_terms (certification_id, valid_from, valid_until, origin,
+             created_at)
+         SELECT id, DATE '2021-08-01', DATE '2026-07-31', 'imported', now() FROM c",
     )
     .await;
     exec(

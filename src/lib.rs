@@ -3,6 +3,7 @@
 //! `build` wires the application (router + state) so that the binary and the tests run the
 //! very same thing.
 
+pub mod app;
 pub mod clock;
 pub mod config;
 pub mod db;

@@ -62,13 +62,20 @@ async fn drill(db: &DrillDb, twin: &DrillDb) -> anyhow::Result<Outcome> {
     run_to_end(&demo).await?;
     let pool = db.pool().await?;
     sqlx::query(
-        "INSERT INTO certifications (programme, certificate_number, registry_number, birth_date,
-             physician_id, valid_from, valid_until, created_at, updated_at)
-         SELECT CASE WHEN g % 2 = 0 THEN 'occupational' ELSE 'sports' END, (1000000 + g)::text,
-                p.registry_number, p.birth_date, p.id, DATE '2021-04-01',
-                DATE '2026-04-11' + (g % 360)::int, now(), now()
-         FROM physicians p CROSS JOIN generate_series(1, $1::bigint) AS g
-         WHERE p.registry_number = '123456'",
+        "WITH c AS (INSERT INTO certifications (programme, certificate_number, registry_number,
+                         birth_date, physician_id, created_at, updated_at)
+                     SELECT CASE WHEN g % 2 = 0 THEN 'occupational' ELSE 'sports' END,
+                            (1000000 + g)::text, p.registry_number, p.birth_date, p.id, now(),
+                            now()
+                     FROM physicians p CROSS JOIN generate_series(1, $1::bigint) AS g
+                     WHERE p.registry_number = '123456'
+                     RETURNING id, certificate_number)
+         INSERT INTO certification_terms (certification_id, valid_from, valid_until, origin,
+             created_at)
+         SELECT id, DATE '2021-04-01',
+                DATE '2026-04-11' + ((certificate_number::bigint - 1000000) % 360)::int,
+                'imported', now()
+         FROM c",
     )
     .bind(EXTRA_CERTIFICATIONS)
     .execute(&pool)

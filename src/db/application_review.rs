@@ -64,6 +64,8 @@ pub struct Application {
     pub forwarded_at: Option<DateTime<Utc>>,
     pub decided_at: Option<DateTime<Utc>>,
     pub version: i32,
+    /// The certification renewed is flagged for the COVID special measure.
+    pub covid_special: bool,
 }
 
 impl Application {
@@ -77,7 +79,9 @@ const APPLICATION_COLUMNS: &str = "a.id, a.physician_id, p.account_id AS applica
     a.route_document_date, a.certification_id, a.prefecture_code, a.receiving_association_id,
     r.kind AS receiving_kind, r.name AS receiving_name, a.status, a.returned_by_tier,
     a.return_comment, a.late_reason, a.practical_activity, a.fee_paid_at, a.handbook_received_at,
-    a.cycle_id, a.submitted_at, a.forwarded_at, a.decided_at, a.version";
+    a.cycle_id, a.submitted_at, a.forwarded_at, a.decided_at, a.version,
+    COALESCE((SELECT ce.covid_special FROM certifications ce WHERE ce.id = a.certification_id),
+             FALSE) AS covid_special";
 
 const APPLICATION_FROM: &str = "FROM applications a
     JOIN physicians p ON p.id = a.physician_id
@@ -176,6 +180,84 @@ pub async fn queue_count(pool: &PgPool, scope: Scope) -> sqlx::Result<i64> {
     .bind(prefecture)
     .fetch_one(pool)
     .await
+}
+
+/// What staff search applications by (issue 9 §6); every field optional.
+#[derive(Clone, Debug, Default)]
+pub struct Search {
+    /// Part of the name in kanji or katakana (LIKE wildcards escaped by the caller's choice of
+    /// `like_pattern`).
+    pub name: Option<String>,
+    /// A registry or certificate number, exactly.
+    pub number: Option<String>,
+    pub programme: Option<String>,
+    pub status: Option<String>,
+    pub cycle_id: Option<i64>,
+}
+
+/// `%text%` with LIKE's wildcards and escape character taken literally.
+pub fn like_pattern(text: &str) -> String {
+    let escaped: String = text
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    format!("%{escaped}%")
+}
+
+const SEARCH_FILTER: &str = "($4::text IS NULL OR p.kanji_name LIKE $4 OR p.furigana LIKE $4)
+    AND ($5::text IS NULL OR p.registry_number = $5 OR EXISTS (
+        SELECT 1 FROM certifications c2
+        WHERE c2.certificate_number = $5
+          AND (c2.id = a.certification_id OR c2.id IN (
+              SELECT t.certification_id FROM certification_terms t WHERE t.application_id = a.id))))
+    AND ($6::text IS NULL OR a.programme = $6)
+    AND ($7::text IS NULL OR a.status = $7)
+    AND ($8::bigint IS NULL OR a.cycle_id = $8)";
+
+/// Every application in `scope` matching `search`, in every status, newest first.
+pub async fn search(
+    pool: &PgPool,
+    scope: Scope,
+    search: &Search,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<(Vec<QueueRow>, i64)> {
+    let (all, municipal, prefecture) = scope_binds(scope);
+    let name = search.name.as_deref().map(like_pattern);
+    let total: i64 = sqlx::query_scalar(&format!(
+        "SELECT count(*) {APPLICATION_FROM} WHERE {SCOPE_FILTER} AND {SEARCH_FILTER}"
+    ))
+    .bind(all)
+    .bind(municipal)
+    .bind(prefecture)
+    .bind(&name)
+    .bind(&search.number)
+    .bind(&search.programme)
+    .bind(&search.status)
+    .bind(search.cycle_id)
+    .fetch_one(pool)
+    .await?;
+    let rows = sqlx::query_as(&format!(
+        "SELECT {QUEUE_COLUMNS} {APPLICATION_FROM}
+         WHERE {SCOPE_FILTER} AND {SEARCH_FILTER}
+         ORDER BY a.submitted_at DESC NULLS LAST, a.id DESC LIMIT $9 OFFSET $10"
+    ))
+    .bind(all)
+    .bind(municipal)
+    .bind(prefecture)
+    .bind(&name)
+    .bind(&search.number)
+    .bind(&search.programme)
+    .bind(&search.status)
+    .bind(search.cycle_id)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(pool)
+    .await?;
+    Ok((rows, total))
 }
 
 /// An event of the application's history.
@@ -383,17 +465,37 @@ pub struct CertificationRow {
     pub valid_until: NaiveDate,
 }
 
+/// A prefecture's internal deadlines, by the committee date of their cycle, for committees
+/// from `from` on.
+pub async fn internal_deadlines(
+    pool: &PgPool,
+    prefecture: i16,
+    from: NaiveDate,
+) -> sqlx::Result<Vec<(NaiveDate, NaiveDate)>> {
+    sqlx::query_as(
+        "SELECT c.committee_date, pd.internal_deadline
+         FROM prefecture_deadlines pd JOIN review_cycles c ON c.id = pd.cycle_id
+         WHERE pd.prefecture_code = $1 AND c.committee_date >= $2
+         ORDER BY c.committee_date",
+    )
+    .bind(prefecture)
+    .bind(from)
+    .fetch_all(pool)
+    .await
+}
+
+/// A certification with the term standing on `on`.
 pub async fn certification(
     conn: &mut PgConnection,
     id: i64,
-    lock: bool,
+    on: NaiveDate,
 ) -> sqlx::Result<Option<CertificationRow>> {
-    let lock = if lock { " FOR UPDATE" } else { "" };
-    sqlx::query_as(&format!(
-        "SELECT id, programme, certificate_number, valid_from, valid_until FROM certifications
-         WHERE id = $1{lock}"
-    ))
+    sqlx::query_as(
+        "SELECT id, programme, certificate_number, valid_from, valid_until
+         FROM certifications_on($2) WHERE id = $1",
+    )
     .bind(id)
+    .bind(on)
     .fetch_optional(conn)
     .await
 }
@@ -561,16 +663,25 @@ pub async fn close_cycle(conn: &mut PgConnection, cycle_id: i64, now: Jst) -> sq
     Ok(done.rows_affected() == 1)
 }
 
+pub async fn reopen_cycle(conn: &mut PgConnection, cycle_id: i64) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE review_cycles SET closed_at = NULL WHERE id = $1 AND closed_at IS NOT NULL",
+    )
+    .bind(cycle_id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Approval effects.
 
-/// A new certification with the next number of its programme's sequence (7 digits).
+/// A new certification with the next number of its programme's sequence (7 digits); its
+/// first term is added by the caller.
 pub async fn insert_certification(
     conn: &mut PgConnection,
     application: &Application,
     registry_number: &str,
-    valid_from: NaiveDate,
-    valid_until: NaiveDate,
     now: Jst,
 ) -> sqlx::Result<(i64, String)> {
     // The sequence name comes from a checked value, never from user input.
@@ -581,57 +692,37 @@ pub async fn insert_certification(
     };
     sqlx::query_as(&format!(
         "INSERT INTO certifications (programme, certificate_number, registry_number, birth_date,
-             physician_id, valid_from, valid_until, linked_at, created_at, updated_at)
-         VALUES ($1, lpad(nextval('{sequence}')::text, 7, '0'), $2, $3, $4, $5, $6, $7, $7, $7)
+             physician_id, linked_at, created_at, updated_at)
+         VALUES ($1, lpad(nextval('{sequence}')::text, 7, '0'), $2, $3, $4, $5, $5, $5)
          RETURNING id, certificate_number"
     ))
     .bind(&application.programme)
     .bind(registry_number)
     .bind(application.birth_date)
     .bind(application.physician_id)
-    .bind(valid_from)
-    .bind(valid_until)
     .bind(now)
     .fetch_one(conn)
     .await
 }
 
-/// A renewal extends the same certification (same number) to its new validity.
-pub async fn extend_certification(
-    conn: &mut PgConnection,
-    id: i64,
-    valid_from: NaiveDate,
-    valid_until: NaiveDate,
-    now: Jst,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE certifications SET valid_from = $2, valid_until = $3, status = 'active',
-             updated_at = $4
-         WHERE id = $1",
-    )
-    .bind(id)
-    .bind(valid_from)
-    .bind(valid_until)
-    .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// The paper certificate the prefecture forwards (a renewal's replaces the earlier one).
+/// The paper certificate of a term, for the prefecture to forward (a renewal's replaces the
+/// earlier one in the prefecture's list).
 pub async fn queue_paper_certificate(
     conn: &mut PgConnection,
     certification_id: i64,
+    term_id: i64,
     application_id: i64,
     prefecture: i16,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO paper_certificates (certification_id, application_id, prefecture_code)
-         VALUES ($1, $2, $3)
-         ON CONFLICT (certification_id) DO UPDATE SET application_id = $2, prefecture_code = $3,
-             sent_at = NULL, sent_by = NULL",
+        "INSERT INTO paper_certificates (certification_id, term_id, application_id,
+             prefecture_code)
+         VALUES ($1, $2, $3, $4)
+         ON CONFLICT (certification_id) DO UPDATE SET term_id = $2, application_id = $3,
+             prefecture_code = $4, sent_at = NULL, sent_by = NULL",
     )
     .bind(certification_id)
+    .bind(term_id)
     .bind(application_id)
     .bind(prefecture)
     .execute(conn)
@@ -661,10 +752,11 @@ pub async fn paper_certificates(
 ) -> sqlx::Result<Vec<PaperRow>> {
     sqlx::query_as(
         "SELECT pc.certification_id, pc.application_id, pc.prefecture_code, ce.programme,
-                ce.certificate_number, ce.valid_from, ce.valid_until, p.kanji_name, p.postal_code,
+                ce.certificate_number, t.valid_from, t.valid_until, p.kanji_name, p.postal_code,
                 p.address, pc.sent_at
          FROM paper_certificates pc
          JOIN certifications ce ON ce.id = pc.certification_id
+         JOIN certification_terms t ON t.id = pc.term_id
          LEFT JOIN physicians p ON p.id = ce.physician_id
          WHERE ($1::smallint IS NULL OR pc.prefecture_code = $1)
          ORDER BY pc.sent_at IS NOT NULL, pc.sent_at DESC, pc.certification_id

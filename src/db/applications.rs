@@ -42,6 +42,11 @@ pub struct Application {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub fee_paid_at: Option<DateTime<Utc>>,
+    pub decided_at: Option<DateTime<Utc>>,
+    /// The review cycle it was forwarded into (第N回) and its committee date.
+    pub cycle_number: Option<i16>,
+    pub committee_date: Option<NaiveDate>,
 }
 
 impl Application {
@@ -60,16 +65,22 @@ impl Application {
     }
 }
 
-const SELECT: &str = "SELECT a.id, a.physician_id, p.account_id, a.programme, a.kind, a.route,
-        a.route_document_date, a.certification_id, ce.certificate_number, ce.valid_from,
-        ce.valid_until, a.prefecture_code, a.receiving_association_id,
+const SELECT_COLUMNS: &str = "SELECT a.id, a.physician_id, p.account_id, a.programme, a.kind,
+        a.route, a.route_document_date, a.certification_id, ce.certificate_number,
+        rt.valid_from, rt.valid_until, a.prefecture_code, a.receiving_association_id,
         r.name AS receiving_association_name, r.kind AS receiving_association_kind, a.status,
         a.returned_by_tier, a.return_comment, a.late_reason, a.practical_activity,
-        a.submitted_at, a.version, a.created_at, a.updated_at
+        a.submitted_at, a.version, a.created_at, a.updated_at, a.fee_paid_at, a.decided_at,
+        rc.number AS cycle_number, rc.committee_date
      FROM applications a
      JOIN physicians p ON p.id = a.physician_id
      JOIN associations r ON r.id = a.receiving_association_id
-     LEFT JOIN certifications ce ON ce.id = a.certification_id";
+     LEFT JOIN certifications ce ON ce.id = a.certification_id
+     LEFT JOIN review_cycles rc ON rc.id = a.cycle_id";
+
+static SELECT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!("{SELECT_COLUMNS}\n     {}", crate::db::terms::RENEWED_TERM_JOIN)
+});
 
 /// The physician's applications, newest first.
 pub async fn list_for_physician(
@@ -77,7 +88,8 @@ pub async fn list_for_physician(
     physician_id: i64,
 ) -> sqlx::Result<Vec<Application>> {
     sqlx::query_as(&format!(
-        "{SELECT} WHERE a.physician_id = $1 ORDER BY a.created_at DESC, a.id DESC"
+        "{} WHERE a.physician_id = $1 ORDER BY a.created_at DESC, a.id DESC",
+        *SELECT
     ))
     .bind(physician_id)
     .fetch_all(conn)
@@ -86,7 +98,7 @@ pub async fn list_for_physician(
 
 /// One application (for anyone; callers check who may see it).
 pub async fn get(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<Application>> {
-    sqlx::query_as(&format!("{SELECT} WHERE a.id = $1")).bind(id).fetch_optional(conn).await
+    sqlx::query_as(&format!("{} WHERE a.id = $1", *SELECT)).bind(id).fetch_optional(conn).await
 }
 
 /// One application of this physician, locked for the rest of the transaction.
@@ -108,7 +120,8 @@ pub async fn get_own_for_update(
     }
 }
 
-/// The physician's latest certification of a programme that is not revoked or withdrawn.
+/// The physician's latest certification of a programme that is not revoked or withdrawn, with
+/// its latest term.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct CurrentCertification {
     pub id: i64,
@@ -122,11 +135,13 @@ pub async fn current_certification(
     physician_id: i64,
     programme: &str,
 ) -> sqlx::Result<Option<CurrentCertification>> {
-    sqlx::query_as(
-        "SELECT id, certificate_number, valid_from, valid_until FROM certifications
-         WHERE physician_id = $1 AND programme = $2 AND status = 'active'
-         ORDER BY valid_until DESC, id DESC LIMIT 1",
-    )
+    sqlx::query_as(&format!(
+        "SELECT c.id, c.certificate_number, lt.valid_from, lt.valid_until FROM certifications c
+         {}
+         WHERE c.physician_id = $1 AND c.programme = $2 AND c.status = 'active'
+         ORDER BY lt.valid_until DESC, c.id DESC LIMIT 1",
+        crate::db::terms::LATEST_TERM_JOIN
+    ))
     .bind(physician_id)
     .bind(programme)
     .fetch_optional(conn)
@@ -325,6 +340,62 @@ pub async fn events(conn: &mut PgConnection, application_id: i64) -> sqlx::Resul
     .bind(application_id)
     .fetch_all(conn)
     .await
+}
+
+// ---------------------------------------------------------------------------------------------
+// The requirement check's facts (app::checks) and its frozen copy.
+
+/// What the requirement check of one application reads besides the credits.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct CheckFacts {
+    pub id: i64,
+    pub physician_id: i64,
+    pub programme: String,
+    pub kind: String,
+    pub route: String,
+    pub route_document_date: Option<NaiveDate>,
+    pub status: String,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub practical_activity: Option<String>,
+    pub late_reason: Option<String>,
+    /// The term it renews (renewal).
+    pub renewed_term_id: Option<i64>,
+    pub valid_from: Option<NaiveDate>,
+    pub valid_until: Option<NaiveDate>,
+    pub files: i64,
+    pub decided_check: Option<serde_json::Value>,
+}
+
+pub async fn check_facts(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<CheckFacts>> {
+    sqlx::query_as(&format!(
+        "SELECT a.id, a.physician_id, a.programme, a.kind, a.route, a.route_document_date,
+                a.status, a.submitted_at, a.practical_activity, a.late_reason,
+                rt.id AS renewed_term_id, rt.valid_from, rt.valid_until,
+                (SELECT count(*) FROM uploaded_files f
+                 WHERE f.owner_type = '{APPLICATION_FILES}' AND f.owner_id = a.id) AS files,
+                a.decided_check
+         FROM applications a
+         {}
+         WHERE a.id = $1",
+        crate::db::terms::RENEWED_TERM_JOIN
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Keeps the check as it was decided.
+pub async fn freeze_check(
+    conn: &mut PgConnection,
+    id: i64,
+    check: &serde_json::Value,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE applications SET decided_check = $2 WHERE id = $1")
+        .bind(id)
+        .bind(check)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------

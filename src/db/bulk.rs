@@ -17,8 +17,10 @@ pub const PHYSICIANS: &str = "COPY physicians (id, account_id, kanji_name, furig
 pub const TERMS_ACCEPTANCES: &str =
     "COPY terms_acceptances (account_id, version, accepted_at) FROM STDIN";
 pub const CERTIFICATIONS: &str = "COPY certifications (id, programme, certificate_number,
-    registry_number, birth_date, physician_id, valid_from, valid_until, linked_at, created_at,
-    updated_at, verify_code) FROM STDIN";
+    registry_number, birth_date, physician_id, linked_at, created_at, updated_at, verify_code)
+    FROM STDIN";
+pub const CERTIFICATION_TERMS: &str = "COPY certification_terms (certification_id, valid_from,
+    valid_until, origin, created_at) FROM STDIN";
 pub const SEMINARS: &str = "COPY seminars (id, programme, title, starts_on, ends_on, format,
     venue, organizer_association_id, organizer_name, contact_name, contact_email, contact_phone,
     approving_prefecture_code, status, submitted_at, prefecture_decided_by,

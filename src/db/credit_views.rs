@@ -19,14 +19,15 @@ pub struct CertificationSum {
 }
 
 /// For every certification of the physician, the matched credits whose seminar ended within
-/// the validity period, summed per category and format. One query for the whole my page.
+/// the term standing on `on`, summed per category and format. One query for the whole my page.
 pub async fn sums_within_validity(
     pool: &PgPool,
     physician_id: i64,
+    on: NaiveDate,
 ) -> sqlx::Result<Vec<CertificationSum>> {
     sqlx::query_as(
         "SELECT ce.id AS certification_id, c.category, c.format, SUM(c.units) AS units
-         FROM certifications ce
+         FROM certifications_on($2) ce
          JOIN credits c ON c.physician_id = ce.physician_id
                        AND c.match_status = 'matched' AND c.withdrawn_at IS NULL
          JOIN seminars s ON s.id = c.seminar_id AND s.programme = ce.programme
@@ -36,6 +37,7 @@ pub async fn sums_within_validity(
          ORDER BY ce.id, c.category, c.format",
     )
     .bind(physician_id)
+    .bind(on)
     .fetch_all(pool)
     .await
 }

@@ -18,13 +18,15 @@ pub async fn renewal_check(
     pool: &PgPool,
     prefecture_code: i16,
 ) -> sqlx::Result<Vec<RenewalCheckRow>> {
-    sqlx::query_as(
+    use crate::db::terms::RENEWED_TERM_JOIN;
+    sqlx::query_as(&format!(
         "WITH apps AS (
              SELECT a.id, a.physician_id, a.submitted_at, a.fee_paid_at IS NOT NULL AS fee_paid,
-                    p.kanji_name, ce.certificate_number, ce.valid_from, ce.valid_until
+                    p.kanji_name, ce.certificate_number, rt.valid_from, rt.valid_until
              FROM applications a
              JOIN physicians p ON p.id = a.physician_id
              JOIN certifications ce ON ce.id = a.certification_id
+             {RENEWED_TERM_JOIN}
              WHERE a.prefecture_code = $1 AND a.kind = 'renewal' AND a.programme = $2
                AND a.status = ANY($3)
          ),
@@ -69,8 +71,8 @@ pub async fn renewal_check(
          FROM apps
          LEFT JOIN portal ON portal.id = apps.id
          LEFT JOIN declared ON declared.id = apps.id
-         ORDER BY apps.submitted_at NULLS LAST, apps.id",
-    )
+         ORDER BY apps.submitted_at NULLS LAST, apps.id"
+    ))
     .bind(prefecture_code)
     .bind(Programme::Occupational.code())
     .bind(&RENEWAL_CHECK_STATUSES[..])
@@ -90,8 +92,10 @@ pub async fn prefecture_counts(
     sqlx::query_as(
         "SELECT p.prefecture_code, ce.programme, count(*) AS certifications
          FROM certifications ce
+         JOIN certification_terms t ON t.certification_id = ce.id
+                                   AND t.valid_from <= $1 AND t.valid_until >= $1
          LEFT JOIN physicians p ON p.id = ce.physician_id
-         WHERE ce.status = 'active' AND ce.valid_from <= $1 AND ce.valid_until >= $1
+         WHERE ce.status = 'active'
            AND ($2::smallint IS NULL OR p.prefecture_code = $2)
          GROUP BY p.prefecture_code, ce.programme
          ORDER BY p.prefecture_code, ce.programme",
@@ -102,13 +106,15 @@ pub async fn prefecture_counts(
     .await
 }
 
-/// Active certifications expiring between `from` and `until` (inclusive), with the holder's
-/// details; `only` limits them to physicians of one prefecture. `linked_only` leaves out
-/// certifications not yet linked to a physician (no address to write to).
-const EXPIRING_WHERE: &str = "FROM certifications ce
+/// Active certifications whose term expires between `from` and `until` (inclusive), with the
+/// holder's details; `only` limits them to physicians of one prefecture. `linked_only` leaves
+/// out certifications not yet linked to a physician (no address to write to). A term already
+/// renewed stays on the list, marked by its open or approved application.
+const EXPIRING_WHERE: &str = "FROM certification_terms t
+         JOIN certifications ce ON ce.id = t.certification_id
          LEFT JOIN physicians p ON p.id = ce.physician_id
          LEFT JOIN accounts a ON a.id = p.account_id
-         WHERE ce.status = 'active' AND ce.valid_until BETWEEN $1 AND $2
+         WHERE ce.status = 'active' AND t.valid_until BETWEEN $1 AND $2
            AND ($3::smallint IS NULL OR p.prefecture_code = $3)
            AND (NOT $4 OR p.id IS NOT NULL)";
 
@@ -123,7 +129,7 @@ pub async fn expiring(
     limit: Option<i64>,
 ) -> sqlx::Result<Vec<ExpiringRow>> {
     let sql = format!(
-        "SELECT ce.programme, ce.certificate_number, ce.valid_from, ce.valid_until,
+        "SELECT ce.programme, ce.certificate_number, t.valid_from, t.valid_until,
                 p.kanji_name, p.furigana, COALESCE(p.birth_date, ce.birth_date) AS birth_date,
                 COALESCE(p.registry_number, ce.registry_number) AS registry_number,
                 p.postal_code, p.address, p.workplace, p.prefecture_code, a.email,
@@ -133,7 +139,7 @@ pub async fn expiring(
                           AND ap.status NOT IN ('approved', 'rejected', 'withdrawn'))
                     AS open_application
          {EXPIRING_WHERE}
-         ORDER BY p.prefecture_code NULLS LAST, p.postal_code NULLS LAST, ce.valid_until,
+         ORDER BY p.prefecture_code NULLS LAST, p.postal_code NULLS LAST, t.valid_until,
                   p.furigana, ce.programme, ce.certificate_number
          LIMIT $5"
     );

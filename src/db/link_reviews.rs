@@ -41,11 +41,13 @@ const REVIEW_SELECT: &str = "
            p.prefecture_code, pr.name AS prefecture_name,
            c.id AS certification_id, c.programme, c.certificate_number,
            c.registry_number AS certification_registry_number,
-           c.birth_date AS certification_birth_date, c.valid_from, c.valid_until,
+           c.birth_date AS certification_birth_date, lt.valid_from, lt.valid_until,
            c.physician_id AS certification_physician_id
     FROM link_reviews r
     JOIN physicians p ON p.id = r.physician_id
     JOIN certifications c ON c.id = r.certification_id
+    JOIN LATERAL (SELECT t.valid_from, t.valid_until FROM certification_terms t
+                  WHERE t.certification_id = c.id ORDER BY t.valid_from DESC LIMIT 1) lt ON TRUE
     LEFT JOIN prefectures pr ON pr.code = p.prefecture_code
     LEFT JOIN accounts d ON d.id = r.decided_by";
 

@@ -119,22 +119,35 @@ pub async fn create(conn: &mut PgConnection, p: &NewPhysician<'_>, now: Jst) -> 
     .await
 }
 
+/// A certification with the term standing on the day asked (`certifications_on`).
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Certification {
     pub id: i64,
     pub programme: String,
     pub certificate_number: String,
+    pub term_id: i64,
     pub valid_from: NaiveDate,
     pub valid_until: NaiveDate,
+    pub origin: String,
+    pub next_term_id: Option<i64>,
+    pub next_valid_from: Option<NaiveDate>,
+    pub next_valid_until: Option<NaiveDate>,
     pub status: String,
 }
 
-pub async fn certifications(pool: &PgPool, physician_id: i64) -> sqlx::Result<Vec<Certification>> {
+/// A physician's certifications as they stand on `on`.
+pub async fn certifications(
+    pool: &PgPool,
+    physician_id: i64,
+    on: NaiveDate,
+) -> sqlx::Result<Vec<Certification>> {
     sqlx::query_as(
-        "SELECT id, programme, certificate_number, valid_from, valid_until, status
-         FROM certifications WHERE physician_id = $1 ORDER BY programme, valid_until DESC",
+        "SELECT id, programme, certificate_number, term_id, valid_from, valid_until, origin,
+                next_term_id, next_valid_from, next_valid_until, status
+         FROM certifications_on($2) WHERE physician_id = $1 ORDER BY programme, valid_until DESC",
     )
     .bind(physician_id)
+    .bind(on)
     .fetch_all(pool)
     .await
 }
@@ -149,16 +162,16 @@ pub struct NewCertification<'a> {
     pub valid_until: NaiveDate,
 }
 
+/// A certification imported from the old system, with its term in force.
 pub async fn create_certification(
     conn: &mut PgConnection,
     c: &NewCertification<'_>,
     now: Jst,
 ) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO certifications (programme, certificate_number, registry_number, birth_date,
-             physician_id, valid_from, valid_until, linked_at, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $5::bigint IS NULL THEN NULL ELSE $8 END,
-                 $8, $8)
+             physician_id, linked_at, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, CASE WHEN $5::bigint IS NULL THEN NULL ELSE $6 END, $6, $6)
          RETURNING id",
     )
     .bind(c.programme)
@@ -166,11 +179,20 @@ pub async fn create_certification(
     .bind(c.registry_number)
     .bind(c.birth_date)
     .bind(c.physician_id)
-    .bind(c.valid_from)
-    .bind(c.valid_until)
     .bind(now)
-    .fetch_one(conn)
-    .await
+    .fetch_one(&mut *conn)
+    .await?;
+    crate::db::terms::insert(
+        conn,
+        id,
+        c.valid_from,
+        c.valid_until,
+        crate::domain::terms::Origin::Imported,
+        None,
+        now,
+    )
+    .await?;
+    Ok(id)
 }
 
 /// Where a physician's account stands on the way to 登録完了.

@@ -1,5 +1,6 @@
 //! Pure rules of the domain: no I/O here, only types and functions tested without a database.
 
+pub mod application;
 pub mod attendee_csv;
 pub mod category;
 pub mod csv_text;
@@ -18,5 +19,6 @@ pub mod role;
 pub mod schedule;
 pub mod seminar;
 pub mod session;
+pub mod terms;
 pub mod text;
 pub mod throttle;

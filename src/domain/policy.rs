@@ -60,6 +60,8 @@ pub enum Action {
     DecideSeminarAtCommittee,
     /// Work-page URL (revoke, re-issue), credit mismatches, reports, reminders.
     ManageSeminar(SeminarTarget),
+    /// Whether a prefecture's members apply through their municipal association (its code).
+    ManageReception(i16),
 }
 
 fn own_prefecture(actor: &Actor) -> Option<i16> {
@@ -82,6 +84,11 @@ pub fn allows(actor: &Actor, action: Action) -> bool {
         Action::ManageMaintenance | Action::ManageAnnouncements => actor.role == Sysadmin,
         Action::ViewAuditLog => matches!(actor.role, JmaStaff | Sysadmin),
         Action::ChangeOwnPassword => true,
+        Action::ManageReception(prefecture) => match actor.role {
+            PrefecturalStaff => own_prefecture(actor) == Some(prefecture),
+            Sysadmin => true,
+            _ => false,
+        },
         Action::ViewPhysician(target) => match actor.role {
             Physician => target.account_id == Some(actor.account_id),
             PrefecturalStaff => {

@@ -93,7 +93,7 @@ pub struct Input {
     pub late_reason_given: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Rule {
     pub label: String,
     pub required: Option<Decimal>,
@@ -102,7 +102,7 @@ pub struct Rule {
     pub note: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Outcome {
     pub met: bool,
     pub rules: Vec<Rule>,
@@ -179,6 +179,10 @@ fn within_validity(input: &Input) -> Vec<&Credit> {
         .collect()
 }
 
+/// The label of the occupational renewal's total rule (its `counted` is the 合計 the staff's
+/// workbook shows).
+pub const RENEWAL_TOTAL_LABEL: &str = "生涯研修 合計";
+
 /// Occupational renewal. In-person units count fully; Web units count only for 更新 and 専門
 /// and at most 5 in all. Capped Web units go first where they make a category minimum.
 pub fn occupational_renewal(input: &Input) -> Vec<Rule> {
@@ -210,7 +214,7 @@ pub fn occupational_renewal(input: &Input) -> Vec<Rule> {
     let total = renewal_ip + practical_ip + specialized_ip + web_counted;
 
     let mut rules = renewal_timing(input);
-    let mut total_rule = rule("生涯研修 合計", limits::RENEWAL_TOTAL, total);
+    let mut total_rule = rule(RENEWAL_TOTAL_LABEL, limits::RENEWAL_TOTAL, total);
     if web_total > web_counted {
         total_rule.note = Some(format!(
             "Web研修{}単位のうち{}単位を算入（Webは更新・専門のみ、合計5単位まで）",

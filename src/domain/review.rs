@@ -4,6 +4,7 @@
 
 use chrono::{Days, Months, NaiveDate};
 
+use super::application::{self, Status};
 use super::requirements::limits;
 
 /// The staff tiers that review an application.
@@ -41,41 +42,19 @@ impl Tier {
     }
 }
 
-/// The tier whose turn it is, or None (draft, returned to the physician, decided).
-///
-/// A submitted application goes to the municipal association that receives it (where the
-/// physician handed it in there), unless a later tier returned it: a correction goes back to
-/// the tier that asked for it. A correction asked for by JMA goes back through the prefecture,
-/// which forwards it again to the next cycle (the committee that saw it has met).
+/// The tier whose turn it is (see `application::acting_tier`), from the stored codes.
 pub fn acting_tier(
     status: &str,
     received_by_municipal: bool,
     returned_by: Option<&str>,
 ) -> Option<Tier> {
-    match status {
-        "submitted" => match returned_by.and_then(Tier::from_code) {
-            Some(Tier::Prefectural) | Some(Tier::Jma) => Some(Tier::Prefectural),
-            _ if received_by_municipal => Some(Tier::Municipal),
-            _ => Some(Tier::Prefectural),
-        },
-        "municipal_received" => Some(Tier::Prefectural),
-        "prefecture_approved" => Some(Tier::Jma),
-        _ => None,
-    }
+    let status = Status::from_code(status)?;
+    let returned_by = returned_by.and_then(Tier::from_code);
+    application::acting_tier(application::State { status, received_by_municipal, returned_by })
 }
 
 pub fn status_label(status: &str) -> &'static str {
-    match status {
-        "draft" => "作成中",
-        "submitted" => "申請済み（審査待ち）",
-        "municipal_received" => "郡市区医師会が受付済み",
-        "prefecture_approved" => "都道府県医師会が承認（日本医師会の審査待ち）",
-        "returned" => "差し戻し（医師が修正中）",
-        "approved" => "承認（認定）",
-        "rejected" => "不承認",
-        "withdrawn" => "取り下げ",
-        _ => "不明",
-    }
+    Status::from_code(status).map(Status::label_for_staff).unwrap_or("不明")
 }
 
 pub fn kind_label(kind: &str) -> &'static str {
@@ -141,6 +120,78 @@ pub fn new_validity(committee_date: NaiveDate) -> (NaiveDate, NaiveDate) {
 /// A renewal: from the day after the previous expiry, for 5 years.
 pub fn renewal_validity(previous_until: NaiveDate) -> (NaiveDate, NaiveDate) {
     five_years_from(previous_until.succ_opt().unwrap_or(previous_until))
+}
+
+/// Whether JMA may close a cycle on `today`: not before its intake deadline unless the
+/// closing is explicitly confirmed (applications the prefectures forward meanwhile then join
+/// the next cycle), and never while applications in it await a decision.
+pub fn close_blocker(
+    today: NaiveDate,
+    intake_deadline: NaiveDate,
+    confirmed_early: bool,
+    awaiting: i64,
+) -> Option<CloseBlocker> {
+    if awaiting > 0 {
+        Some(CloseBlocker::Awaiting(awaiting))
+    } else if today < intake_deadline && !confirmed_early {
+        Some(CloseBlocker::BeforeIntakeDeadline)
+    } else {
+        None
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CloseBlocker {
+    /// Applications in the cycle still await a decision.
+    Awaiting(i64),
+    /// The intake deadline has not passed: ask for an explicit confirmation.
+    BeforeIntakeDeadline,
+}
+
+/// A closed cycle can be reopened until its committee date.
+pub fn may_reopen(today: NaiveDate, committee_date: NaiveDate) -> bool {
+    today <= committee_date
+}
+
+/// Decisions take effect on the committee date: one recorded earlier (JMA enters them as the
+/// committee's papers are ready) is dated, mailed and certified as of that date.
+pub fn effective_on(committee_date: NaiveDate) -> NaiveDate {
+    committee_date
+}
+
+/// Where a physician hands in an application (DOMAIN §6, issue 9 §5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reception {
+    /// Through this municipal association (the member's own).
+    Municipal(i64),
+    /// Directly to the prefectural association.
+    Prefectural,
+}
+
+/// The one route that applies: where the prefecture uses municipal reception, members apply
+/// through their municipal association and non-members directly to the prefecture; elsewhere
+/// everyone applies to the prefecture. With the reason, in the physician's words.
+pub fn reception(
+    uses_municipal: bool,
+    is_member: bool,
+    member_association: Option<i64>,
+) -> (Reception, &'static str) {
+    match (uses_municipal, is_member, member_association) {
+        (false, _, _) => {
+            (Reception::Prefectural, "お住まいの都道府県では、都道府県医師会へ直接申請します。")
+        }
+        (true, true, Some(id)) => (
+            Reception::Municipal(id),
+            "医師会の会員の方は、所属する郡市区医師会を通じて申請します（都道府県医師会の定め）。",
+        ),
+        (true, true, None) => (
+            Reception::Prefectural,
+            "所属する郡市区医師会が登録されていないため、都道府県医師会へ直接申請します。",
+        ),
+        (true, false, _) => {
+            (Reception::Prefectural, "医師会の会員でない方は、都道府県医師会へ直接申請します。")
+        }
+    }
 }
 
 #[cfg(test)]
@@ -211,5 +262,39 @@ mod tests {
         // Leap day: the end is the last day before the fifth anniversary.
         assert_eq!(new_validity(d(2028, 2, 29)), (d(2028, 2, 29), d(2033, 2, 28)));
         assert_eq!(renewal_validity(d(2027, 3, 31)), (d(2027, 4, 1), d(2032, 3, 31)));
+    }
+
+    #[test]
+    fn closing_a_cycle_early_needs_confirmation_and_reopening_ends_at_the_committee() {
+        let (intake, committee) = (d(2026, 5, 1), d(2026, 5, 31));
+        let cases = [
+            (d(2026, 4, 10), false, 0, Some(CloseBlocker::BeforeIntakeDeadline)),
+            (d(2026, 4, 10), true, 0, None),
+            (d(2026, 5, 1), false, 0, None),
+            (d(2026, 5, 31), false, 2, Some(CloseBlocker::Awaiting(2))),
+            (d(2026, 4, 10), true, 1, Some(CloseBlocker::Awaiting(1))),
+        ];
+        for (today, confirmed, awaiting, want) in cases {
+            assert_eq!(close_blocker(today, intake, confirmed, awaiting), want, "{today}");
+        }
+        assert!(may_reopen(d(2026, 5, 31), committee));
+        assert!(!may_reopen(d(2026, 6, 1), committee));
+        assert_eq!(effective_on(committee), committee);
+    }
+
+    #[test]
+    fn members_go_through_their_municipal_association_where_the_prefecture_says_so() {
+        let cases = [
+            (false, true, Some(7), Reception::Prefectural),
+            (false, false, None, Reception::Prefectural),
+            (true, true, Some(7), Reception::Municipal(7)),
+            (true, true, None, Reception::Prefectural),
+            (true, false, Some(7), Reception::Prefectural),
+        ];
+        for (uses, member, association, want) in cases {
+            let (got, why) = reception(uses, member, association);
+            assert_eq!(got, want, "{uses} {member} {association:?}");
+            assert!(!why.is_empty());
+        }
     }
 }

@@ -231,20 +231,54 @@ pub struct RenewalFormulas {
     pub fulfilled: String,
 }
 
-/// What the formulas give for the figures written (cached so that viewers that do not
-/// recalculate show the right values too): 小計, 対面, Web counted, 計, 単位要件.
+/// The cached results of the row's formulas (so that viewers that do not recalculate show the
+/// right values too): 小計, 対面, Web counted, 計, 単位要件. 計 and 単位要件 are the requirement
+/// engine's answer (`requirements::occupational_renewal`), the one rule; a property test shows
+/// that the sheet's formulas, recalculated, give the same.
 fn renewal_results(row: &RenewalCheckRow) -> ([Decimal; 5], Decimal, Decimal, Decimal, bool) {
+    use crate::domain::category::{Category, Format, Programme};
+    use crate::domain::requirements::{self, Credit, Input, Kind, Route, Source};
     let (m, h) = (row.mamis(), row.handbook());
     let sub: [Decimal; 5] = std::array::from_fn(|i| m[i] + h[i]);
+    let columns = [
+        (Category::LifelongRenewal, Format::InPerson),
+        (Category::LifelongRenewal, Format::Web),
+        (Category::LifelongPractical, Format::InPerson),
+        (Category::LifelongSpecialized, Format::InPerson),
+        (Category::LifelongSpecialized, Format::Web),
+    ];
+    // The rows hold only units within the validity period; date them inside it.
+    let credits = columns
+        .iter()
+        .zip(sub)
+        .filter(|(_, units)| *units > Decimal::ZERO)
+        .map(|(&(category, format), units)| Credit {
+            category,
+            format,
+            units,
+            date: row.valid_from,
+            source: Source::Portal,
+        })
+        .collect();
+    let rules = requirements::occupational_renewal(&Input {
+        programme: Programme::Occupational,
+        kind: Kind::Renewal,
+        credits,
+        valid_from: Some(row.valid_from),
+        valid_until: Some(row.valid_until),
+        applied_on: row.valid_from,
+        route: Route::Credits,
+        practical_activity_recorded: true,
+        late_reason_given: true,
+    });
     let in_person = sub[0] + sub[2] + sub[3];
-    let web = (sub[1] + sub[4]).min(Decimal::from(limits::RENEWAL_WEB_CAP));
-    let total = in_person + web;
-    let each = Decimal::from(limits::RENEWAL_EACH);
-    let met = total >= Decimal::from(limits::RENEWAL_TOTAL)
-        && sub[0] + sub[1] >= each
-        && sub[2] >= each
-        && sub[3] + sub[4] >= each;
-    (sub, in_person, web, total, met)
+    let total = rules
+        .iter()
+        .find(|r| r.label == requirements::RENEWAL_TOTAL_LABEL)
+        .and_then(|r| r.counted)
+        .unwrap_or(in_person);
+    let met = rules.iter().all(|r| r.met);
+    (sub, in_person, total - in_person, total, met)
 }
 
 fn number_result(value: Decimal) -> String {
@@ -650,5 +684,47 @@ mod tests {
         let (_, in_person, web, total, met) = renewal_results(&row);
         assert_eq!((in_person, web, total, met), (d(15), d(5), d(20), true));
         assert!(!renewal_check(13, NaiveDate::default(), &[row]).unwrap().is_empty());
+    }
+
+    /// The sheet's formulas as Excel recalculates them (`renewal_formulas`): 計 and 単位要件.
+    fn recalculated(sub: [Decimal; 5]) -> (Decimal, bool) {
+        let cap = Decimal::from(limits::RENEWAL_WEB_CAP);
+        let each = Decimal::from(limits::RENEWAL_EACH);
+        let total = sub[0] + sub[2] + sub[3] + cap.min(sub[1] + sub[4]);
+        let met = total >= Decimal::from(limits::RENEWAL_TOTAL)
+            && sub[0] + sub[1] >= each
+            && sub[2] >= each
+            && sub[3] + sub[4] >= each;
+        (total, met)
+    }
+
+    proptest::proptest! {
+        /// For random credits, the workbook's cached 合計/判定 and its recalculated formulas
+        /// both equal the requirement engine's answer.
+        #[test]
+        fn cached_and_recalculated_results_equal_the_engine(
+            units in proptest::collection::vec(0u32..=24, 10)
+        ) {
+            let u = |i: usize| Decimal::new(i64::from(units[i]), 1) * Decimal::from(5);
+            let row = RenewalCheckRow {
+                valid_from: NaiveDate::from_ymd_opt(2021, 8, 1).unwrap(),
+                valid_until: NaiveDate::from_ymd_opt(2026, 7, 31).unwrap(),
+                mamis_renewal_in_person: u(0),
+                mamis_renewal_web: u(1),
+                mamis_practical: u(2),
+                mamis_specialized_in_person: u(3),
+                mamis_specialized_web: u(4),
+                handbook_renewal_in_person: u(5),
+                handbook_renewal_web: u(6),
+                handbook_practical: u(7),
+                handbook_specialized_in_person: u(8),
+                handbook_specialized_web: u(9),
+                ..Default::default()
+            };
+            let (sub, _, _, total, met) = renewal_results(&row);
+            let (formula_total, formula_met) = recalculated(sub);
+            proptest::prop_assert_eq!(total, formula_total);
+            proptest::prop_assert_eq!(met, formula_met);
+        }
     }
 }

@@ -9,14 +9,12 @@
 //! same: the postcard and renewal-guidance lists cover them.
 
 use chrono::NaiveDate;
-use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool};
 
 use crate::clock::{format_jp_date, Clock};
 use crate::db::outbox;
-use crate::domain::category::{Category, Format, Programme};
+use crate::domain::category::Programme;
 use crate::domain::notices::{self, NoticeKind};
-use crate::domain::requirements::{self, Credit, Input, Kind, Route, Source};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Report {
@@ -31,6 +29,7 @@ pub struct Report {
 #[derive(Clone, Debug, sqlx::FromRow)]
 struct Candidate {
     id: i64,
+    physician_id: i64,
     programme: String,
     certificate_number: String,
     valid_from: NaiveDate,
@@ -46,15 +45,16 @@ pub async fn run_daily(pool: &PgPool, clock: &Clock, base_url: &str) -> anyhow::
     let today = now.date_naive();
     // A slightly wide window (a year and a few days); `notices::due` decides exactly.
     let candidates: Vec<Candidate> = sqlx::query_as(
-        "SELECT ce.id, ce.programme, ce.certificate_number, ce.valid_from, ce.valid_until,
-                p.kanji_name,
+        "SELECT ce.id, ce.physician_id, ce.programme, ce.certificate_number, ce.valid_from,
+                ce.valid_until, p.kanji_name,
                 CASE WHEN a.email_verified_at IS NOT NULL AND a.disabled_at IS NULL
                      THEN a.email END AS email
-         FROM certifications ce
+         FROM certifications_on($1) ce
          JOIN physicians p ON p.id = ce.physician_id
          LEFT JOIN accounts a ON a.id = p.account_id
          WHERE ce.status = 'active' AND ce.valid_until > $1
            AND ce.valid_until <= $1 + INTERVAL '1 year 3 days'
+           AND ce.next_term_id IS NULL
          ORDER BY ce.valid_until, ce.id",
     )
     .bind(today)
@@ -100,61 +100,20 @@ pub async fn run_daily(pool: &PgPool, clock: &Clock, base_url: &str) -> anyhow::
     Ok(report)
 }
 
-/// What the portal's credits still lack for renewal: the unmet requirements, each as
-/// 「生涯研修 合計 あと12単位」. Empty when the portal's credits already meet them.
+/// What the portal's credits still lack for renewal (`app::checks::renewal_shortfall`).
 async fn missing_for_renewal(
     conn: &mut PgConnection,
     c: &Candidate,
     today: NaiveDate,
 ) -> sqlx::Result<Vec<String>> {
-    let Some(programme) = Programme::from_code(&c.programme) else { return Ok(vec![]) };
-    let sums: Vec<(String, String, Decimal)> = sqlx::query_as(
-        "SELECT cr.category, cr.format, SUM(cr.units)
-         FROM certifications ce
-         JOIN credits cr ON cr.physician_id = ce.physician_id
-                        AND cr.match_status = 'matched' AND cr.withdrawn_at IS NULL
-         JOIN seminars s ON s.id = cr.seminar_id AND s.programme = ce.programme
-         WHERE ce.id = $1 AND s.ends_on BETWEEN ce.valid_from AND ce.valid_until
-         GROUP BY cr.category, cr.format",
+    crate::app::checks::renewal_shortfall(
+        conn,
+        c.physician_id,
+        &c.programme,
+        (c.valid_from, c.valid_until),
+        today,
     )
-    .bind(c.id)
-    .fetch_all(conn)
-    .await?;
-    let credits = sums
-        .into_iter()
-        .filter_map(|(category, format, units)| {
-            Some(Credit {
-                category: Category::from_code(&category)?,
-                format: Format::from_code(&format)?,
-                units,
-                date: c.valid_from,
-                source: Source::Portal,
-            })
-        })
-        .collect();
-    let outcome = requirements::check(&Input {
-        programme,
-        kind: Kind::Renewal,
-        credits,
-        valid_from: Some(c.valid_from),
-        valid_until: Some(c.valid_until),
-        applied_on: today,
-        route: Route::Credits,
-        // Documents handed in with the application, not credits: not this mail's concern.
-        practical_activity_recorded: true,
-        late_reason_given: true,
-    });
-    Ok(outcome
-        .rules
-        .iter()
-        .filter(|r| !r.met)
-        .map(|r| match (r.required, r.counted) {
-            (Some(required), Some(counted)) => {
-                format!("{} あと{}単位", r.label, (required - counted).normalize())
-            }
-            _ => r.label.clone(),
-        })
-        .collect())
+    .await
 }
 
 /// Subject and body of a notice mail. `missing` is given for the four-month guidance.

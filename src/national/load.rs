@@ -60,8 +60,6 @@ pub async fn load(
             .plain(p.registry_number)
             .plain(p.birth_date)
             .plain(next.physician + i64::from(c.physician_no) - 1)
-            .plain(c.valid_from)
-            .plain(c.valid_until)
             .at(registered, "09:00")
             .at(registered, "09:00")
             .at(registered, "09:00")
@@ -69,6 +67,17 @@ pub async fn load(
             .end();
     }
     bulk::copy(&mut tx, bulk::CERTIFICATIONS, &mut rows).await?;
+    let mut rows = CopyRows::with_capacity(certifications.len() * 60);
+    for (i, c) in certifications.iter().enumerate() {
+        let registered = registration_day(c.physician_no, today);
+        rows.plain(next.certification + i as i64)
+            .plain(c.valid_from)
+            .plain(c.valid_until)
+            .plain(crate::domain::terms::Origin::Imported.code())
+            .at(registered, "09:00")
+            .end();
+    }
+    bulk::copy(&mut tx, bulk::CERTIFICATION_TERMS, &mut rows).await?;
     stage.finish(certifications.len() as u64);
 
     let stage = progress.stage("seminars", u64::from(scale.seminars));

@@ -22,7 +22,7 @@ use crate::db::physicians::Physician;
 use crate::db::{self, audit};
 use crate::domain::category::{Category, Format, Programme};
 use crate::domain::policy::Action;
-use crate::domain::requirements::{self, Kind, Outcome, Route, Rule, Source};
+use crate::domain::requirements::Rule;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
@@ -59,17 +59,9 @@ pub fn routes() -> Router<AppState> {
 // Labels and pure helpers.
 
 pub fn status_label(status: &str) -> &'static str {
-    match status {
-        "draft" => "作成中（未提出）",
-        "submitted" => "提出済み（受付待ち）",
-        "municipal_received" => "郡市区医師会で受付済み（都道府県医師会の確認待ち）",
-        "prefecture_approved" => "都道府県医師会で確認済み（日本医師会の審査待ち）",
-        "returned" => "差し戻し（修正して再提出してください）",
-        "approved" => "認定されました",
-        "rejected" => "認定されませんでした",
-        "withdrawn" => "取り下げました",
-        _ => "不明",
-    }
+    crate::domain::application::Status::from_code(status)
+        .map(crate::domain::application::Status::label_for_physician)
+        .unwrap_or("不明")
 }
 
 pub fn kind_label(kind: &str) -> &'static str {
@@ -169,82 +161,6 @@ pub(crate) fn parse_date(input: &str) -> Option<NaiveDate> {
     ))
 }
 
-/// The rules of the requirement check plus what the route needs uploaded.
-fn evaluate(
-    app: &Application,
-    portal: &[store::CreditRow],
-    declared: &[store::DeclaredCredit],
-    files: usize,
-    today: NaiveDate,
-) -> Outcome {
-    let Some(programme) = Programme::from_code(&app.programme) else {
-        return Outcome { met: false, rules: vec![] };
-    };
-    let kind = if app.kind == "renewal" { Kind::Renewal } else { Kind::New };
-    let route = match app.route.as_str() {
-        "university" => {
-            Route::UniversityCertificate(app.route_document_date.unwrap_or(NaiveDate::MIN))
-        }
-        "sports_exemption" => Route::SportsExemption,
-        _ => Route::Credits,
-    };
-    let mut credits = Vec::new();
-    for c in portal {
-        if let (Some(category), Some(format)) =
-            (Category::from_code(&c.category), Format::from_code(&c.format))
-        {
-            credits.push(requirements::Credit {
-                category,
-                format,
-                units: c.units,
-                date: c.date,
-                source: Source::Portal,
-            });
-        }
-    }
-    for c in declared {
-        if let (Some(category), Some(format)) =
-            (Category::from_code(&c.category), Format::from_code(&c.format))
-        {
-            credits.push(requirements::Credit {
-                category,
-                format,
-                units: c.units,
-                date: c.attended_on,
-                source: Source::Declared,
-            });
-        }
-    }
-    let input = requirements::Input {
-        programme,
-        kind,
-        credits,
-        valid_from: app.valid_from,
-        valid_until: app.valid_until,
-        applied_on: today,
-        route,
-        practical_activity_recorded: app
-            .practical_activity
-            .as_deref()
-            .is_some_and(|t| !t.trim().is_empty()),
-        late_reason_given: app.late_reason.as_deref().is_some_and(|t| !t.trim().is_empty()),
-    };
-    let mut outcome = requirements::check(&input);
-    if route != Route::Credits {
-        outcome.rules.push(Rule {
-            label: "証明書類の写しのアップロード".into(),
-            required: None,
-            counted: None,
-            met: files > 0,
-            note: Some(
-                "下の「証明書類・手帳の写し」から、PDFまたは画像を提出してください。".into(),
-            ),
-        });
-    }
-    outcome.met = outcome.rules.iter().all(|r| r.met);
-    outcome
-}
-
 /// A (re)submitted application is always 'submitted'; the staff queues route it by
 /// `returned_by_tier`: a municipal return goes back to municipal reception, a prefectural or
 /// JMA return to the prefecture (JMA's committee has met; the prefecture forwards it into the
@@ -273,6 +189,10 @@ async fn cycle_notice(
         let cycle = cycle_text(c.number, c.committee_date);
         return Ok(match app.status.as_str() {
             "prefecture_approved" => Some(format!("{cycle}で審査されます。{AFTER_APPROVAL}")),
+            "approved" if today < c.committee_date => Some(format!(
+                "{cycle}の決定として認定されました（{}付け）。",
+                format_jp_date(c.committee_date)
+            )),
             "approved" => Some(format!("{cycle}で審査され、認定されました。")),
             "rejected" => Some(format!("{cycle}で審査されました。")),
             _ => None,
@@ -418,6 +338,8 @@ pub struct ReceiverOption {
     pub id: i64,
     pub name: String,
     pub selected: bool,
+    /// Why this association receives it.
+    pub reason: &'static str,
 }
 
 #[derive(Template)]
@@ -468,25 +390,31 @@ fn open_message(id: i64) -> String {
     )
 }
 
-/// The receivers of the physician's prefecture; the default is their own municipal
-/// association where it may receive, otherwise the prefectural association.
+/// The one association that receives the physician's application (`review::reception`): the
+/// member's own municipal association where the prefecture uses municipal reception,
+/// otherwise the prefectural association. `_selected` is what the form sent: the rule decides.
 async fn receiver_options(
     conn: &mut sqlx::PgConnection,
     physician: &Physician,
-    selected: Option<i64>,
+    _selected: Option<i64>,
 ) -> AppResult<Vec<ReceiverOption>> {
+    use crate::domain::review::{reception, Reception};
     let Some(prefecture) = physician.prefecture_code else {
         return Ok(Vec::new());
     };
     let receivers = store::receivers(conn, prefecture).await?;
-    let own = store::member_association(conn, physician.id).await?;
-    let default = selected
-        .filter(|s| receivers.iter().any(|r| r.id == *s))
-        .or(own.filter(|o| receivers.iter().any(|r| r.id == *o)))
-        .or(receivers.first().map(|r| r.id));
-    Ok(receivers
+    let uses_municipal = receivers.iter().any(|r| r.kind == "municipal");
+    let own = store::member_association(conn, physician.id)
+        .await?
+        .filter(|o| receivers.iter().any(|r| r.id == *o && r.kind == "municipal"));
+    let (route, reason) = reception(uses_municipal, physician.is_member, own);
+    let chosen = match route {
+        Reception::Municipal(id) => receivers.iter().find(|r| r.id == id),
+        Reception::Prefectural => receivers.iter().find(|r| r.kind == "prefectural"),
+    };
+    Ok(chosen
+        .map(|r| ReceiverOption { selected: true, id: r.id, name: r.name.clone(), reason })
         .into_iter()
-        .map(|r| ReceiverOption { selected: Some(r.id) == default, id: r.id, name: r.name })
         .collect())
 }
 
@@ -831,8 +759,10 @@ async fn show_page(
         details.receiving_association_id.trim().parse().ok(),
     )
     .await?;
+    let checked =
+        crate::app::checks::application(&mut conn, id, today).await?.ok_or(AppError::NotFound)?;
     drop(conn);
-    let outcome = evaluate(&app, &portal, &declared, files.len(), today);
+    let outcome = checked.outcome;
     let programme = Programme::from_code(&app.programme).unwrap_or(Programme::Occupational);
     let categories = programme
         .categories()
@@ -1017,14 +947,10 @@ pub async fn save_details(
     } else {
         None
     };
-    let chosen = form.receiving_association_id.trim().parse::<i64>().ok();
-    let receivers = match physician.prefecture_code {
-        Some(p) => store::receivers(&mut tx, p).await?,
-        None => Vec::new(),
-    };
-    let receiver = chosen.filter(|c| receivers.iter().any(|r| r.id == *c));
+    let receiver = receiver_options(&mut tx, &physician, None).await?.first().map(|r| r.id);
     if receiver.is_none() {
-        errors.push("受付先の医師会を選んでください。".into());
+        errors
+            .push("受付先の医師会が見つかりません。登録情報の都道府県を確認してください。".into());
     }
     let late_reason = form.late_reason.trim().replace("\r\n", "\n");
     let practical = form.practical_activity.trim().replace("\r\n", "\n");
@@ -1456,10 +1382,12 @@ pub async fn submit(
         )
         .await;
     }
-    let portal = store::portal_credits(&mut tx, physician.id, &app.programme).await?;
+    let outcome = crate::app::checks::application(&mut tx, id, today)
+        .await?
+        .ok_or(AppError::NotFound)?
+        .outcome;
     let declared = store::declared_credits(&mut tx, id).await?;
     let files = store::files(&mut tx, id).await?;
-    let outcome = evaluate(&app, &portal, &declared, files.len(), today);
     if !outcome.met {
         drop(tx);
         let failing = outcome

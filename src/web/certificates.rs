@@ -25,6 +25,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         // `{file}` is `<id>.pdf`: the router cannot match a parameter with a suffix.
         .route("/mypage/certificates/{file}", get(download))
+        .route("/mypage/certificates/{id}/terms/{file}", get(download_term))
         .route("/verify/{programme}/{number}/{code}", get(verify))
 }
 
@@ -33,14 +34,23 @@ pub fn routes() -> Router<AppState> {
 pub enum Verdict {
     Valid,
     Expired,
+    /// The first term has not begun (a new certification decided for a later committee date).
+    NotStarted,
     /// Unknown number, wrong code, or a certification revoked or withdrawn.
     Unconfirmed,
 }
 
-pub fn verdict(status: &str, valid_until: NaiveDate, today: NaiveDate) -> Verdict {
-    match status {
-        "active" if today <= valid_until => Verdict::Valid,
-        "active" => Verdict::Expired,
+pub fn verdict(
+    status: &str,
+    valid_from: NaiveDate,
+    valid_until: NaiveDate,
+    today: NaiveDate,
+) -> Verdict {
+    use crate::domain::terms::{standing, Standing};
+    match (status, standing(valid_from, valid_until, today)) {
+        ("active", Standing::InForce) => Verdict::Valid,
+        ("active", Standing::Expired) => Verdict::Expired,
+        ("active", Standing::NotStarted) => Verdict::NotStarted,
         _ => Verdict::Unconfirmed,
     }
 }
@@ -63,15 +73,41 @@ fn looks_like_number(number: &str) -> bool {
 // ---------------------------------------------------------------------------------------------
 // The certificate PDF.
 
+/// The certificate of the term standing today (`<id>.pdf`).
 async fn download(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(file): Path<String>,
 ) -> AppResult<Response> {
-    use crate::domain::registration::{certification_display, CertificationDisplay};
-    let user = ctx.require(Action::ViewMyPage)?;
     let id: i64 =
         file.strip_suffix(".pdf").and_then(|id| id.parse().ok()).ok_or(AppError::NotFound)?;
+    let physician = shown_physician(&state, &ctx).await?;
+    let cert = db::verification::owned(&state.pool, id, physician.id, ctx.now.date_naive())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    pdf_response(&state, physician, cert).await
+}
+
+/// The certificate of one term (`/mypage/certificates/<id>/terms/<term>.pdf`): each term's
+/// certificate stays downloadable.
+async fn download_term(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, file)): Path<(i64, String)>,
+) -> AppResult<Response> {
+    let term: i64 =
+        file.strip_suffix(".pdf").and_then(|t| t.parse().ok()).ok_or(AppError::NotFound)?;
+    let physician = shown_physician(&state, &ctx).await?;
+    let cert = db::verification::owned_term(&state.pool, id, term, physician.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    pdf_response(&state, physician, cert).await
+}
+
+/// The signed-in physician, when the my page shows their certifications.
+async fn shown_physician(state: &AppState, ctx: &Ctx) -> AppResult<db::physicians::Physician> {
+    use crate::domain::registration::{certification_display, CertificationDisplay};
+    let user = ctx.require(Action::ViewMyPage)?;
     let physician =
         db::physicians::for_account(&state.pool, user.id).await?.ok_or(AppError::NotFound)?;
     // Only what the my page shows: registration complete, certification data visible.
@@ -88,8 +124,14 @@ async fn download(
     if display != CertificationDisplay::Show {
         return Err(AppError::NotFound);
     }
-    let cert =
-        db::verification::owned(&state.pool, id, physician.id).await?.ok_or(AppError::NotFound)?;
+    Ok(physician)
+}
+
+async fn pdf_response(
+    state: &AppState,
+    physician: db::physicians::Physician,
+    cert: Certificate,
+) -> AppResult<Response> {
     if cert.status != "active" {
         return Err(AppError::NotFound);
     }
@@ -98,7 +140,7 @@ async fn download(
     let filename = format!("認定証_{}_{}.pdf", programme.label(), cert.certificate_number);
     let ascii_filename =
         format!("certificate-{}-{}.pdf", programme.code(), cert.certificate_number);
-    let data = certificate_data(&state, programme, physician.kanji_name, cert);
+    let data = certificate_data(state, programme, physician.kanji_name, cert);
     // Subsetting the font is CPU work; keep it off the async workers.
     let pdf = tokio::task::spawn_blocking(move || certificate_pdf::render(&data))
         .await
@@ -158,9 +200,13 @@ fn rfc5987(value: &str) -> String {
 pub struct VerifiedView {
     pub valid: bool,
     pub verdict: &'static str,
+    /// The holder's name as printed on the certificate.
+    pub holder: String,
     pub programme: &'static str,
     pub number: String,
     pub validity: String,
+    /// An approved next term.
+    pub next: Option<String>,
 }
 
 #[derive(Template)]
@@ -179,24 +225,29 @@ async fn verify(
     let programme = Programme::from_code(&programme);
     let found = match programme {
         Some(p) if looks_like_number(&number) && looks_like_code(&code) => {
-            db::verification::by_number(&state.pool, p.code(), &number).await?
+            db::verification::by_number(&state.pool, p.code(), &number, today).await?
         }
         _ => None,
     };
     let result = match (programme, found) {
         (Some(programme), Some(cert)) if codes_match(&cert.verify_code, &code) => {
-            match verdict(&cert.status, cert.valid_until, today) {
+            match verdict(&cert.status, cert.valid_from, cert.valid_until, today) {
                 Verdict::Unconfirmed => None,
                 v => Some(VerifiedView {
                     valid: v == Verdict::Valid,
-                    verdict: if v == Verdict::Valid {
-                        "有効な認定です"
-                    } else {
-                        "有効期限切れです"
+                    verdict: match v {
+                        Verdict::Valid => "有効な認定です",
+                        Verdict::NotStarted => "有効期間の開始前です",
+                        _ => "有効期限切れです",
                     },
+                    holder: cert.holder_name.unwrap_or_default(),
                     programme: programme.label(),
                     number: cert.certificate_number,
                     validity: certificate_pdf::validity_text(cert.valid_from, cert.valid_until),
+                    next: cert
+                        .next_valid_from
+                        .zip(cert.next_valid_until)
+                        .map(|(f, u)| certificate_pdf::validity_text(f, u)),
                 }),
             }
         }
@@ -218,16 +269,17 @@ mod tests {
 
     #[test]
     fn verdict_by_status_and_last_valid_day() {
-        let until = date(2026, 7, 31);
+        let (from, until) = (date(2021, 8, 1), date(2026, 7, 31));
         let table = [
             ("active", date(2026, 7, 31), Verdict::Valid),
             ("active", date(2021, 8, 1), Verdict::Valid),
+            ("active", date(2021, 7, 31), Verdict::NotStarted),
             ("active", date(2026, 8, 1), Verdict::Expired),
             ("revoked", date(2025, 1, 1), Verdict::Unconfirmed),
             ("withdrawn", date(2025, 1, 1), Verdict::Unconfirmed),
         ];
         for (status, today, want) in table {
-            assert_eq!(verdict(status, until, today), want, "{status} on {today}");
+            assert_eq!(verdict(status, from, until, today), want, "{status} on {today}");
         }
     }
 

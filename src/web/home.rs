@@ -25,16 +25,99 @@ pub async fn root(ctx: Ctx) -> Response {
 
 pub struct CertificationView {
     pub id: i64,
+    /// The term standing today and its certificate.
+    pub term_id: i64,
     pub programme: &'static str,
     pub number: String,
     pub valid_from: String,
     pub valid_until: String,
+    /// An approved next term: 「2026年8月1日～2031年7月31日（承認済み）」 and its certificate.
+    pub next_term: Option<(i64, String)>,
+    /// The open or recent application of this programme, in the physician's words.
+    pub application: Option<ApplicationStatusView>,
     pub status: &'static str,
     pub days_left: Option<i64>,
     pub needs: &'static str,
     pub next_step: String,
     /// The portal's credits within the validity period, against what renewal needs.
     pub progress: ProgressView,
+}
+
+/// Where an application stands and what the physician does next (issue 9).
+pub struct ApplicationStatusView {
+    pub id: i64,
+    pub kind: &'static str,
+    pub status: &'static str,
+    /// The cycle and the expected decision and certificate dates.
+    pub cycle: Option<String>,
+    /// What the physician must do next, if anything.
+    pub next: String,
+    /// The comment of the tier that returned it.
+    pub return_comment: Option<String>,
+    pub returned: bool,
+}
+
+impl ApplicationStatusView {
+    fn new(a: &db::applications::Application) -> Self {
+        use crate::domain::application::Status;
+        use crate::domain::schedule::YearMonth;
+        let status = Status::from_code(&a.status).unwrap_or(Status::Draft);
+        let cycle = a.cycle_number.zip(a.committee_date).map(|(n, date)| {
+            let committee = YearMonth::of(date);
+            format!(
+                "第{n}回（{}末の運営委員会）で審査されます。承認後すぐに認定証をダウンロードでき、紙の認定証は{}末ごろ届きます。",
+                committee.label(),
+                committee.plus(1).label()
+            )
+        });
+        let next = match status {
+            Status::Draft => "申請はまだ提出されていません。内容を確認して提出してください。".into(),
+            Status::Returned => "申請が差し戻されました。コメントを読んで修正し、もう一度提出してください。".into(),
+            Status::Submitted | Status::MunicipalReceived if a.fee_paid_at.is_none() => format!(
+                "{}で審査中です。審査・登録料（10,000円）は、都道府県医師会の案内に従ってお支払いください。",
+                a.receiving_association_name
+            ),
+            Status::Submitted | Status::MunicipalReceived => {
+                "医師会で審査中です。お手続きは必要ありません。".into()
+            }
+            Status::PrefectureApproved => "日本医師会の審査を待っています。お手続きは必要ありません。".into(),
+            Status::Approved => "認定されました。認定証をダウンロードできます。".into(),
+            Status::Rejected => "認定されませんでした。詳しくは申請の画面をご覧ください。".into(),
+            Status::Withdrawn => "取り下げました。".into(),
+        };
+        ApplicationStatusView {
+            id: a.id,
+            kind: crate::domain::review::kind_label(&a.kind),
+            status: status.label_for_physician(),
+            cycle: if status == Status::PrefectureApproved { cycle } else { None },
+            next,
+            return_comment: (status == Status::Returned)
+                .then(|| a.return_comment.clone())
+                .flatten(),
+            returned: status == Status::Returned,
+        }
+    }
+
+    /// The application the my page shows for a programme: an open one, else one decided in
+    /// the last 90 days.
+    fn pick<'a>(
+        applications: &'a [db::applications::Application],
+        programme: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Option<&'a db::applications::Application> {
+        use crate::domain::application::Status;
+        let of = |a: &&db::applications::Application| a.programme == programme;
+        applications
+            .iter()
+            .filter(of)
+            .find(|a| Status::from_code(&a.status).is_some_and(|s| !s.is_closed()))
+            .or_else(|| {
+                applications.iter().filter(of).find(|a| {
+                    a.status != "withdrawn"
+                        && a.decided_at.is_some_and(|d| (now - d).num_days() <= 90)
+                })
+            })
+    }
 }
 
 /// Units as people read them: 「2」「1.5」「0」.
@@ -394,29 +477,67 @@ fn renewal_needs(programme: &str) -> &'static str {
     }
 }
 
-fn next_step_text(valid_until: chrono::NaiveDate, today: chrono::NaiveDate) -> String {
-    use crate::domain::schedule::{renewal_plan, YearMonth};
-    if valid_until < today {
-        let grace = valid_until + chrono::Months::new(6);
-        return if today <= grace {
-            format!(
-                "有効期限が過ぎています。{} までは遅延理由書を添えて更新申請できます。",
-                format_jp_date(grace)
-            )
+/// The physician's certifications as they stand on `today`, with the open or recent
+/// application of each programme and the renewal advice (which uses the prefecture's internal
+/// deadlines).
+async fn certification_views(
+    state: &AppState,
+    physician: &db::physicians::Physician,
+    now: crate::clock::Jst,
+) -> AppResult<Vec<CertificationView>> {
+    use crate::domain::schedule::{renewal_advice, YearMonth};
+    use crate::domain::terms::{standing, Standing};
+    let today = now.date_naive();
+    let sums = db::credit_views::sums_within_validity(&state.pool, physician.id, today).await?;
+    let applications =
+        db::applications::list_for_physician(&mut *state.pool.acquire().await?, physician.id)
+            .await?;
+    let deadlines = match physician.prefecture_code {
+        Some(code) => db::application_review::internal_deadlines(&state.pool, code, today).await?,
+        None => Vec::new(),
+    };
+    let internal = |committee: YearMonth| {
+        deadlines.iter().find(|(date, _)| YearMonth::of(*date) == committee).map(|(_, d)| *d)
+    };
+    let mut views = Vec::new();
+    for c in db::physicians::certifications(&state.pool, physician.id, today).await? {
+        let now_standing = standing(c.valid_from, c.valid_until, today);
+        let active = c.status == "active" && now_standing == Standing::InForce;
+        let application = ApplicationStatusView::pick(&applications, &c.programme, now.to_utc());
+        let next_term = c.next_term_id.zip(c.next_valid_from.zip(c.next_valid_until)).map(
+            |(id, (from, until))| {
+                (id, format!("{} ～ {}（承認済み）", format_jp_date(from), format_jp_date(until)))
+            },
+        );
+        let next_step = if next_term.is_some() {
+            "更新の手続きは済んでいます。次の有効期間の認定証もダウンロードできます。".to_string()
+        } else if now_standing == Standing::NotStarted {
+            format!("認定は{}から有効です。", format_jp_date(c.valid_from))
         } else {
-            "有効期限から6か月を過ぎたため、更新申請はできません。新規申請をご検討ください。".into()
+            renewal_advice(c.valid_until, today, internal).text()
         };
+        views.push(CertificationView {
+            id: c.id,
+            term_id: c.term_id,
+            programme: programme_label(&c.programme),
+            number: c.certificate_number,
+            valid_from: format_jp_date(c.valid_from),
+            valid_until: format_jp_date(c.valid_until),
+            next_term,
+            application: application.map(ApplicationStatusView::new),
+            status: match now_standing {
+                _ if c.status != "active" => "無効",
+                Standing::InForce => "有効",
+                Standing::NotStarted => "有効期間の開始前",
+                Standing::Expired => "期限切れ",
+            },
+            days_left: active.then(|| (c.valid_until - today).num_days()),
+            needs: renewal_needs(&c.programme),
+            next_step,
+            progress: ProgressView::for_certification(&c.programme, c.id, &sums),
+        });
     }
-    let plan = renewal_plan(valid_until);
-    if YearMonth::of(today) > plan.apply_in {
-        return "更新申請の時期です。できるだけ早く更新申請をしてください。".into();
-    }
-    format!(
-        "更新申請は{}に行ってください（{}末の運営委員会で審査、{}末ごろ認定証が届きます）。",
-        plan.apply_in.label(),
-        plan.committee.label(),
-        plan.certificate_by.label()
-    )
+    Ok(views)
 }
 
 #[derive(Template)]
@@ -441,32 +562,17 @@ pub async fn mypage(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respon
     let Some(completed_at) = physician.registration_completed_at else {
         return Ok(see_other("/welcome"));
     };
-    let today = ctx.now.date_naive();
     let display = certification_display(
         Some(completed_at.with_timezone(&crate::clock::jst())),
         ctx.now,
         linked as usize,
         open_reviews as usize,
     );
-    let mut certifications = Vec::new();
-    if display == CertificationDisplay::Show {
-        let sums = db::credit_views::sums_within_validity(&state.pool, physician.id).await?;
-        for c in db::physicians::certifications(&state.pool, physician.id).await? {
-            let active = c.status == "active" && c.valid_until >= today;
-            certifications.push(CertificationView {
-                id: c.id,
-                programme: programme_label(&c.programme),
-                number: c.certificate_number,
-                valid_from: format_jp_date(c.valid_from),
-                valid_until: format_jp_date(c.valid_until),
-                status: if active { "有効" } else { "期限切れ" },
-                days_left: active.then(|| (c.valid_until - today).num_days()),
-                needs: renewal_needs(&c.programme),
-                next_step: next_step_text(c.valid_until, today),
-                progress: ProgressView::for_certification(&c.programme, c.id, &sums),
-            });
-        }
-    }
+    let certifications = if display == CertificationDisplay::Show {
+        certification_views(&state, &physician, ctx.now).await?
+    } else {
+        Vec::new()
+    };
     let history = history_entries(db::credit_views::history(&state.pool, physician.id).await?);
     let page = MyPage {
         layout: ctx.layout().with_notice(ctx.take_flash().await?),
@@ -507,24 +613,7 @@ pub async fn credits_print(State(state): State<AppState>, ctx: Ctx) -> AppResult
     if physician.registration_completed_at.is_none() {
         return Ok(see_other("/welcome"));
     }
-    let today = ctx.now.date_naive();
-    let sums = db::credit_views::sums_within_validity(&state.pool, physician.id).await?;
-    let certifications = db::physicians::certifications(&state.pool, physician.id)
-        .await?
-        .into_iter()
-        .map(|c| CertificationView {
-            id: c.id,
-            programme: programme_label(&c.programme),
-            valid_from: format_jp_date(c.valid_from),
-            valid_until: format_jp_date(c.valid_until),
-            status: if c.valid_until >= today { "有効" } else { "期限切れ" },
-            days_left: None,
-            needs: renewal_needs(&c.programme),
-            next_step: String::new(),
-            progress: ProgressView::for_certification(&c.programme, c.id, &sums),
-            number: c.certificate_number,
-        })
-        .collect();
+    let certifications = certification_views(&state, &physician, ctx.now).await?;
     let history = history_entries(db::credit_views::history(&state.pool, physician.id).await?);
     let page = CreditsPrintPage {
         layout: ctx.layout(),
@@ -549,6 +638,7 @@ struct OfficePage {
     can_import_members: bool,
     can_import_certifications: bool,
     can_manage_physicians: bool,
+    can_manage_reception: bool,
 }
 
 pub async fn office(ctx: Ctx) -> AppResult<Response> {
@@ -562,7 +652,13 @@ pub async fn office(ctx: Ctx) -> AppResult<Response> {
         user.role,
         crate::domain::role::Role::PrefecturalStaff | crate::domain::role::Role::JmaStaff
     );
+    let can_manage_reception = user
+        .association
+        .as_ref()
+        .and_then(|a| a.prefecture_code)
+        .is_some_and(|code| allows(Action::ManageReception(code)));
     let page = OfficePage {
+        can_manage_reception,
         can_import_members,
         can_import_certifications,
         can_manage_physicians,

@@ -15,13 +15,16 @@ pub mod headers;
 pub mod health;
 pub mod home;
 pub mod layout;
+pub mod office_application_search;
 pub mod office_applications;
 pub mod office_changes;
 pub mod office_exports;
 pub mod office_links;
 pub mod office_members;
 pub mod office_notices;
+pub mod office_physician_record;
 pub mod office_physicians;
+pub mod office_reception;
 pub mod office_seminars;
 pub mod profile;
 pub mod query_count;
@@ -95,12 +98,15 @@ pub fn router(state: AppState) -> Router {
         .merge(office_members::routes())
         .merge(office_links::routes())
         .merge(office_changes::routes())
+        .merge(office_physician_record::routes())
         .merge(office_physicians::routes())
         .merge(office_exports::routes())
         .merge(certificates::routes())
         .merge(office_seminars::routes())
+        .merge(office_application_search::routes())
         .merge(office_applications::routes())
         .merge(office_notices::routes())
+        .merge(office_reception::routes())
         .merge(seminars_public::routes())
         .merge(work_page::routes())
         .merge(work_page_report::routes())

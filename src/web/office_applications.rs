@@ -34,9 +34,9 @@ use crate::db::{self, audit};
 use crate::domain::category::{Category, Format, Programme};
 use crate::domain::policy::{allows, Action, ApplicationTarget};
 use crate::domain::prefecture;
-use crate::domain::requirements::{self, Credit, Kind, Route, Source};
 use crate::domain::review::{self, kind_label, status_label, Tier};
 use crate::domain::role::Role;
+use crate::domain::terms::Origin;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
@@ -59,6 +59,7 @@ pub fn routes() -> Router<AppState> {
         .route("/office/cycles/{id}", get(cycle_page))
         .route("/office/cycles/{id}/approve", post(cycle_bulk_approve))
         .route("/office/cycles/{id}/close", post(cycle_close))
+        .route("/office/cycles/{id}/reopen", post(cycle_reopen))
         .route("/office/paper-certificates", get(paper_list))
         .route("/office/paper-certificates/{certification_id}/sent", post(paper_sent))
 }
@@ -80,7 +81,7 @@ fn tier_of(user: &CurrentAccount) -> Option<Tier> {
     }
 }
 
-fn scope_of(user: &CurrentAccount) -> Scope {
+pub(crate) fn scope_of(user: &CurrentAccount) -> Scope {
     let association = user.association.as_ref();
     match user.role {
         Role::MunicipalStaff => association.map(|a| Scope::Municipal(a.id)),
@@ -120,7 +121,7 @@ fn prefecture_association_name(code: i16) -> String {
     format!("{}医師会", prefecture::name(code).unwrap_or("（不明）"))
 }
 
-fn programme_label(code: &str) -> &'static str {
+pub(crate) fn programme_label(code: &str) -> &'static str {
     Programme::from_code(code).map(Programme::label).unwrap_or("不明")
 }
 
@@ -134,7 +135,7 @@ fn cycle_label(c: &Cycle) -> String {
     )
 }
 
-fn when(at: Option<chrono::DateTime<chrono::Utc>>) -> Option<String> {
+pub(crate) fn when(at: Option<chrono::DateTime<chrono::Utc>>) -> Option<String> {
     at.map(|t| format_jp_datetime(t.with_timezone(&jst())))
 }
 
@@ -219,13 +220,30 @@ pub struct QueueView {
     pub submitted_at: String,
 }
 
+impl QueueView {
+    pub(crate) fn new(r: review_db::QueueRow) -> Self {
+        QueueView {
+            id: r.id,
+            name: r.kanji_name,
+            registry_number: r.registry_number.unwrap_or_default(),
+            programme: programme_label(&r.programme),
+            kind: kind_label(&r.kind),
+            prefecture: prefecture::name(r.prefecture_code).unwrap_or("不明"),
+            receiving: r.receiving_name,
+            status: status_label(&r.status),
+            fee_paid: r.fee_paid,
+            submitted_at: when(r.submitted_at).unwrap_or_default(),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "office/applications/list.html")]
 struct ListPage {
+    caption: String,
     layout: Layout,
     heading: String,
     rows: Vec<QueueView>,
-    total: i64,
     page: i64,
     pages: i64,
     is_prefectural: bool,
@@ -255,18 +273,7 @@ pub async fn list(
     let rows = review_db::queue(&state.pool, scope, QUEUE_PER_PAGE, offset)
         .await?
         .into_iter()
-        .map(|r| QueueView {
-            id: r.id,
-            name: r.kanji_name,
-            registry_number: r.registry_number.unwrap_or_default(),
-            programme: programme_label(&r.programme),
-            kind: kind_label(&r.kind),
-            prefecture: prefecture::name(r.prefecture_code).unwrap_or("不明"),
-            receiving: r.receiving_name,
-            status: status_label(&r.status),
-            fee_paid: r.fee_paid,
-            submitted_at: when(r.submitted_at).unwrap_or_default(),
-        })
+        .map(QueueView::new)
         .collect();
     let heading = match scope {
         Scope::Municipal(_) => format!(
@@ -279,10 +286,15 @@ pub async fn list(
         Scope::Jma => "日本医師会の審査待ちの申請".to_string(),
         Scope::Nothing => "審査する申請はありません".to_string(),
     };
+    let caption = if pages > 1 {
+        format!("審査待ちの申請 {total}件（{page} / {pages} ページ）")
+    } else {
+        format!("審査待ちの申請 {total}件")
+    };
     let page = ListPage {
+        caption,
         heading,
         rows,
-        total,
         page,
         pages,
         is_prefectural: user.role == Role::PrefecturalStaff,
@@ -332,72 +344,17 @@ pub struct EventView {
     pub comment: Option<String>,
 }
 
-/// The requirement check, recomputed from the physician's matched portal credits and the
-/// credits declared in the application.
+/// The application's requirement check (`app::checks`: the same for every page and list).
 pub async fn check_application(
     state: &AppState,
     app: &Application,
-    declared: &[review_db::DeclaredRow],
     today: NaiveDate,
 ) -> AppResult<CheckView> {
-    let Some(programme) = Programme::from_code(&app.programme) else {
+    let mut conn = state.pool.acquire().await?;
+    let Some(checked) = crate::app::checks::application(&mut conn, app.id, today).await? else {
         return Ok(CheckView { met: false, rules: Vec::new() });
     };
-    let portal = review_db::portal_credits(&state.pool, app.physician_id, &app.programme).await?;
-    let mut credits: Vec<Credit> = Vec::new();
-    for c in &portal {
-        if let (Some(category), Some(format)) =
-            (Category::from_code(&c.category), Format::from_code(&c.format))
-        {
-            credits.push(Credit {
-                category,
-                format,
-                units: c.units,
-                date: c.date,
-                source: Source::Portal,
-            });
-        }
-    }
-    for c in declared {
-        if let (Some(category), Some(format)) =
-            (Category::from_code(&c.category), Format::from_code(&c.format))
-        {
-            credits.push(Credit {
-                category,
-                format,
-                units: c.units,
-                date: c.attended_on,
-                source: Source::Declared,
-            });
-        }
-    }
-    let certification = match app.certification_id {
-        Some(id) => review_db::certification(&mut *state.pool.acquire().await?, id, false).await?,
-        None => None,
-    };
-    let applied_on =
-        app.submitted_at.map(|t| t.with_timezone(&jst()).date_naive()).unwrap_or(today);
-    let input = requirements::Input {
-        programme,
-        kind: if app.kind == "renewal" { Kind::Renewal } else { Kind::New },
-        credits,
-        valid_from: certification.as_ref().map(|c| c.valid_from),
-        valid_until: certification.as_ref().map(|c| c.valid_until),
-        applied_on,
-        route: match app.route.as_str() {
-            "university" => {
-                Route::UniversityCertificate(app.route_document_date.unwrap_or(applied_on))
-            }
-            "sports_exemption" => Route::SportsExemption,
-            _ => Route::Credits,
-        },
-        practical_activity_recorded: app
-            .practical_activity
-            .as_deref()
-            .is_some_and(|t| !t.trim().is_empty()),
-        late_reason_given: app.late_reason.as_deref().is_some_and(|t| !t.trim().is_empty()),
-    };
-    let outcome = requirements::check(&input);
+    let outcome = checked.outcome;
     let number = |d: Option<Decimal>| d.map(|d| d.normalize().to_string()).unwrap_or_default();
     Ok(CheckView {
         met: outcome.met,
@@ -482,7 +439,7 @@ async fn show_page(
         None => None,
     };
     let renewing = match app.certification_id {
-        Some(c) => review_db::certification(&mut conn, c, false).await?.map(|c| {
+        Some(c) => review_db::certification(&mut conn, c, ctx.now.date_naive()).await?.map(|c| {
             format!(
                 "認定証番号 {}（有効期間 {}〜{}）",
                 c.certificate_number,
@@ -494,7 +451,7 @@ async fn show_page(
     };
     drop(conn);
     let declared_rows = review_db::declared_credits(&state.pool, id).await?;
-    let check = check_application(state, &app, &declared_rows, ctx.now.date_naive()).await?;
+    let check = check_application(state, &app, ctx.now.date_naive()).await?;
     let handbook_declared = declared_rows.iter().any(|d| d.source == "handbook");
     let declared = declared_rows
         .into_iter()
@@ -923,6 +880,13 @@ pub async fn prefecture_approve(
     Ok(back(id))
 }
 
+async fn committee_date(tx: &mut PgConnection, app: &Application) -> AppResult<Option<NaiveDate>> {
+    Ok(match app.cycle_id {
+        Some(c) => review_db::cycle(tx, c, false).await?.map(|c| c.committee_date),
+        None => None,
+    })
+}
+
 /// JMA's approval of one locked application: status, certification, paper certificate, mail,
 /// event and audit. Err(message) when the certification cannot be issued.
 async fn approve_at_committee(
@@ -932,33 +896,44 @@ async fn approve_at_committee(
     user: &CurrentAccount,
     app: &Application,
 ) -> AppResult<Result<(), String>> {
-    let committee = match app.cycle_id {
-        Some(c) => review_db::cycle(tx, c, false).await?.map(|c| c.committee_date),
-        None => None,
-    }
-    .unwrap_or(ctx.now.date_naive());
-    let (certification_id, number, from, until, before) = if app.kind == "renewal" {
-        let previous = match app.certification_id {
-            Some(c) => review_db::certification(tx, c, true).await?,
+    let today = ctx.now.date_naive();
+    let committee = committee_date(tx, app).await?.unwrap_or(today);
+    crate::app::checks::freeze(tx, app.id, today).await?;
+    let submitted_on = app.submitted_at.map(|t| t.with_timezone(&jst()).date_naive());
+    let (certification_id, number, from, until, before, origin) = if app.kind == "renewal" {
+        let renewed = match app.certification_id {
+            Some(c) => crate::db::terms::latest_for_update(tx, c).await?.map(|t| (c, t)),
             None => None,
         };
-        let Some(previous) = previous else {
+        let Some((certification_id, renewed)) = renewed else {
             return Ok(Err("更新する認定が見つかりません。".into()));
         };
-        let (from, until) = review::renewal_validity(previous.valid_until);
-        review_db::extend_certification(tx, previous.id, from, until, ctx.now).await?;
-        let before =
-            json!({ "valid_from": previous.valid_from, "valid_until": previous.valid_until });
-        (previous.id, previous.certificate_number, from, until, Some(before))
+        let Some(number) = review_db::certification(tx, certification_id, today)
+            .await?
+            .map(|c| c.certificate_number)
+        else {
+            return Ok(Err("更新する認定が見つかりません。".into()));
+        };
+        let (from, until) = review::renewal_validity(renewed.valid_until);
+        let origin = Origin::of_renewal(
+            submitted_on.unwrap_or(today),
+            renewed.valid_until,
+            app.covid_special,
+        );
+        let before = json!({ "renewed_term": { "id": renewed.id,
+            "valid_from": renewed.valid_from, "valid_until": renewed.valid_until } });
+        (certification_id, number, from, until, Some(before), origin)
     } else {
         let Some(registry) = app.registry_number.as_deref() else {
             return Ok(Err("医籍登録番号が登録されていないため、認定証を発行できません。".into()));
         };
         let (from, until) = review::new_validity(committee);
-        let (id, number) =
-            review_db::insert_certification(tx, app, registry, from, until, ctx.now).await?;
-        (id, number, from, until, None)
+        let (id, number) = review_db::insert_certification(tx, app, registry, ctx.now).await?;
+        (id, number, from, until, None, Origin::New)
     };
+    let term_id =
+        crate::db::terms::insert(tx, certification_id, from, until, origin, Some(app.id), ctx.now)
+            .await?;
     let change = Change {
         status: "approved",
         returned_by_tier: None,
@@ -970,7 +945,8 @@ async fn approve_at_committee(
     if !review_db::change(tx, app.id, app.version, &change, ctx.now).await? {
         return Ok(Err(CONFLICT_MESSAGE.into()));
     }
-    review_db::queue_paper_certificate(tx, certification_id, app.id, app.prefecture_code).await?;
+    review_db::queue_paper_certificate(tx, certification_id, term_id, app.id, app.prefecture_code)
+        .await?;
     let comment = format!(
         "認定証番号 {number}・有効期間 {}〜{}",
         format_jp_date(from),
@@ -980,6 +956,8 @@ async fn approve_at_committee(
         "status": "approved",
         "certification_id": certification_id,
         "certificate_number": number,
+        "term_id": term_id,
+        "origin": origin.code(),
         "valid_from": from,
         "valid_until": until,
         "previous": before,
@@ -990,9 +968,10 @@ async fn approve_at_committee(
         app,
         "【MAMIS】認定されました（認定証をダウンロードできます）",
         &format!(
-            "日本医師会の運営委員会で、あなたの申請が承認されました。\n\n{comment}\n\n\
-             認定証（PDF）は今すぐマイページからダウンロードできます。\n{}/mypage/certificates/{certification_id}.pdf\n\
+            "日本医師会の運営委員会（{}）の決定として、あなたの申請が承認されました。\n\n{comment}\n\n\
+             認定証（PDF）は今すぐマイページからダウンロードできます。\n{}/mypage/certificates/{certification_id}/terms/{term_id}.pdf\n\
              紙の認定証は、都道府県医師会から約1か月後にお送りします。",
+            format_jp_date(committee),
             state.config.base_url
         ),
         ctx,
@@ -1034,6 +1013,8 @@ pub async fn decide(
             return show_page(&state, &ctx, id, StatusCode::UNPROCESSABLE_ENTITY, None, f).await;
         }
     };
+    let today = ctx.now.date_naive();
+    crate::app::checks::freeze(&mut tx, id, today).await?;
     if !review_db::reject(&mut tx, id, app.version, &reason, user.id, ctx.now).await? {
         return Err(AppError::Conflict(CONFLICT_MESSAGE.into()));
     }
@@ -1241,6 +1222,8 @@ pub struct CycleRowView {
     pub prefecture: &'static str,
     pub status: &'static str,
     pub awaiting: bool,
+    /// The decision is recorded (approved or rejected).
+    pub decided: bool,
     pub check_met: bool,
 }
 
@@ -1251,8 +1234,15 @@ struct CyclePage {
     id: i64,
     label: String,
     closed: bool,
+    /// Closed and still before the committee date.
+    can_reopen: bool,
+    /// The committee has not met yet: decisions recorded now take effect on its date.
+    before_committee: bool,
+    committee_date: String,
+    intake_deadline: String,
     rows: Vec<CycleRowView>,
     awaiting: usize,
+    decided: usize,
 }
 
 pub async fn cycle_page(
@@ -1268,8 +1258,7 @@ pub async fn cycle_page(
     let today = ctx.now.date_naive();
     let mut rows = Vec::new();
     for app in review_db::in_cycle(&state.pool, cycle_id).await? {
-        let declared = review_db::declared_credits(&state.pool, app.id).await?;
-        let check = check_application(&state, &app, &declared, today).await?;
+        let check = check_application(&state, &app, today).await?;
         rows.push(CycleRowView {
             id: app.id,
             version: app.version,
@@ -1279,6 +1268,7 @@ pub async fn cycle_page(
             prefecture: prefecture::name(app.prefecture_code).unwrap_or("不明"),
             status: status_label(&app.status),
             awaiting: app.status == "prefecture_approved",
+            decided: matches!(app.status.as_str(), "approved" | "rejected"),
             check_met: check.met,
             name: app.kanji_name,
         });
@@ -1287,6 +1277,11 @@ pub async fn cycle_page(
         id: cycle_id,
         label: cycle_label(&cycle),
         closed: cycle.closed_at.is_some(),
+        can_reopen: cycle.closed_at.is_some() && review::may_reopen(today, cycle.committee_date),
+        before_committee: today < review::effective_on(cycle.committee_date),
+        committee_date: format_jp_date(cycle.committee_date),
+        intake_deadline: format_jp_date(cycle.intake_deadline),
+        decided: rows.iter().filter(|r| r.decided).count(),
         awaiting: rows.iter().filter(|r| r.awaiting).count(),
         rows,
         layout: ctx.layout().with_notice(ctx.take_flash().await?),
@@ -1343,11 +1338,28 @@ pub async fn cycle_bulk_approve(
     Ok(see_other(&back))
 }
 
+#[derive(Deserialize, Default)]
+pub struct CloseForm {
+    #[serde(default)]
+    confirm_early: String,
+}
+
+#[derive(Template)]
+#[template(path = "office/applications/cycle_close.html")]
+struct CycleClosePage {
+    layout: Layout,
+    id: i64,
+    label: String,
+    intake_deadline: String,
+}
+
 /// Closes a cycle once every application in it is decided; later forwards join the next one.
+/// Before the intake deadline it asks for confirmation on a page of its own.
 pub async fn cycle_close(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(cycle_id): Path<i64>,
+    Form(form): Form<CloseForm>,
 ) -> AppResult<Response> {
     let user = ctx.require(Action::ViewOffice)?;
     require_jma(user)?;
@@ -1358,10 +1370,25 @@ pub async fn cycle_close(
         return Err(AppError::Conflict("この回は、ほかの担当者がすでに締め切りました。".into()));
     }
     let awaiting = review_db::awaiting_in_cycle(&mut tx, cycle_id).await?;
-    if awaiting > 0 {
-        drop(tx);
-        ctx.flash(&format!("審査待ちの申請が{awaiting}件あるため、締め切れません。")).await?;
-        return Ok(see_other(&back));
+    let today = ctx.now.date_naive();
+    let confirmed = form.confirm_early == "yes";
+    match review::close_blocker(today, cycle.intake_deadline, confirmed, awaiting) {
+        Some(review::CloseBlocker::Awaiting(n)) => {
+            drop(tx);
+            ctx.flash(&format!("審査待ちの申請が{n}件あるため、締め切れません。")).await?;
+            return Ok(see_other(&back));
+        }
+        Some(review::CloseBlocker::BeforeIntakeDeadline) => {
+            drop(tx);
+            let page = CycleClosePage {
+                layout: ctx.layout(),
+                id: cycle_id,
+                label: cycle_label(&cycle),
+                intake_deadline: format_jp_date(cycle.intake_deadline),
+            };
+            return render(&page);
+        }
+        None => {}
     }
     review_db::close_cycle(&mut tx, cycle_id, ctx.now).await?;
     let entry = audit::Entry {
@@ -1369,11 +1396,42 @@ pub async fn cycle_close(
         entity_type: "review_cycle",
         entity_id: Some(cycle_id.to_string()),
         before: None,
-        after: Some(json!({ "closed": true })),
+        after: Some(json!({ "closed": true, "before_intake_deadline": confirmed })),
     };
     audit::record(&mut tx, &ctx.who(), ctx.now, entry).await?;
     tx.commit().await?;
-    ctx.flash("この回を締め切りました。").await?;
+    ctx.flash("この回を締め切りました。委員会の日までは、締め切りを取り消せます。").await?;
+    Ok(see_other(&back))
+}
+
+/// Reopens a closed cycle, until its committee date.
+pub async fn cycle_reopen(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(cycle_id): Path<i64>,
+) -> AppResult<Response> {
+    let user = ctx.require(Action::ViewOffice)?;
+    require_jma(user)?;
+    let back = format!("/office/cycles/{cycle_id}");
+    let mut tx = state.pool.begin().await?;
+    let cycle = review_db::cycle(&mut tx, cycle_id, true).await?.ok_or(AppError::NotFound)?;
+    if !review::may_reopen(ctx.now.date_naive(), cycle.committee_date) {
+        drop(tx);
+        ctx.flash("委員会の日を過ぎたため、締め切りを取り消せません。").await?;
+        return Ok(see_other(&back));
+    }
+    if review_db::reopen_cycle(&mut tx, cycle_id).await? {
+        let entry = audit::Entry {
+            action: "review_cycle.reopened",
+            entity_type: "review_cycle",
+            entity_id: Some(cycle_id.to_string()),
+            before: Some(json!({ "closed": true })),
+            after: Some(json!({ "closed": false })),
+        };
+        audit::record(&mut tx, &ctx.who(), ctx.now, entry).await?;
+    }
+    tx.commit().await?;
+    ctx.flash("締め切りを取り消しました。この回に申請を追加できます。").await?;
     Ok(see_other(&back))
 }
 

@@ -229,9 +229,12 @@ async fn a_physician_never_reaches_another_physicians_data() {
                     SELECT a.id, '佐藤　花子', 'サトウ　ハナコ', '1980-04-01', 'female', '654321',
                            '03-0000-0000', 13, now(), now(), now(), now() FROM a RETURNING id),
               c AS (INSERT INTO certifications (programme, certificate_number, registry_number,
-                        birth_date, physician_id, valid_from, valid_until, created_at, updated_at)
+                        birth_date, physician_id, created_at, updated_at)
                     SELECT 'occupational', '0999999', '654321', '1980-04-01', p.id,
-                           '2022-01-01', '2026-12-31', now(), now() FROM p RETURNING id)
+                           now(), now() FROM p RETURNING id),
+              t AS (INSERT INTO certification_terms (certification_id, valid_from, valid_until,
+                        origin, created_at)
+                    SELECT id, '2022-01-01', '2026-12-31', 'imported', now() FROM c)
          SELECT p.id, c.id FROM p, c",
     )
     .fetch_one(&app.pool)

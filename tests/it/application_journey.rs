@@ -114,7 +114,7 @@ async fn renewal_from_application_to_downloadable_certificate() {
     assert!(page.status.is_redirection(), "{}", page.body);
 
     let (from, until): (chrono::NaiveDate, chrono::NaiveDate) = sqlx::query_as(
-        "SELECT valid_from, valid_until FROM certifications WHERE certificate_number = '0123456'",
+        "SELECT valid_from, valid_until FROM certifications_on('infinity') WHERE certificate_number = '0123456'",
     )
     .fetch_one(&app.pool)
     .await

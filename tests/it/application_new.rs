@@ -83,7 +83,7 @@ async fn through_the_tiers(app: &TestApp, id: i64, handbook: bool) {
 async fn new_certificate(app: &TestApp, programme: &str) -> (String, String, String) {
     sqlx::query_as(
         "SELECT c.certificate_number, c.valid_from::text, c.valid_until::text
-         FROM certifications c JOIN physicians p ON p.id = c.physician_id
+         FROM certifications_on('infinity') c JOIN physicians p ON p.id = c.physician_id
          WHERE p.registry_number = '777777' AND c.programme = $1",
     )
     .bind(programme)

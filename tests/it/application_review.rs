@@ -216,7 +216,7 @@ async fn renewal_through_three_tiers_with_a_return_at_each_and_the_certificate_e
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(status(&app, id).await.0, "approved");
     let (number, from, until): (String, NaiveDate, NaiveDate) = sqlx::query_as(
-        "SELECT certificate_number, valid_from, valid_until FROM certifications
+        "SELECT certificate_number, valid_from, valid_until FROM certifications_on('infinity')
          WHERE programme = 'occupational' AND registry_number = '123456'",
     )
     .fetch_one(&app.pool)
@@ -255,10 +255,15 @@ async fn renewal_through_three_tiers_with_a_return_at_each_and_the_certificate_e
 async fn a_new_certification_gets_a_seven_digit_number_and_validity_from_the_committee() {
     let app = TestApp::spawn_at("2026-04-10 10:00").await;
     // The demo physician's sports certification is for another programme only in this test.
-    sqlx::query("DELETE FROM certifications WHERE programme = 'sports'")
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    sqlx::query(
+        "WITH gone AS (DELETE FROM certification_terms t USING certifications c
+                       WHERE c.id = t.certification_id AND c.programme = 'sports'
+                       RETURNING t.certification_id)
+         DELETE FROM certifications WHERE id IN (SELECT certification_id FROM gone)",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
     let id = submitted(&app, "sports", "new", tokyo(&app).await).await;
     let mut tokyo_staff = app.signed_in("tokyo").await;
     assert_eq!(step(&app, &mut tokyo_staff, id, "fee", &[]).await.status, StatusCode::SEE_OTHER);
@@ -277,7 +282,7 @@ async fn a_new_certification_gets_a_seven_digit_number_and_validity_from_the_com
     assert_eq!(status(&app, id).await.0, "approved");
     let (number, from, until, linked): (String, NaiveDate, NaiveDate, bool) = sqlx::query_as(
         "SELECT certificate_number, valid_from, valid_until, linked_at IS NOT NULL
-         FROM certifications WHERE programme = 'sports'",
+         FROM certifications_on('infinity') WHERE programme = 'sports'",
     )
     .fetch_one(&app.pool)
     .await
@@ -287,10 +292,13 @@ async fn a_new_certification_gets_a_seven_digit_number_and_validity_from_the_com
     assert_eq!((from, until), (date(2026, 5, 31), date(2031, 5, 30)));
     assert!(linked);
 
-    // Once everything is decided, the cycle can be closed.
+    // Once everything is decided, the cycle can be closed (before its intake deadline only
+    // with an explicit confirmation).
     jma.get(&format!("/office/cycles/{cycle}")).await;
     assert_eq!(
-        jma.post(&format!("/office/cycles/{cycle}/close"), &[]).await.status,
+        jma.post(&format!("/office/cycles/{cycle}/close"), &[("confirm_early", "yes")])
+            .await
+            .status,
         StatusCode::SEE_OTHER
     );
     assert_eq!(
@@ -327,7 +335,8 @@ async fn two_jma_staff_approve_at_once_and_exactly_one_wins() {
     let loser = if a.status == StatusCode::CONFLICT { &a } else { &b };
     assert!(loser.body.contains("ほかの担当者がすでに処理しました"));
     let (_, until): (NaiveDate, NaiveDate) = sqlx::query_as(
-        "SELECT valid_from, valid_until FROM certifications WHERE certificate_number = '0123456'",
+        "SELECT valid_from, valid_until FROM certifications_on('infinity')
+         WHERE certificate_number = '0123456'",
     )
     .fetch_one(&app.pool)
     .await

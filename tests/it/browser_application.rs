@@ -202,13 +202,11 @@ async fn journey(client: Client, base: String, pool: PgPool) {
     wait_for_count(&client, &format!("#pick-{id}"), 0).await;
     log_out(&client).await;
 
-    // The physician: the new validity on the my page and the certificate as a PDF.
+    // The physician (approved in April): the term in force and the approved next term on the
+    // my page, and both certificates as PDFs.
     log_in(&client, &base, "doctor", "/mypage").await;
-    wait_for_text(&client, "main", "2031年7月31日").await;
-    let link =
-        element(&client, Locator::XPath("//main//a[contains(., '認定証（PDF）をダウンロード')]"))
-            .await;
-    let href = link.attr("href").await.unwrap().expect("the certificate link has an href");
+    wait_for_text(&client, "main", "2026年8月1日 ～ 2031年7月31日（承認済み）").await;
+    wait_for_text(&client, "main", "2021年8月1日 ～ 2026年7月31日").await;
     let cookies = client
         .get_all_cookies()
         .await
@@ -217,26 +215,34 @@ async fn journey(client: Client, base: String, pool: PgPool) {
         .map(|c| format!("{}={}", c.name(), c.value()))
         .collect::<Vec<_>>()
         .join("; ");
-    let url = if href.starts_with("http") { href.clone() } else { format!("{base}{href}") };
-    let response = reqwest::Client::new()
-        .get(&url)
-        .header(reqwest::header::COOKIE, cookies)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), reqwest::StatusCode::OK, "{url}");
-    let content_type = response
-        .headers()
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
-    assert!(content_type.starts_with("application/pdf"), "content type {content_type}");
-    assert!(response.bytes().await.unwrap().starts_with(b"%PDF"), "{url} is a PDF");
+    for text in [
+        "認定証（PDF）をダウンロード（有効期間 2021年8月1日",
+        "次の有効期間の認定証（PDF）をダウンロード",
+    ] {
+        let link =
+            element(&client, Locator::XPath(&format!("//main//a[contains(., '{text}')]"))).await;
+        let href = link.attr("href").await.unwrap().expect("the certificate link has an href");
+        let url = if href.starts_with("http") { href.clone() } else { format!("{base}{href}") };
+        let response = reqwest::Client::new()
+            .get(&url)
+            .header(reqwest::header::COOKIE, cookies.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), reqwest::StatusCode::OK, "{url}");
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        assert!(content_type.starts_with("application/pdf"), "content type {content_type}");
+        assert!(response.bytes().await.unwrap().starts_with(b"%PDF"), "{url} is a PDF");
+    }
 
     // The application page says in which cycle it was decided.
     client.goto(&format!("{base}/mypage/applications/{id}")).await.unwrap();
-    wait_for_text(&client, "#cycle", "第1回（2026年5月末の運営委員会）で審査され、認定されました")
+    wait_for_text(&client, "#cycle", "第1回（2026年5月末の運営委員会）の決定として認定されました")
         .await;
 }
 

@@ -146,7 +146,9 @@ async fn the_holder_downloads_a_certificate_pdf_whose_qr_link_confirms_validity(
     assert!(page.body.contains("認定産業医"));
     assert!(page.body.contains("0123456"));
     assert!(page.body.contains("2021年8月1日 ～ 2026年7月31日"));
-    for private in ["山田", "ヤマダ", "1970", "123456号", "千代田"] {
+    // The holder's name as printed (DOMAIN §6), so a paper copy can be checked; nothing else.
+    assert!(page.body.contains("山田 太郎"), "the holder's name as printed");
+    for private in ["ヤマダ", "1970", "123456号", "千代田"] {
         assert!(!page.body.contains(private), "the verification page shows {private}");
     }
     assert!(page.headers.get("set-cookie").is_none(), "verification needs no session");

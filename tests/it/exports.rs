@@ -40,12 +40,16 @@ async fn certification(
     status: &str,
 ) -> i64 {
     sqlx::query_scalar(
-        "INSERT INTO certifications (programme, certificate_number, registry_number, birth_date,
-             physician_id, valid_from, valid_until, status, created_at, updated_at)
-         SELECT 'occupational', $2, registry_number, birth_date, id,
-                $3::date - INTERVAL '5 years' + INTERVAL '1 day', $3::date, $4, now(), now()
-         FROM physicians WHERE id = $1
-         RETURNING id",
+        "WITH c AS (INSERT INTO certifications (programme, certificate_number, registry_number,
+                         birth_date, physician_id, status, created_at, updated_at)
+                     SELECT 'occupational', $2, registry_number, birth_date, id, $4, now(), now()
+                     FROM physicians WHERE id = $1
+                     RETURNING id),
+              t AS (INSERT INTO certification_terms (certification_id, valid_from, valid_until,
+                         origin, created_at)
+                     SELECT id, $3::date - INTERVAL '5 years' + INTERVAL '1 day', $3::date,
+                            'imported', now() FROM c)
+         SELECT id FROM c",
     )
     .bind(physician)
     .bind(number)

@@ -36,4 +36,5 @@ mod reports;
 mod seminar_visibility;
 mod seminars;
 mod smoke;
+mod terms;
 mod watch;

@@ -214,11 +214,14 @@ async fn national_lists_show_a_preview_and_the_true_total() {
     let app = TestApp::spawn_at("2025-07-31 10:00").await;
     // 150 more (unlinked) certifications expiring in the guidance period of 2025-08.
     sqlx::query(
-        "INSERT INTO certifications (programme, certificate_number, registry_number, birth_date,
-                                     valid_from, valid_until, created_at, updated_at)
-         SELECT 'occupational', (9000000 + n)::text, (800000 + n)::text, DATE '1970-01-01',
-                DATE '2020-12-16', DATE '2025-12-15', now(), now()
-         FROM generate_series(1, 150) AS n",
+        "WITH c AS (INSERT INTO certifications (programme, certificate_number, registry_number,
+                         birth_date, created_at, updated_at)
+                     SELECT 'occupational', (9000000 + n)::text, (800000 + n)::text,
+                            DATE '1970-01-01', now(), now()
+                     FROM generate_series(1, 150) AS n RETURNING id)
+         INSERT INTO certification_terms (certification_id, valid_from, valid_until, origin,
+             created_at)
+         SELECT id, DATE '2020-12-16', DATE '2025-12-15', 'imported', now() FROM c",
     )
     .execute(&app.pool)
     .await

@@ -424,7 +424,8 @@ async fn my_page_says_when_to_apply_for_renewal() {
     let mut b = app.signed_in("doctor").await;
     let home = b.get("/mypage").await;
     // The demo occupational certification expires 2026-07-31.
-    assert!(home.body.contains("更新申請は2026年4月に行ってください"), "{}", home.body);
+    // The briefing's two-month window before May's committee (issue 9).
+    assert!(home.body.contains("2026年3月～4月に更新申請をしてください"), "{}", home.body);
     assert!(home.body.contains("2026年5月末の運営委員会"));
     let id: i64 =
         sqlx::query_scalar("SELECT id FROM certifications WHERE certificate_number = '0123456'")
