@@ -10,7 +10,9 @@ use crate::clock::jst;
 use crate::db::applications as store;
 use crate::domain::application::{check_date, CheckDate, Status};
 use crate::domain::category::{Category, Format, Programme};
-use crate::domain::requirements::{self, Credit, Input, Kind, Outcome, Route, Rule, Source};
+use crate::domain::requirements::{
+    self, Credit, Exemption, Input, Kind, Outcome, Route, Rule, Source,
+};
 
 /// An application's check and what it was judged against.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,13 +58,11 @@ pub async fn application(
     credits.extend(
         portal
             .iter()
-            .filter_map(|c| credit(&c.category, &c.format, c.units, c.date, Source::Portal)),
+            .filter_map(|c| credit(&c.category, &c.format, c.units, c.date, Source::Portal, false)),
     );
-    credits.extend(
-        declared.iter().filter_map(|c| {
-            credit(&c.category, &c.format, c.units, c.attended_on, Source::Declared)
-        }),
-    );
+    credits.extend(declared.iter().filter_map(|c| {
+        credit(&c.category, &c.format, c.units, c.attended_on, Source::Declared, c.evidenced)
+    }));
     let outcome = judge(&facts, credits, as_of);
     Ok(Some(Checked {
         outcome,
@@ -97,7 +97,7 @@ pub async fn renewal_shortfall(
     let portal = store::portal_credits(conn, physician_id, programme.code()).await?;
     let credits = portal
         .iter()
-        .filter_map(|c| credit(&c.category, &c.format, c.units, c.date, Source::Portal))
+        .filter_map(|c| credit(&c.category, &c.format, c.units, c.date, Source::Portal, false))
         .collect();
     let outcome = requirements::check(&Input {
         programme,
@@ -129,6 +129,7 @@ fn credit(
     units: rust_decimal::Decimal,
     date: NaiveDate,
     source: Source,
+    evidenced: bool,
 ) -> Option<Credit> {
     Some(Credit {
         category: Category::from_code(category)?,
@@ -136,13 +137,16 @@ fn credit(
         units,
         date,
         source,
+        evidenced,
     })
 }
 
 fn route(facts: &store::CheckFacts, as_of: NaiveDate) -> Route {
     match facts.route.as_str() {
         "university" => Route::UniversityCertificate(facts.route_document_date.unwrap_or(as_of)),
-        "sports_exemption" => Route::SportsExemption,
+        "sports_exemption" => {
+            Route::SportsExemption(facts.exemption.as_deref().and_then(Exemption::from_code))
+        }
         _ => Route::Credits,
     }
 }

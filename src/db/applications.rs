@@ -44,6 +44,7 @@ pub struct Application {
     pub updated_at: DateTime<Utc>,
     pub fee_paid_at: Option<DateTime<Utc>>,
     pub decided_at: Option<DateTime<Utc>>,
+    pub exemption: Option<String>,
     /// The review cycle it was forwarded into (第N回) and its committee date.
     pub cycle_number: Option<i16>,
     pub committee_date: Option<NaiveDate>,
@@ -71,6 +72,7 @@ const SELECT_COLUMNS: &str = "SELECT a.id, a.physician_id, p.account_id, a.progr
         r.name AS receiving_association_name, r.kind AS receiving_association_kind, a.status,
         a.returned_by_tier, a.return_comment, a.late_reason, a.practical_activity,
         a.submitted_at, a.version, a.created_at, a.updated_at, a.fee_paid_at, a.decided_at,
+        a.exemption,
         rc.number AS cycle_number, rc.committee_date
      FROM applications a
      JOIN physicians p ON p.id = a.physician_id
@@ -231,6 +233,8 @@ pub struct Details<'a> {
     pub receiving_association_id: i64,
     pub late_reason: Option<&'a str>,
     pub practical_activity: Option<&'a str>,
+    /// Sports new by exemption: which of the four.
+    pub exemption: Option<&'a str>,
 }
 
 pub async fn update_details(
@@ -242,7 +246,7 @@ pub async fn update_details(
     sqlx::query(
         "UPDATE applications SET route = $2, route_document_date = $3,
              receiving_association_id = $4, late_reason = $5, practical_activity = $6,
-             updated_at = $7, version = version + 1
+             updated_at = $7, exemption = $8, version = version + 1
          WHERE id = $1",
     )
     .bind(id)
@@ -252,6 +256,7 @@ pub async fn update_details(
     .bind(d.late_reason)
     .bind(d.practical_activity)
     .bind(now)
+    .bind(d.exemption)
     .execute(conn)
     .await?;
     Ok(())
@@ -364,6 +369,7 @@ pub struct CheckFacts {
     pub valid_until: Option<NaiveDate>,
     pub files: i64,
     pub decided_check: Option<serde_json::Value>,
+    pub exemption: Option<String>,
 }
 
 pub async fn check_facts(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<CheckFacts>> {
@@ -373,7 +379,7 @@ pub async fn check_facts(conn: &mut PgConnection, id: i64) -> sqlx::Result<Optio
                 rt.id AS renewed_term_id, rt.valid_from, rt.valid_until,
                 (SELECT count(*) FROM uploaded_files f
                  WHERE f.owner_type = '{APPLICATION_FILES}' AND f.owner_id = a.id) AS files,
-                a.decided_check
+                a.decided_check, a.exemption
          FROM applications a
          {}
          WHERE a.id = $1",
@@ -440,6 +446,8 @@ pub struct DeclaredCredit {
     pub attended_on: NaiveDate,
     pub source: String,
     pub note: Option<String>,
+    /// Its certificate's photo or PDF was uploaded with it.
+    pub evidenced: bool,
 }
 
 pub async fn declared_credits(
@@ -447,8 +455,11 @@ pub async fn declared_credits(
     application_id: i64,
 ) -> sqlx::Result<Vec<DeclaredCredit>> {
     sqlx::query_as(
-        "SELECT id, category, format, units, attended_on, source, note FROM declared_credits
-         WHERE application_id = $1 ORDER BY attended_on, id",
+        "SELECT d.id, d.category, d.format, d.units, d.attended_on, d.source, d.note,
+                EXISTS (SELECT 1 FROM uploaded_files f WHERE f.declared_credit_id = d.id)
+                    AS evidenced
+         FROM declared_credits d
+         WHERE d.application_id = $1 ORDER BY d.attended_on, d.id",
     )
     .bind(application_id)
     .fetch_all(conn)
@@ -546,6 +557,28 @@ pub async fn add_file(
     .bind(now)
     .fetch_one(conn)
     .await
+}
+
+/// Marks a file as the evidence of one declared credit of the same application.
+pub async fn link_file_to_credit(
+    conn: &mut PgConnection,
+    application_id: i64,
+    file_id: i64,
+    credit_id: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE uploaded_files f SET declared_credit_id = $3
+         FROM declared_credits d
+         WHERE f.id = $2 AND f.owner_type = $4 AND f.owner_id = $1
+           AND d.id = $3 AND d.application_id = $1",
+    )
+    .bind(application_id)
+    .bind(file_id)
+    .bind(credit_id)
+    .bind(APPLICATION_FILES)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Removes one evidence file; the name when it was there.

@@ -16,6 +16,21 @@ pub enum Programme {
 impl Programme {
     pub const ALL: [Programme; 2] = [Programme::Occupational, Programme::Sports];
 
+    /// How pre-cut-over credits are declared (DOMAIN §2): occupational 手帳 stickers (the
+    /// original is mailed) or certificates; sports completion certificates only, uploaded.
+    pub fn declared_sources(self) -> &'static [&'static str] {
+        match self {
+            Programme::Occupational => &["handbook", "certificate"],
+            Programme::Sports => &["certificate"],
+        }
+    }
+
+    /// Each declared certificate needs its own upload (sports: 原本提出は不要, the photo or PDF
+    /// is the evidence).
+    pub fn declared_needs_upload(self) -> bool {
+        self == Programme::Sports
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             Programme::Occupational => "occupational",
@@ -202,6 +217,11 @@ impl Category {
             }
             _ => Programme::Occupational,
         }
+    }
+
+    /// A course (健康スポーツ医学講習会 前期・後期): completed or not, never a sum of units.
+    pub fn is_course(self) -> bool {
+        matches!(self, Category::SportsEarly | Category::SportsLate)
     }
 
     pub fn is_basic_early_item(self) -> bool {

@@ -60,6 +60,60 @@ pub struct Credit {
     pub units: Decimal,
     pub date: NaiveDate,
     pub source: Source,
+    /// A declared certificate (修了証) whose photo or PDF was uploaded with it. Sports evidence
+    /// counts only so (DOMAIN §2); occupational 手帳 credits are checked on the mailed original.
+    pub evidenced: bool,
+}
+
+impl Credit {
+    /// Counts for the sports programme: the portal's, or a declared certificate with its upload.
+    fn sports_evidence(&self) -> bool {
+        self.source == Source::Portal || self.evidenced
+    }
+}
+
+/// The four exemptions from the 健康スポーツ医学講習会 for a first sports application.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exemption {
+    /// 日本整形外科学会 認定スポーツ医.
+    JosSportsDoctor,
+    /// 日本整形外科学会 スポーツ医学研修会 総論 修了.
+    JosCourse,
+    /// 日本スポーツ協会 公認スポーツドクター.
+    JspoSportsDoctor,
+    /// 日本スポーツ協会 公認スポーツドクター養成講習会 基礎科目 修了.
+    JspoBasic,
+}
+
+impl Exemption {
+    pub const ALL: [Exemption; 4] = [
+        Exemption::JosSportsDoctor,
+        Exemption::JosCourse,
+        Exemption::JspoSportsDoctor,
+        Exemption::JspoBasic,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Exemption::JosSportsDoctor => "jos_sports_doctor",
+            Exemption::JosCourse => "jos_course",
+            Exemption::JspoSportsDoctor => "jspo_sports_doctor",
+            Exemption::JspoBasic => "jspo_basic",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Exemption> {
+        Exemption::ALL.into_iter().find(|e| e.code() == code)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Exemption::JosSportsDoctor => "日本整形外科学会 認定スポーツ医",
+            Exemption::JosCourse => "日本整形外科学会 スポーツ医学研修会 総論 修了",
+            Exemption::JspoSportsDoctor => "日本スポーツ協会 公認スポーツドクター",
+            Exemption::JspoBasic => "日本スポーツ協会 公認スポーツドクター養成講習会 基礎科目 修了",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,8 +128,8 @@ pub enum Route {
     Credits,
     /// 産業医科大学 基本講座/集中講座 修了認定証 of this date.
     UniversityCertificate(NaiveDate),
-    /// Sports new: 日整会認定スポーツ医, 日整会研修会総論修了, JSPO 公認スポーツドクター, JSPO 基礎科目修了.
-    SportsExemption,
+    /// Sports new: one of the four exemptions (None: not chosen yet); its evidence is uploaded.
+    SportsExemption(Option<Exemption>),
 }
 
 pub struct Input {
@@ -280,37 +334,63 @@ pub fn occupational_new(input: &Input) -> Vec<Rule> {
     rules
 }
 
+/// Sports new: both courses of the 健康スポーツ医学講習会 completed — a completion registered in
+/// the portal, or a completion certificate declared with its upload (a course is completed or
+/// not, never a sum of units); or one of the four exemptions.
 pub fn sports_new(input: &Input) -> Vec<Rule> {
-    if input.route == Route::SportsExemption {
+    if let Route::SportsExemption(exemption) = input.route {
         return vec![condition(
-            "免除の資格（証明書類の提出）",
-            true,
+            &match exemption {
+                Some(e) => format!("免除の資格：{}", e.label()),
+                None => "免除の資格（どの資格かを選んでください）".to_string(),
+            },
+            exemption.is_some(),
             Some("資格を証明する書類の写しの提出が必要です。".into()),
         )];
     }
-    let all: Vec<&Credit> = input.credits.iter().filter(|c| c.date <= input.applied_on).collect();
-    vec![
-        condition(
-            "健康スポーツ医学講習会 前期の修了",
-            sum(&all, Category::SportsEarly, None) > Decimal::ZERO,
-            None,
-        ),
-        condition(
-            "健康スポーツ医学講習会 後期の修了",
-            sum(&all, Category::SportsLate, None) > Decimal::ZERO,
-            None,
-        ),
+    [
+        (Category::SportsEarly, "健康スポーツ医学講習会 前期の修了"),
+        (Category::SportsLate, "健康スポーツ医学講習会 後期の修了"),
     ]
+    .into_iter()
+    .map(|(course, label)| {
+        let of_course: Vec<&Credit> = input
+            .credits
+            .iter()
+            .filter(|c| c.category == course && c.date <= input.applied_on)
+            .collect();
+        let met = of_course.iter().any(|c| c.sports_evidence());
+        let note = (!met && !of_course.is_empty()).then(|| {
+            "修了証の写し（写真またはPDF）を、その修了証の行から提出してください。".to_string()
+        });
+        condition(label, met, note)
+    })
+    .collect()
 }
 
+/// Sports renewal: 再研修 within the validity period (portal, or declared certificates with
+/// their uploads), every declared certificate uploaded, and the practical activity.
 pub fn sports_renewal(input: &Input) -> Vec<Rule> {
-    let credits = within_validity(input);
+    let credits: Vec<&Credit> =
+        within_validity(input).into_iter().filter(|c| c.sports_evidence()).collect();
     let mut rules = renewal_timing(input);
     rules.push(rule(
         "健康スポーツ医学再研修",
         limits::SPORTS_RETRAINING,
         sum(&credits, Category::SportsRetraining, None),
     ));
+    let declared = input
+        .credits
+        .iter()
+        .filter(|c| c.source == Source::Declared && c.category == Category::SportsRetraining);
+    let missing = declared.filter(|c| !c.evidenced).count();
+    if input.credits.iter().any(|c| c.source == Source::Declared) {
+        rules.push(condition(
+            "申告した再研修の修了証の写し（すべて）",
+            missing == 0,
+            (missing > 0).then(|| format!("修了証の写しが{missing}件足りません。各行から提出してください（原本の郵送は不要です）。")),
+        ));
+    }
     rules.push(condition("実践活動の記録", input.practical_activity_recorded, None));
     rules
 }
@@ -326,7 +406,14 @@ mod tests {
     }
 
     fn c(category: Category, format: Format, units: i64, on: NaiveDate) -> Credit {
-        Credit { category, format, units: Decimal::from(units), date: on, source: Source::Portal }
+        Credit {
+            category,
+            format,
+            units: Decimal::from(units),
+            date: on,
+            source: Source::Portal,
+            evidenced: false,
+        }
     }
 
     fn renewal(credits: Vec<Credit>) -> Input {
@@ -530,7 +617,67 @@ mod tests {
         new.credits.push(c(SportsLate, InPerson, 12, date(2025, 9, 1)));
         assert!(check(&new).met);
         new.credits.clear();
-        new.route = Route::SportsExemption;
+        new.route = Route::SportsExemption(None);
+        assert!(!check(&new).met, "the exemption must be named");
+        new.route = Route::SportsExemption(Some(Exemption::JspoSportsDoctor));
         assert!(check(&new).met);
+    }
+
+    fn declared(category: Category, units: i64, on: NaiveDate, evidenced: bool) -> Credit {
+        Credit { source: Source::Declared, evidenced, ..c(category, Web, units, on) }
+    }
+
+    #[test]
+    fn sports_courses_are_completions_with_evidence_not_units() {
+        let mut new = Input {
+            programme: Programme::Sports,
+            kind: Kind::New,
+            credits: vec![],
+            valid_from: None,
+            valid_until: None,
+            applied_on: date(2026, 4, 10),
+            route: Route::Credits,
+            practical_activity_recorded: false,
+            late_reason_given: false,
+        };
+        // Declared without its upload: not a completion, whatever the units.
+        new.credits = vec![
+            declared(SportsEarly, 13, date(2019, 5, 1), false),
+            declared(SportsLate, 12, date(2019, 9, 1), true),
+        ];
+        let o = check(&new);
+        assert!(!o.met);
+        assert!(o.rules[0].note.as_deref().unwrap_or("").contains("修了証の写し"));
+        new.credits[0].evidenced = true;
+        assert!(check(&new).met);
+        // A portal completion of the course satisfies it.
+        new.credits[0] = c(SportsEarly, InPerson, 1, date(2025, 6, 1));
+        assert!(check(&new).met);
+    }
+
+    #[test]
+    fn sports_renewal_needs_every_declared_certificate_uploaded() {
+        let input = Input {
+            programme: Programme::Sports,
+            kind: Kind::Renewal,
+            credits: vec![
+                c(SportsRetraining, InPerson, 3, date(2025, 6, 1)),
+                declared(SportsRetraining, 2, date(2024, 1, 1), false),
+                declared(SportsRetraining, 2, date(2023, 1, 1), true),
+            ],
+            valid_from: Some(date(2022, 4, 1)),
+            valid_until: Some(date(2027, 3, 31)),
+            applied_on: date(2026, 12, 1),
+            route: Route::Credits,
+            practical_activity_recorded: true,
+            late_reason_given: false,
+        };
+        let o = check(&input);
+        assert!(!o.met);
+        let uploads = o.rules.iter().find(|r| r.label.contains("修了証の写し")).unwrap();
+        assert!(!uploads.met);
+        let mut all = input;
+        all.credits[1].evidenced = true;
+        assert!(check(&all).met);
     }
 }

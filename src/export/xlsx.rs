@@ -258,6 +258,7 @@ fn renewal_results(row: &RenewalCheckRow) -> ([Decimal; 5], Decimal, Decimal, De
             units,
             date: row.valid_from,
             source: Source::Portal,
+            evidenced: false,
         })
         .collect();
     let rules = requirements::occupational_renewal(&Input {

@@ -22,7 +22,7 @@ use crate::db::physicians::Physician;
 use crate::db::{self, audit};
 use crate::domain::category::{Category, Format, Programme};
 use crate::domain::policy::Action;
-use crate::domain::requirements::Rule;
+use crate::domain::requirements::{Exemption, Rule};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
@@ -45,6 +45,7 @@ pub fn routes() -> Router<AppState> {
         .route("/mypage/applications/{id}/details", post(save_details))
         .route("/mypage/applications/{id}/credits", post(add_credit))
         .route("/mypage/applications/{id}/credits/{credit_id}/delete", post(remove_credit))
+        .route("/mypage/applications/{id}/credits/{credit_id}/file", post(upload_for_credit))
         .route(
             "/mypage/applications/{id}/files",
             post(upload).layer(DefaultBodyLimit::max(UPLOAD_REQUEST_LIMIT)),
@@ -621,6 +622,9 @@ pub struct DeclaredView {
     pub date: String,
     pub source: &'static str,
     pub note: String,
+    /// Its certificate's upload, where each declared certificate needs one (sports): Some(true)
+    /// uploaded, Some(false) still missing; None where no upload per row is asked.
+    pub evidenced: Option<bool>,
 }
 
 pub struct FileView {
@@ -672,6 +676,8 @@ pub struct DetailsForm {
     pub(crate) late_reason: String,
     #[serde(default)]
     pub(crate) practical_activity: String,
+    #[serde(default)]
+    pub(crate) exemption: String,
 }
 
 #[derive(Default)]
@@ -715,6 +721,10 @@ struct ShowPage {
     late_reason: String,
     needs_practical: bool,
     practical_activity: String,
+    /// Sports new by exemption: the four to choose from.
+    exemptions: Vec<Choice>,
+    /// Declared certificates each need their own upload (sports).
+    needs_upload: bool,
     errors: Errors,
 }
 
@@ -752,6 +762,7 @@ async fn show_page(
         receiving_association_id: app.receiving_association_id.to_string(),
         late_reason: app.late_reason.clone().unwrap_or_default(),
         practical_activity: app.practical_activity.clone().unwrap_or_default(),
+        exemption: app.exemption.clone().unwrap_or_default(),
     });
     let receivers = receiver_options(
         &mut conn,
@@ -791,13 +802,27 @@ async fn show_page(
         .collect();
     let sources = [("handbook", "手帳（シール）"), ("certificate", "修了証（紙・PDF）")]
         .into_iter()
+        .filter(|(code, _)| programme.declared_sources().contains(code))
         .map(|(code, label)| Choice {
             code,
             label,
             selected: credit_form.source == code
-                || (credit_form.source.is_empty() && code == "handbook"),
+                || (credit_form.source.is_empty() && code == programme.declared_sources()[0]),
         })
         .collect();
+    let exemptions = if app.programme == "sports" && app.kind == "new" {
+        Exemption::ALL
+            .into_iter()
+            .map(|e| Choice {
+                code: e.code(),
+                label: e.label(),
+                selected: details.exemption == e.code(),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let needs_upload = programme.declared_needs_upload();
     let allowed = routes_for(&app.programme, &app.kind);
     let routes = allowed
         .iter()
@@ -835,6 +860,7 @@ async fn show_page(
                 date: format_jp_date(c.attended_on),
                 source: source_label(&c.source),
                 note: c.note.clone().unwrap_or_default(),
+                evidenced: needs_upload.then_some(c.evidenced),
             })
             .collect(),
         files: files
@@ -876,6 +902,8 @@ async fn show_page(
         late_reason: details.late_reason,
         needs_practical: app.programme == "sports" && app.kind == "renewal",
         practical_activity: details.practical_activity,
+        exemptions,
+        needs_upload,
         errors,
     };
     Ok((status_code, render(&page)?).into_response())
@@ -957,6 +985,11 @@ pub async fn save_details(
     if late_reason.chars().count() > MAX_TEXT || practical.chars().count() > MAX_TEXT {
         errors.push("文章は4,000文字以内で入力してください。".into());
     }
+    let exemption = Exemption::from_code(form.exemption.trim());
+    if route == "sports_exemption" && exemption.is_none() {
+        errors.push("免除の資格を4つのうちから選んでください。".into());
+    }
+    let exemption = exemption.filter(|_| route == "sports_exemption");
     let (Some(receiver), true) = (receiver, errors.is_empty()) else {
         drop(tx);
         let errors = Errors { details: errors, ..Default::default() };
@@ -984,6 +1017,7 @@ pub async fn save_details(
             receiving_association_id: receiver,
             late_reason: late_reason.as_deref(),
             practical_activity: practical.as_deref(),
+            exemption: exemption.map(Exemption::code),
         },
         ctx.now,
     )
@@ -1002,12 +1036,14 @@ pub async fn save_details(
                 "receiving_association_id": app.receiving_association_id,
                 "late_reason": app.late_reason,
                 "practical_activity": app.practical_activity,
+                "exemption": app.exemption,
             })),
             after: Some(json!({
                 "route": route,
                 "route_document_date": route_date,
                 "receiving_association_id": receiver,
                 "late_reason": late_reason,
+                "exemption": exemption.map(Exemption::code),
                 "practical_activity": practical,
             })),
         },
@@ -1046,7 +1082,12 @@ pub(crate) fn parse_credit(
     if format.is_none() {
         errors.push("形式（対面・Web）を選んでください。".into());
     }
-    let units = parse_units(&form.units).map_err(|e| errors.push(e.into())).ok();
+    // A course's completion certificate carries no units to type: record it as 1.
+    let units = if category.is_some_and(Category::is_course) && form.units.trim().is_empty() {
+        Some(rust_decimal::Decimal::ONE)
+    } else {
+        parse_units(&form.units).map_err(|e| errors.push(e.into())).ok()
+    };
     let date = match parse_date(&form.attended_on) {
         None => {
             errors.push("受講日を「2024-05-10」のように入力してください。".into());
@@ -1065,10 +1106,14 @@ pub(crate) fn parse_credit(
         }
         Some(d) => Some(d),
     };
-    let source = match form.source.trim() {
-        "handbook" => Some("handbook"),
-        "certificate" => Some("certificate"),
-        _ => {
+    let sources = Programme::from_code(programme).map(Programme::declared_sources).unwrap_or(&[]);
+    let source = match sources.iter().find(|s| **s == form.source.trim()) {
+        Some(s) => Some(*s),
+        None if programme == Programme::Sports.code() => {
+            errors.push("健康スポーツ医の研修は、手帳ではなく修了証で入力してください。".into());
+            None
+        }
+        None => {
             errors.push("記録の種類（手帳・修了証）を選んでください。".into());
             None
         }
@@ -1308,6 +1353,70 @@ pub async fn upload(
     .await?;
     tx.commit().await?;
     ctx.flash(&format!("「{}」を提出しました。", upload.name)).await?;
+    Ok(see_other(&format!("/mypage/applications/{id}")))
+}
+
+/// The photo or PDF of one declared certificate (sports: 原本提出は不要, this is the evidence).
+pub async fn upload_for_credit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, credit_id)): Path<(i64, i64)>,
+    multipart: Multipart,
+) -> AppResult<Response> {
+    let physician = registered(&state, &ctx).await?;
+    let read = read_upload(multipart).await;
+    let (mut tx, app) = lock_own(&state, &physician, id).await?;
+    let declared = store::declared_credits(&mut tx, id).await?;
+    let count = store::files(&mut tx, id).await?.len();
+    let upload = match read {
+        Ok(_) if !app.editable() => Err(NOT_EDITABLE.to_string()),
+        Ok(_) if !declared.iter().any(|c| c.id == credit_id) => {
+            Err("その単位の記録が見つかりません。画面を更新してください。".to_string())
+        }
+        Ok(_) if count >= MAX_FILES => {
+            Err(format!("ファイルは{MAX_FILES}個まで提出できます。不要なものを削除してください。"))
+        }
+        other => other,
+    };
+    let upload = match upload {
+        Ok(u) => u,
+        Err(message) => {
+            drop(tx);
+            let errors = Errors { credit: vec![message], ..Default::default() };
+            return show_page(
+                &state,
+                &ctx,
+                &physician,
+                id,
+                CreditForm::default(),
+                None,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    let file_id =
+        store::add_file(&mut tx, id, &upload.name, upload.content_type, &upload.data, ctx.now)
+            .await?;
+    store::link_file_to_credit(&mut tx, id, file_id, credit_id).await?;
+    store::touch(&mut tx, id, ctx.now).await?;
+    let entry = audit::Entry {
+        action: "application.upload",
+        entity_type: "application",
+        entity_id: Some(id.to_string()),
+        before: None,
+        after: Some(json!({
+            "file_id": file_id,
+            "declared_credit_id": credit_id,
+            "file_name": upload.name,
+            "content_type": upload.content_type,
+            "size_bytes": upload.data.len(),
+        })),
+    };
+    audit::record(&mut tx, &ctx.who(), ctx.now, entry).await?;
+    tx.commit().await?;
+    ctx.flash(&format!("「{}」を修了証の写しとして提出しました。", upload.name)).await?;
     Ok(see_other(&format!("/mypage/applications/{id}")))
 }
 

@@ -156,8 +156,31 @@ async fn new_sports_certification_by_exemption_with_evidence() {
             ],
         )
         .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "which exemption is asked");
+    assert!(page.body.contains("免除の資格を4つのうちから選んでください"), "{}", page.body);
+    for exemption in ["jos_sports_doctor", "jos_course", "jspo_sports_doctor", "jspo_basic"] {
+        assert!(page.body.contains(&format!("value=\"{exemption}\"")), "{exemption} offered");
+    }
+    let page = b
+        .post(
+            &format!("/mypage/applications/{id}/details"),
+            &[
+                ("route", "sports_exemption"),
+                ("route_document_date", ""),
+                ("receiving_association_id", &receiving),
+                ("late_reason", ""),
+                ("practical_activity", ""),
+                ("exemption", "jspo_sports_doctor"),
+            ],
+        )
+        .await;
     assert!(page.status.is_redirection(), "{}", page.body);
-    b.get(&format!("/mypage/applications/{id}")).await;
+    let page = b.get(&format!("/mypage/applications/{id}")).await;
+    assert!(
+        page.body.contains("免除の資格：日本スポーツ協会 公認スポーツドクター"),
+        "{}",
+        page.body
+    );
     let refused = b.post(&format!("/mypage/applications/{id}/submit"), &[]).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "the exemption needs evidence");
 
@@ -187,4 +210,169 @@ async fn new_sports_certification_by_exemption_with_evidence() {
     let (number, from, until) = new_certificate(&app, "sports").await;
     assert_eq!(number.len(), 7);
     assert_eq!((from.as_str(), until.as_str()), ("2026-05-31", "2031-05-30"));
+}
+
+/// A PDF to upload as evidence.
+fn evidence_pdf() -> Vec<u8> {
+    b"%PDF-1.4\n% certificate\n%%EOF\n".to_vec()
+}
+
+/// Uploads `pdf` to `path` (a multipart form with one file field), as the page's form does.
+async fn upload(b: &mut Browser, path: &str, pdf: &[u8]) -> StatusCode {
+    let token = b.csrf.clone().unwrap();
+    let mut body = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"cert.pdf\"\r\n\
+         Content-Type: application/pdf\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(pdf);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    b.client
+        .post(format!("{}{path}?csrf_token={token}", b.base))
+        .header("content-type", format!("multipart/form-data; boundary={BOUNDARY}"))
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+async fn declared_ids(app: &TestApp, id: i64) -> Vec<i64> {
+    sqlx::query_scalar("SELECT id FROM declared_credits WHERE application_id = $1 ORDER BY id")
+        .bind(id)
+        .fetch_all(&app.pool)
+        .await
+        .unwrap()
+}
+
+async fn declare_certificate(
+    b: &mut Browser,
+    id: i64,
+    category: &str,
+    units: &str,
+    on: &str,
+) -> u16 {
+    b.get(&format!("/mypage/applications/{id}")).await;
+    let page = b
+        .post(
+            &format!("/mypage/applications/{id}/credits"),
+            &[
+                ("category", category),
+                ("format", "in_person"),
+                ("units", units),
+                ("attended_on", on),
+                ("source", "certificate"),
+                ("note", ""),
+            ],
+        )
+        .await;
+    page.status.as_u16()
+}
+
+#[tokio::test]
+async fn sports_new_needs_both_course_certificates_each_with_its_upload() {
+    let app = TestApp::spawn_at("2026-04-10 10:00").await;
+    newcomer(&app).await;
+    let mut b = app.signed_in("newdoc").await;
+    let id = start(&mut b, "sports").await;
+    let page = b.get(&format!("/mypage/applications/{id}")).await;
+    assert!(!page.body.contains("value=\"handbook\""), "no 手帳 option for sports");
+    // A 手帳 sticker is not sports evidence, even when posted.
+    let refused = b
+        .post(
+            &format!("/mypage/applications/{id}/credits"),
+            &[
+                ("category", "sports_early"),
+                ("format", "web"),
+                ("units", "0.5"),
+                ("attended_on", "2019-05-01"),
+                ("source", "handbook"),
+                ("note", ""),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("手帳ではなく修了証で"), "{}", refused.body);
+
+    // 前期 declared as a certificate: a course needs no units.
+    assert_eq!(declare_certificate(&mut b, id, "sports_early", "", "2019-05-01").await, 303);
+    b.get(&format!("/mypage/applications/{id}")).await;
+    let refused = b.post(&format!("/mypage/applications/{id}/submit"), &[]).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "後期 missing, 前期 without upload"
+    );
+    assert_eq!(declare_certificate(&mut b, id, "sports_late", "", "2019-09-01").await, 303);
+    let page = b.get(&format!("/mypage/applications/{id}")).await;
+    assert!(page.body.contains("<strong>未提出</strong>"), "each certificate asks for its upload");
+    let refused = b.post(&format!("/mypage/applications/{id}/submit"), &[]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "no uploads yet");
+    for credit in declared_ids(&app, id).await {
+        b.get(&format!("/mypage/applications/{id}")).await;
+        let status = upload(
+            &mut b,
+            &format!("/mypage/applications/{id}/credits/{credit}/file"),
+            &evidence_pdf(),
+        )
+        .await;
+        assert!(status.is_redirection(), "{status}");
+    }
+    let page = b.get(&format!("/mypage/applications/{id}")).await;
+    assert!(!page.body.contains("<strong>未提出</strong>"), "{}", page.body);
+    let page = b.post(&format!("/mypage/applications/{id}/submit"), &[]).await;
+    assert!(page.status.is_redirection(), "{}", page.body);
+}
+
+#[tokio::test]
+async fn sports_renewal_with_a_declared_certificate_and_no_upload_is_refused() {
+    // The demo physician's sports certification runs 2022-04-01 – 2027-03-31.
+    let app = TestApp::spawn_at("2026-11-10 10:00").await;
+    let mut b = app.signed_in("doctor").await;
+    let path = "/mypage/applications/new?programme=sports&kind=renewal";
+    assert_eq!(b.get(path).await.status, StatusCode::OK);
+    let page = b.post(path, &[]).await;
+    let id: i64 = page
+        .location()
+        .expect("redirect to the draft")
+        .trim_start_matches("/mypage/applications/")
+        .parse()
+        .unwrap();
+    assert_eq!(declare_certificate(&mut b, id, "sports_retraining", "5", "2024-06-01").await, 303);
+    let page = b.get(&format!("/mypage/applications/{id}")).await;
+    let receiving = page
+        .body
+        .split("name=\"receiving_association_id\"")
+        .nth(1)
+        .and_then(|s| s.split("value=\"").nth(1))
+        .and_then(|s| s.split('"').next())
+        .expect("the receiving association")
+        .to_string();
+    let page = b
+        .post(
+            &format!("/mypage/applications/{id}/details"),
+            &[
+                ("route", "credits"),
+                ("receiving_association_id", &receiving),
+                ("practical_activity", "市民マラソン大会の救護（2024年）"),
+            ],
+        )
+        .await;
+    assert!(page.status.is_redirection(), "{}", page.body);
+    b.get(&format!("/mypage/applications/{id}")).await;
+    let refused = b.post(&format!("/mypage/applications/{id}/submit"), &[]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("修了証の写し"), "{}", refused.body);
+    let credit = declared_ids(&app, id).await[0];
+    b.get(&format!("/mypage/applications/{id}")).await;
+    let status = upload(
+        &mut b,
+        &format!("/mypage/applications/{id}/credits/{credit}/file"),
+        &evidence_pdf(),
+    )
+    .await;
+    assert!(status.is_redirection(), "{status}");
+    b.get(&format!("/mypage/applications/{id}")).await;
+    let page = b.post(&format!("/mypage/applications/{id}/submit"), &[]).await;
+    assert!(page.status.is_redirection(), "{}", page.body);
 }
