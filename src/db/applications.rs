@@ -12,9 +12,6 @@ use crate::clock::Jst;
 /// `uploaded_files.owner_type` of an application's evidence.
 pub const APPLICATION_FILES: &str = "application";
 
-/// Statuses in which the physician may still edit the application.
-pub const EDITABLE: [&str; 2] = ["draft", "returned"];
-
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Application {
     pub id: i64,
@@ -52,7 +49,18 @@ pub struct Application {
 
 impl Application {
     pub fn editable(&self) -> bool {
-        EDITABLE.contains(&self.status.as_str())
+        self.state().status.is_editable()
+    }
+
+    /// Where it is, for the transitions of `domain::application`.
+    pub fn state(&self) -> crate::domain::application::State {
+        use crate::domain::application::{State, Status};
+        use crate::domain::review::Tier;
+        State {
+            status: Status::from_code(&self.status).unwrap_or(Status::Draft),
+            received_by_municipal: self.receiving_association_kind == "municipal",
+            returned_by: self.returned_by_tier.as_deref().and_then(Tier::from_code),
+        }
     }
 
     /// For `Action::ViewApplication`.

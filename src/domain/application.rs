@@ -156,9 +156,9 @@ pub fn transition(state: State, actor: Actor, event: Event) -> Result<Status, &'
             _ => Err("この申請はすでに提出されています。"),
         },
         (Actor::Physician, Event::Withdraw) => match state.status {
-            Draft | Returned | Submitted => Ok(Withdrawn),
-            MunicipalReceived | PrefectureApproved => {
-                Err("審査が進んでいるため取り下げられません。申請先の医師会にご連絡ください。")
+            Draft | Returned => Ok(Withdrawn),
+            Submitted | MunicipalReceived | PrefectureApproved => {
+                Err("提出済みの申請は取り下げられません。受付先の医師会にご連絡ください。")
             }
             _ => Err("この申請はすでに終了しています。"),
         },
@@ -223,7 +223,8 @@ mod tests {
             (state(Returned, true, Some(Municipal)), Physician, Submit, ok(Submitted)),
             (state(Submitted, false, None), Physician, Submit, no),
             (state(Draft, false, None), Physician, Withdraw, ok(Withdrawn)),
-            (state(Submitted, false, None), Physician, Withdraw, ok(Withdrawn)),
+            (state(Returned, false, Some(Prefectural)), Physician, Withdraw, ok(Withdrawn)),
+            (state(Submitted, false, None), Physician, Withdraw, no),
             (state(PrefectureApproved, false, None), Physician, Withdraw, no),
             (state(Approved, false, None), Physician, Withdraw, no),
             (state(Submitted, false, None), Physician, Approve, no),

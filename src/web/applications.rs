@@ -20,6 +20,7 @@ use crate::clock::{format_jp_date, format_jp_datetime, jst};
 use crate::db::applications::{self as store, Application};
 use crate::db::physicians::Physician;
 use crate::db::{self, audit};
+use crate::domain::application::{self, Actor, Event};
 use crate::domain::category::{Category, Format, Programme};
 use crate::domain::policy::Action;
 use crate::domain::requirements::{Exemption, Rule};
@@ -1476,9 +1477,9 @@ pub async fn submit(
     let physician = registered(&state, &ctx).await?;
     let today = ctx.now.date_naive();
     let (mut tx, app) = lock_own(&state, &physician, id).await?;
-    if !app.editable() {
+    if let Err(why) = application::transition(app.state(), Actor::Physician, Event::Submit) {
         drop(tx);
-        let errors = Errors { submit: vec![NOT_EDITABLE.into()], ..Default::default() };
+        let errors = Errors { submit: vec![why.into()], ..Default::default() };
         return show_page(
             &state,
             &ctx,
@@ -1597,10 +1598,8 @@ pub async fn withdraw(
 ) -> AppResult<Response> {
     let physician = registered(&state, &ctx).await?;
     let (mut tx, app) = lock_own(&state, &physician, id).await?;
-    if !app.editable() {
-        return Err(AppError::Conflict(
-            "提出済みの申請は取り下げられません。受付先の医師会にご連絡ください。".into(),
-        ));
+    if let Err(why) = application::transition(app.state(), Actor::Physician, Event::Withdraw) {
+        return Err(AppError::Conflict(why.into()));
     }
     store::withdraw(&mut tx, id, ctx.now).await?;
     store::add_event(
