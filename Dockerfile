@@ -13,7 +13,7 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
 
 FROM debian:bookworm-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates libssl3 \
+ && apt-get install -y --no-install-recommends ca-certificates libssl3 fonts-ipamj-mincho \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --create-home --home-dir /app mamis
 COPY --from=builder /usr/local/bin/mamis /usr/local/bin/mamis

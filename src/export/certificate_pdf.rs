@@ -7,7 +7,7 @@
 
 use std::sync::LazyLock;
 
-use anyhow::{anyhow, bail, Context};
+use anyhow::{anyhow, Context};
 use chrono::NaiveDate;
 use krilla::action::{Action, LinkAction};
 use krilla::annotation::{Annotation, LinkAnnotation, Target};
@@ -27,6 +27,43 @@ use crate::domain::category::Programme;
 const FONT_DATA: &[u8] = include_bytes!("../../assets/fonts/ipaexg.ttf");
 
 static FONT: LazyLock<Option<Font>> = LazyLock::new(|| Font::new(FONT_DATA.into(), 0));
+
+/// Where the fallback font for names is looked for: IPAmj明朝 (Debian's fonts-ipamj-mincho),
+/// made for the characters of Japan's family registers, so 𠮷 (U+20BB7) and the like print.
+/// `MAMIS_NAME_FONT` names another file.
+const FALLBACK_PATHS: &[&str] = &["/usr/share/fonts/truetype/ipamj/ipamjm.ttf"];
+
+/// The fallback font's bytes (kept for the life of the process) and the font.
+static FALLBACK: LazyLock<Option<(&'static [u8], Font)>> = LazyLock::new(|| {
+    let path = std::env::var("MAMIS_NAME_FONT")
+        .ok()
+        .into_iter()
+        .chain(FALLBACK_PATHS.iter().map(|p| p.to_string()))
+        .find(|p| std::path::Path::new(p).is_file())?;
+    let data: &'static [u8] = Box::leak(std::fs::read(&path).ok()?.into_boxed_slice());
+    let font = Font::new(data.into(), 0)?;
+    Some((data, font))
+});
+
+/// Whether a fallback font for names is installed.
+pub fn has_name_fallback() -> bool {
+    FALLBACK.is_some()
+}
+
+/// A name with a character that neither the certificate font nor the fallback can print: the
+/// certificate is not made (a substitute would change the name on an official document).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnprintableName {
+    pub character: char,
+}
+
+impl std::fmt::Display for UnprintableName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "no certificate font has a glyph for U+{:04X}", u32::from(self.character))
+    }
+}
+
+impl std::error::Error for UnprintableName {}
 
 /// A4 landscape, in points.
 const PAGE_W: f32 = 841.89;
@@ -73,7 +110,7 @@ fn render_with(cert: &CertificateData, settings: SerializeSettings) -> anyhow::R
     // Shape everything first: a name the font cannot print fails here, before any drawing.
     let lines = Lines {
         title: shape(&title)?,
-        name: shape(&cert.physician_name)?,
+        name: shape_name(&cert.physician_name)?,
         honorific: shape("殿")?,
         body: shape(&format!(
             "あなたを日本医師会{}として認定したことを証します。",
@@ -242,6 +279,8 @@ struct Line {
     text: String,
     glyphs: Vec<KrillaGlyph>,
     width_em: f32,
+    /// Shaped with the fallback font (a name the certificate font cannot print).
+    fallback: bool,
 }
 
 impl Line {
@@ -251,8 +290,28 @@ impl Line {
 }
 
 fn shape(text: &str) -> anyhow::Result<Line> {
-    let face = rustybuzz::Face::from_slice(FONT_DATA, 0)
-        .ok_or_else(|| anyhow!("the embedded certificate font is unreadable"))?;
+    shape_with(FONT_DATA, text).map_err(|missing| {
+        anyhow!("the certificate font has no glyph for U+{:04X}", u32::from(missing))
+    })
+}
+
+/// The name in the certificate font, else wholly in the fallback font (one typeface per
+/// line), else `UnprintableName`.
+fn shape_name(name: &str) -> anyhow::Result<Line> {
+    match shape_with(FONT_DATA, name) {
+        Ok(line) => Ok(line),
+        Err(missing) => match FALLBACK.as_ref() {
+            Some((data, _)) => shape_with(data, name)
+                .map(|line| Line { fallback: true, ..line })
+                .map_err(|character| UnprintableName { character }.into()),
+            None => Err(UnprintableName { character: missing }.into()),
+        },
+    }
+}
+
+/// Shapes `text` with the font in `data`; Err(the first character it has no glyph for).
+fn shape_with(data: &[u8], text: &str) -> Result<Line, char> {
+    let Some(face) = rustybuzz::Face::from_slice(data, 0) else { return Err('?') };
     let upem = face.units_per_em() as f32;
     let mut buffer = rustybuzz::UnicodeBuffer::new();
     buffer.push_str(text);
@@ -266,9 +325,8 @@ fn shape(text: &str) -> anyhow::Result<Line> {
     for (i, (info, pos)) in infos.iter().zip(positions).enumerate() {
         let start = info.cluster as usize;
         if info.glyph_id == 0 {
-            let missing = text.get(start..).and_then(|s| s.chars().next()).unwrap_or('?');
             // Printing a substitute would change the name on an official document.
-            bail!("the certificate font has no glyph for U+{:04X}", u32::from(missing));
+            return Err(text.get(start..).and_then(|s| s.chars().next()).unwrap_or('?'));
         }
         let end = infos[i + 1..]
             .iter()
@@ -286,11 +344,15 @@ fn shape(text: &str) -> anyhow::Result<Line> {
             None,
         ));
     }
-    Ok(Line { text: text.to_string(), glyphs, width_em })
+    Ok(Line { text: text.to_string(), glyphs, width_em, fallback: false })
 }
 
 /// Draws a line with its baseline at `baseline` (y grows downwards).
 fn draw(surface: &mut Surface, font: &Font, line: &Line, x: f32, baseline: f32, size: f32) {
+    let font = match (&*FALLBACK, line.fallback) {
+        (Some((_, fallback)), true) => fallback,
+        _ => font,
+    };
     surface.draw_glyphs(
         Point::from_xy(x, baseline),
         &line.glyphs,
@@ -382,6 +444,23 @@ mod tests {
     #[test]
     fn a_name_the_font_cannot_print_is_refused_rather_than_altered() {
         let error = render(&certificate("山田 🩺")).unwrap_err();
+        let unprintable = error.downcast_ref::<UnprintableName>().expect("a typed refusal");
+        assert_eq!(unprintable.character, '🩺');
         assert!(error.to_string().contains("U+1FA7A"), "{error}");
+    }
+
+    /// 𠮷 (U+20BB7), the best-known variant in surnames, is not in IPAex Gothic; the fallback
+    /// (IPAmj明朝, installed by .ci/run and the Dockerfile) prints it, and only the name line
+    /// uses it.
+    #[test]
+    fn a_family_register_variant_prints_with_the_fallback_font() {
+        assert!(has_name_fallback(), "install fonts-ipamj-mincho (see .ci/run)");
+        let settings = SerializeSettings { compress_content_streams: false, ..Default::default() };
+        let pdf = render_with(&certificate("髙﨑 𠮷太郎"), settings).unwrap();
+        assert!(contains(&pdf, "IPAmj"), "the fallback font is embedded");
+        assert!(contains(&pdf, "IPAexGothic"), "the rest stays in the certificate font");
+        for c in "髙﨑𠮷太郎".chars() {
+            assert!(mapped(&pdf, c), "{c} is not in the ToUnicode map");
+        }
     }
 }

@@ -3,7 +3,10 @@
 
 pub mod worker;
 
-use lettre::message::{header::ContentType, Mailbox};
+use lettre::message::{
+    header::{ContentType, MIME_VERSION_1_0},
+    Mailbox,
+};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::config::Config;
@@ -56,6 +59,9 @@ impl Mailer {
             .from(self.from.clone())
             .to(to)
             .subject(subject)
+            // RFC 2045: strict filters reject MIME bodies without it (lettre adds it only for
+            // multipart and singlepart builders).
+            .header(MIME_VERSION_1_0)
             .header(ContentType::TEXT_PLAIN)
             .body(body.to_string())
             .map_err(|e| e.to_string())?;

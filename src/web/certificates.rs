@@ -85,7 +85,7 @@ async fn download(
     let cert = db::verification::owned(&state.pool, id, physician.id, ctx.now.date_naive())
         .await?
         .ok_or(AppError::NotFound)?;
-    pdf_response(&state, physician, cert).await
+    pdf_response(&state, &ctx, physician, cert).await
 }
 
 /// The certificate of one term (`/mypage/certificates/<id>/terms/<term>.pdf`): each term's
@@ -101,7 +101,7 @@ async fn download_term(
     let cert = db::verification::owned_term(&state.pool, id, term, physician.id)
         .await?
         .ok_or(AppError::NotFound)?;
-    pdf_response(&state, physician, cert).await
+    pdf_response(&state, &ctx, physician, cert).await
 }
 
 /// The signed-in physician, when the my page shows their certifications.
@@ -129,9 +129,11 @@ async fn shown_physician(state: &AppState, ctx: &Ctx) -> AppResult<db::physician
 
 async fn pdf_response(
     state: &AppState,
+    ctx: &Ctx,
     physician: db::physicians::Physician,
     cert: Certificate,
 ) -> AppResult<Response> {
+    let id = cert.id;
     if cert.status != "active" {
         return Err(AppError::NotFound);
     }
@@ -142,9 +144,16 @@ async fn pdf_response(
         format!("certificate-{}-{}.pdf", programme.code(), cert.certificate_number);
     let data = certificate_data(state, programme, physician.kanji_name, cert);
     // Subsetting the font is CPU work; keep it off the async workers.
-    let pdf = tokio::task::spawn_blocking(move || certificate_pdf::render(&data))
+    let rendered = tokio::task::spawn_blocking(move || certificate_pdf::render(&data))
         .await
-        .map_err(|e| anyhow::anyhow!("certificate rendering task: {e}"))??;
+        .map_err(|e| anyhow::anyhow!("certificate rendering task: {e}"))?;
+    let pdf = match rendered {
+        Ok(pdf) => pdf,
+        Err(e) => match e.downcast_ref::<certificate_pdf::UnprintableName>() {
+            Some(unprintable) => return unprintable_name(state, ctx, *unprintable, id).await,
+            None => return Err(e.into()),
+        },
+    };
     let disposition = format!(
         "attachment; filename=\"{ascii_filename}\"; filename*=UTF-8''{}",
         rfc5987(&filename)
@@ -177,6 +186,42 @@ fn certificate_data(
         valid_from: cert.valid_from,
         valid_until: cert.valid_until,
     }
+}
+
+#[derive(Template)]
+#[template(path = "certificates/unprintable.html")]
+struct UnprintablePage {
+    layout: Layout,
+    character: String,
+}
+
+/// A name with a character no certificate font has: a clear page for the physician (never a
+/// 500) and an entry staff see in the audit log, so the association can issue the certificate
+/// by hand.
+async fn unprintable_name(
+    state: &AppState,
+    ctx: &Ctx,
+    unprintable: certificate_pdf::UnprintableName,
+    certification_id: i64,
+) -> AppResult<Response> {
+    let code = format!("U+{:04X}", u32::from(unprintable.character));
+    tracing::warn!(certification_id, character = %code, "certificate name cannot be printed");
+    let mut tx = state.pool.begin().await?;
+    let entry = db::audit::Entry {
+        action: "certificate.unprintable_name",
+        entity_type: "certification",
+        entity_id: Some(certification_id.to_string()),
+        before: None,
+        after: Some(serde_json::json!({ "character": code })),
+    };
+    db::audit::record(&mut tx, &ctx.who(), ctx.now, entry).await?;
+    tx.commit().await?;
+    let page = UnprintablePage {
+        layout: ctx.layout(),
+        character: format!("{}（{code}）", unprintable.character),
+    };
+    let html = page.render().map_err(|e| AppError::Internal(e.into()))?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())
 }
 
 /// RFC 5987 `ext-value` encoding of a file name (UTF-8, percent-encoded).

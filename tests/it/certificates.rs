@@ -251,3 +251,38 @@ async fn verification_codes_are_random_per_certification() {
     assert_ne!(code(&a), code(&b));
     assert!(!code(&a).contains("0123456"));
 }
+
+#[tokio::test]
+async fn a_variant_kanji_name_prints_and_an_unprintable_one_gets_a_clear_page_not_a_500() {
+    let app = TestApp::spawn().await;
+    let doctor = app.signed_in("doctor").await;
+    let id = certification_id(&app, "occupational", "0123456").await;
+    let rename = |name: &'static str| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query("UPDATE physicians SET kanji_name = $1 WHERE registry_number = '123456'")
+                .bind(name)
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+    };
+    // 𠮷 (U+20BB7), approved through a change request in real life.
+    rename("髙﨑 𠮷太郎").await;
+    let pdf = download(&doctor, &format!("/mypage/certificates/{id}.pdf")).await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert!(pdf.body.starts_with(b"%PDF-"));
+
+    // A character no font has: a page that says so, and an entry staff see.
+    rename("山田 \u{1FA7A}").await;
+    let page = download(&doctor, &format!("/mypage/certificates/{id}.pdf")).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let text = String::from_utf8_lossy(&page.body);
+    assert!(text.contains("認定証を作成できませんでした"), "{text}");
+    assert!(text.contains("U+1FA7A"), "{text}");
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'certificate.unprintable_name'")
+            .await,
+        1
+    );
+}

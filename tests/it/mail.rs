@@ -236,6 +236,7 @@ async fn without_smtp_url_mail_is_written_as_eml_files() {
     assert!(text.contains("To: kakunin@example.org"), "{text}");
     assert!(text.contains(subject), "{text}");
     assert!(text.contains("hello file"), "{text}");
+    assert!(text.contains("MIME-Version: 1.0"), "RFC 2045 header: {text}");
 
     let rows = rows(&pool).await;
     assert!(rows[0].sent_at.is_some() && rows[0].attempts == 1, "{rows:?}");
