@@ -157,10 +157,15 @@ pub(crate) fn parse_units(input: &str) -> Result<Decimal, &'static str> {
     Ok(units)
 }
 
+/// A typed date: Western (「2024-05-10」「2024/5/10」) or 和暦 (「令和6年5月10日」「R6.5.10」).
 pub(crate) fn parse_date(input: &str) -> Option<NaiveDate> {
-    crate::domain::person::parse_western_date(&crate::domain::text::to_halfwidth_ascii(
-        input.trim(),
-    ))
+    match crate::domain::era::parse_era_date(input) {
+        Ok(Some(date)) => Some(date),
+        Ok(None) => crate::domain::person::parse_western_date(
+            &crate::domain::text::to_halfwidth_ascii(input.trim()),
+        ),
+        Err(_) => None,
+    }
 }
 
 /// A (re)submitted application is always 'submitted'; the staff queues route it by
@@ -623,6 +628,8 @@ pub struct DeclaredView {
     pub date: String,
     pub source: &'static str,
     pub note: String,
+    /// Dated outside the validity period of the term renewed: shown, not counted.
+    pub outside: bool,
     /// Its certificate's upload, where each declared certificate needs one (sports): Some(true)
     /// uploaded, Some(false) still missing; None where no upload per row is asked.
     pub evidenced: Option<bool>,
@@ -861,6 +868,11 @@ async fn show_page(
                 date: format_jp_date(c.attended_on),
                 source: source_label(&c.source),
                 note: c.note.clone().unwrap_or_default(),
+                outside: app.kind == "renewal"
+                    && app
+                        .valid_from
+                        .zip(app.valid_until)
+                        .is_some_and(|(f, u)| c.attended_on < f || c.attended_on > u),
                 evidenced: needs_upload.then_some(c.evidenced),
             })
             .collect(),
@@ -1209,7 +1221,17 @@ pub async fn add_credit(
     )
     .await?;
     tx.commit().await?;
-    ctx.flash("単位を追加しました。").await?;
+    // A 和暦 date is echoed in the Western calendar it was stored as.
+    let typed = form.attended_on.trim();
+    let notice = if typed.chars().any(|c| !c.is_ascii()) || typed.starts_with(char::is_alphabetic) {
+        format!(
+            "単位を追加しました（受講日「{typed}」を{}として登録しました）。",
+            format_jp_date(date)
+        )
+    } else {
+        "単位を追加しました。".to_string()
+    };
+    ctx.flash(&notice).await?;
     Ok(see_other(&format!("/mypage/applications/{id}")))
 }
 

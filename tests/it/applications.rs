@@ -407,3 +407,31 @@ async fn the_physician_sees_the_cycle_and_when_to_expect_the_decision() {
     );
     assert!(!page.body.contains("見込み"));
 }
+
+#[tokio::test]
+async fn a_japanese_era_date_is_accepted_and_echoed_and_a_date_outside_the_validity_is_marked() {
+    let app = TestApp::spawn_at("2025-06-12 09:30").await;
+    let mut b = app.signed_in("doctor").await;
+    let id = id_of(&start(&mut b, "occupational", "renewal").await);
+    b.get(&format!("/mypage/applications/{id}")).await;
+    let page = declare(&mut b, id, "lifelong_renewal", "in_person", "2", "令和6年5月10日").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let shown = b.get(&format!("/mypage/applications/{id}")).await;
+    assert!(
+        shown.body.contains("「令和6年5月10日」を2024年5月10日として登録しました"),
+        "{}",
+        shown.body
+    );
+    let stored: chrono::NaiveDate =
+        sqlx::query_scalar("SELECT attended_on FROM declared_credits WHERE application_id = $1")
+            .bind(id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(stored.to_string(), "2024-05-10");
+    // The demo term began 2021-08-01: a credit from before it is shown, marked, not counted.
+    let page = declare(&mut b, id, "lifelong_practical", "in_person", "1", "2020-05-10").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let shown = b.get(&format!("/mypage/applications/{id}")).await;
+    assert_eq!(shown.body.matches("有効期間外のため算入されません").count(), 1, "{}", shown.body);
+}
