@@ -1223,7 +1223,7 @@ pub async fn add_credit(
     tx.commit().await?;
     // A 和暦 date is echoed in the Western calendar it was stored as.
     let typed = form.attended_on.trim();
-    let notice = if typed.chars().any(|c| !c.is_ascii()) || typed.starts_with(char::is_alphabetic) {
+    let notice = if !typed.is_ascii() || typed.starts_with(char::is_alphabetic) {
         format!(
             "単位を追加しました（受講日「{typed}」を{}として登録しました）。",
             format_jp_date(date)
