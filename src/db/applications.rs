@@ -42,6 +42,9 @@ pub struct Application {
     pub fee_paid_at: Option<DateTime<Utc>>,
     pub decided_at: Option<DateTime<Utc>>,
     pub exemption: Option<String>,
+    /// The prefecture's guidance: how to pay the fee, where to mail the 手帳 original.
+    pub fee_instructions: Option<String>,
+    pub mailing_address: Option<String>,
     /// The review cycle it was forwarded into (第N回) and its committee date.
     pub cycle_number: Option<i16>,
     pub committee_date: Option<NaiveDate>,
@@ -80,13 +83,14 @@ const SELECT_COLUMNS: &str = "SELECT a.id, a.physician_id, p.account_id, a.progr
         r.name AS receiving_association_name, r.kind AS receiving_association_kind, a.status,
         a.returned_by_tier, a.return_comment, a.late_reason, a.practical_activity,
         a.submitted_at, a.version, a.created_at, a.updated_at, a.fee_paid_at, a.decided_at,
-        a.exemption,
+        a.exemption, pa.fee_instructions, pa.mailing_address,
         rc.number AS cycle_number, rc.committee_date
      FROM applications a
      JOIN physicians p ON p.id = a.physician_id
      JOIN associations r ON r.id = a.receiving_association_id
      LEFT JOIN certifications ce ON ce.id = a.certification_id
-     LEFT JOIN review_cycles rc ON rc.id = a.cycle_id";
+     LEFT JOIN review_cycles rc ON rc.id = a.cycle_id
+     LEFT JOIN associations pa ON pa.kind = 'prefectural' AND pa.prefecture_code = a.prefecture_code";
 
 static SELECT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     format!("{SELECT_COLUMNS}\n     {}", crate::db::terms::RENEWED_TERM_JOIN)

@@ -36,3 +36,38 @@ pub async fn set_uses_municipal(
     .await?;
     Ok(before)
 }
+
+/// A prefecture's guidance for applicants.
+#[derive(Clone, Debug, Default, sqlx::FromRow)]
+pub struct Guidance {
+    pub fee_instructions: Option<String>,
+    pub mailing_address: Option<String>,
+}
+
+pub async fn guidance(pool: &PgPool, prefecture: i16) -> sqlx::Result<Guidance> {
+    Ok(sqlx::query_as(
+        "SELECT fee_instructions, mailing_address FROM associations
+         WHERE kind = 'prefectural' AND prefecture_code = $1",
+    )
+    .bind(prefecture)
+    .fetch_optional(pool)
+    .await?
+    .unwrap_or_default())
+}
+
+pub async fn set_guidance(
+    conn: &mut PgConnection,
+    prefecture: i16,
+    guidance: &Guidance,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE associations SET fee_instructions = $2, mailing_address = $3
+         WHERE kind = 'prefectural' AND prefecture_code = $1",
+    )
+    .bind(prefecture)
+    .bind(&guidance.fee_instructions)
+    .bind(&guidance.mailing_address)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

@@ -709,6 +709,10 @@ struct ShowPage {
     receiver: String,
     return_comment: Option<String>,
     submitted: Option<String>,
+    /// What comes after submission: the fee as the prefecture instructs, and for declared 手帳
+    /// credits where to mail the original.
+    fee_instructions: String,
+    handbook_address: Option<String>,
     cycle: Option<String>,
     met: bool,
     rules: Vec<RuleView>,
@@ -854,6 +858,15 @@ async fn show_page(
         receiver: app.receiving_association_name.clone(),
         return_comment: (app.status == "returned").then(|| app.return_comment.clone()).flatten(),
         submitted: app.submitted_at.map(jp_time),
+        fee_instructions: app
+            .fee_instructions
+            .clone()
+            .unwrap_or_else(|| "支払い方法は都道府県医師会からご案内します。".into()),
+        handbook_address: declared.iter().any(|c| c.source == "handbook").then(|| {
+            app.mailing_address
+                .clone()
+                .unwrap_or_else(|| "送り先は都道府県医師会からご案内します。".into())
+        }),
         cycle,
         met: outcome.met,
         rules: outcome.rules.iter().map(rule_view).collect(),

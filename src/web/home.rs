@@ -71,16 +71,25 @@ impl ApplicationStatusView {
             )
         });
         let next = match status {
-            Status::Draft => "申請はまだ提出されていません。内容を確認して提出してください。".into(),
-            Status::Returned => "申請が差し戻されました。コメントを読んで修正し、もう一度提出してください。".into(),
+            Status::Draft => {
+                "申請はまだ提出されていません。内容を確認して提出してください。".into()
+            }
+            Status::Returned => {
+                "申請が差し戻されました。コメントを読んで修正し、もう一度提出してください。".into()
+            }
             Status::Submitted | Status::MunicipalReceived if a.fee_paid_at.is_none() => format!(
-                "{}で審査中です。審査・登録料（10,000円）は、都道府県医師会の案内に従ってお支払いください。",
-                a.receiving_association_name
+                "{}で審査中です。審査・登録料（10,000円）をお支払いください。{}",
+                a.receiving_association_name,
+                a.fee_instructions
+                    .as_deref()
+                    .unwrap_or("支払い方法は都道府県医師会からご案内します。")
             ),
             Status::Submitted | Status::MunicipalReceived => {
                 "医師会で審査中です。お手続きは必要ありません。".into()
             }
-            Status::PrefectureApproved => "日本医師会の審査を待っています。お手続きは必要ありません。".into(),
+            Status::PrefectureApproved => {
+                "日本医師会の審査を待っています。お手続きは必要ありません。".into()
+            }
             Status::Approved => "認定されました。認定証をダウンロードできます。".into(),
             Status::Rejected => "認定されませんでした。詳しくは申請の画面をご覧ください。".into(),
             Status::Withdrawn => "取り下げました。".into(),

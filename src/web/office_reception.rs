@@ -4,13 +4,14 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Form, Router};
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::db::{self, audit};
+use crate::domain::person::parse_free_text;
 use crate::domain::policy::Action;
 use crate::domain::prefecture;
 use crate::domain::role::Role;
@@ -35,7 +36,14 @@ pub struct SaveForm {
     prefecture: i16,
     #[serde(default)]
     uses_municipal: String,
+    #[serde(default)]
+    fee_instructions: String,
+    #[serde(default)]
+    mailing_address: String,
 }
+
+/// Longest guidance text kept.
+const MAX_GUIDANCE: usize = 1000;
 
 pub struct PrefectureChoice {
     pub code: i16,
@@ -50,6 +58,9 @@ struct ReceptionPage {
     prefecture: i16,
     prefecture_name: &'static str,
     uses_municipal: bool,
+    fee_instructions: String,
+    mailing_address: String,
+    error: Option<&'static str>,
     /// The administrator chooses the prefecture.
     choices: Vec<PrefectureChoice>,
 }
@@ -84,6 +95,7 @@ async fn page(
 ) -> AppResult<Response> {
     let code = prefecture_of(&ctx, q.prefecture)?;
     let uses = db::reception::uses_municipal(&state.pool, code).await?.ok_or(AppError::NotFound)?;
+    let guidance = db::reception::guidance(&state.pool, code).await?;
     let is_admin = ctx.user.as_ref().is_some_and(|u| u.role == Role::Sysadmin);
     let choices = if is_admin {
         (1..=47)
@@ -103,6 +115,9 @@ async fn page(
         prefecture: code,
         prefecture_name: prefecture::name(code).unwrap_or(""),
         uses_municipal: uses,
+        fee_instructions: guidance.fee_instructions.unwrap_or_default(),
+        mailing_address: guidance.mailing_address.unwrap_or_default(),
+        error: None,
         choices,
     };
     render(&page)
@@ -115,22 +130,53 @@ async fn save(
 ) -> AppResult<Response> {
     let code = prefecture_of(&ctx, Some(form.prefecture))?;
     let uses = form.uses_municipal == "yes";
+    let text = |t: &str| parse_free_text(t, MAX_GUIDANCE, None);
+    let guidance = match (text(&form.fee_instructions), text(&form.mailing_address)) {
+        (Ok(fee_instructions), Ok(mailing_address)) => {
+            db::reception::Guidance { fee_instructions, mailing_address }
+        }
+        (Err(error), _) | (_, Err(error)) => {
+            let page = ReceptionPage {
+                layout: ctx.layout(),
+                prefecture: code,
+                prefecture_name: prefecture::name(code).unwrap_or(""),
+                uses_municipal: uses,
+                fee_instructions: form.fee_instructions,
+                mailing_address: form.mailing_address,
+                error: Some(error),
+                choices: Vec::new(),
+            };
+            return Ok(
+                (axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response()
+            );
+        }
+    };
     let mut tx = state.pool.begin().await?;
+    let before_guidance = db::reception::guidance(&state.pool, code).await?;
     let before =
         db::reception::set_uses_municipal(&mut tx, code, uses).await?.ok_or(AppError::NotFound)?;
+    db::reception::set_guidance(&mut tx, code, &guidance).await?;
     let entry = audit::Entry {
         action: "reception.changed",
         entity_type: "prefecture",
         entity_id: Some(code.to_string()),
-        before: Some(json!({ "uses_municipal_reception": before })),
-        after: Some(json!({ "uses_municipal_reception": uses })),
+        before: Some(json!({
+            "uses_municipal_reception": before,
+            "fee_instructions": before_guidance.fee_instructions,
+            "mailing_address": before_guidance.mailing_address,
+        })),
+        after: Some(json!({
+            "uses_municipal_reception": uses,
+            "fee_instructions": guidance.fee_instructions,
+            "mailing_address": guidance.mailing_address,
+        })),
     };
     audit::record(&mut tx, &ctx.who(), ctx.now, entry).await?;
     tx.commit().await?;
     ctx.flash(if uses {
-        "会員は郡市区医師会を通じて、会員でない方は都道府県医師会へ直接申請する設定にしました。"
+        "保存しました。会員は郡市区医師会を通じて、会員でない方は都道府県医師会へ直接申請します。"
     } else {
-        "全員が都道府県医師会へ直接申請する設定にしました。"
+        "保存しました。全員が都道府県医師会へ直接申請します。"
     })
     .await?;
     Ok(see_other(&format!("/office/reception?prefecture={code}")))

@@ -409,3 +409,32 @@ async fn staff_find_an_approved_application_by_name_kana_and_number() {
 fn urlencode(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
+
+#[tokio::test]
+async fn the_prefectures_fee_instructions_and_handbook_address_reach_the_physician() {
+    let app = TestApp::spawn_at("2026-04-10 10:00").await;
+    let mut tokyo = app.signed_in("tokyo").await;
+    tokyo.get("/office/reception").await;
+    let page = tokyo
+        .post(
+            "/office/reception",
+            &[
+                ("prefecture", "13"),
+                ("uses_municipal", "no"),
+                ("fee_instructions", "みずほ銀行 本店 普通 1234567 トウキョウトイシカイ へ4月末までにお振り込みください。"),
+                ("mailing_address", "〒102-0075 東京都千代田区三番町 東京都医師会 認定医係"),
+            ],
+        )
+        .await;
+    assert!(page.status.is_redirection(), "{}", page.body);
+    let id = renewal_submitted(&app, "2026-04-10").await;
+    let mut doctor = app.signed_in("doctor").await;
+    let home = doctor.get("/mypage").await;
+    assert!(home.body.contains("みずほ銀行 本店 普通 1234567"), "{}", home.body);
+    let page = doctor.get(&format!("/mypage/applications/{id}")).await;
+    assert!(page.body.contains("みずほ銀行 本店 普通 1234567"), "{}", page.body);
+    assert!(page.body.contains("東京都千代田区三番町 東京都医師会 認定医係"), "handbook declared");
+    assert!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'reception.changed'").await >= 1
+    );
+}
