@@ -2,6 +2,7 @@
 
 pub mod attendee_csv;
 pub mod category;
+pub mod credit_window;
 pub mod csv_text;
 pub mod deadline;
 pub mod downtime;
@@ -9,10 +10,12 @@ pub mod era;
 pub mod member_csv;
 pub mod notices;
 pub mod person;
+pub mod preview_notes;
 pub mod policy;
 pub mod prefecture;
 pub mod registration;
 pub mod requirements;
+pub mod revival;
 pub mod review;
 pub mod role;
 pub mod schedule;

@@ -29,6 +29,8 @@ pub mod recovery;
 pub mod register;
 pub mod seminars_public;
 pub mod welcome;
+pub mod work_credits;
+pub mod work_limit;
 pub mod work_page;
 pub mod work_page_report;
 
