@@ -442,6 +442,8 @@ pub struct Summary {
     pub mismatched: i64,
     pub withdrawn: i64,
     pub late: i64,
+    /// Every attendee ever registered (withdrawn ones included): the list's length.
+    pub listed: i64,
 }
 
 pub async fn summary(conn: &mut PgConnection, seminar_id: i64) -> sqlx::Result<Summary> {
@@ -458,7 +460,8 @@ pub async fn summary(conn: &mut PgConnection, seminar_id: i64) -> sqlx::Result<S
                 count(DISTINCT registry_number) FILTER (WHERE withdrawn_at IS NOT NULL)
                     AS withdrawn,
                 count(DISTINCT registry_number) FILTER (WHERE withdrawn_at IS NULL AND late)
-                    AS late
+                    AS late,
+                count(DISTINCT registry_number) AS listed
          FROM credits WHERE seminar_id = $1",
     )
     .bind(seminar_id)

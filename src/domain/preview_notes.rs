@@ -48,12 +48,12 @@ pub fn impossible_date(input: &str) -> Option<String> {
         .collect();
     let parts: Vec<&str> = normalized.split('-').map(str::trim).collect();
     let (y, m, d) = match parts.as_slice() {
-        [y, m, d] if y.len() == 4 => (y.parse::<i32>().ok()?, m.parse::<u32>().ok()?, d.parse::<u32>().ok()?),
-        [compact] if compact.len() == 8 && compact.chars().all(|c| c.is_ascii_digit()) => (
-            compact[..4].parse().ok()?,
-            compact[4..6].parse().ok()?,
-            compact[6..].parse().ok()?,
-        ),
+        [y, m, d] if y.len() == 4 => {
+            (y.parse::<i32>().ok()?, m.parse::<u32>().ok()?, d.parse::<u32>().ok()?)
+        }
+        [compact] if compact.len() == 8 && compact.chars().all(|c| c.is_ascii_digit()) => {
+            (compact[..4].parse().ok()?, compact[4..6].parse().ok()?, compact[6..].parse().ok()?)
+        }
         _ => return None,
     };
     if chrono::NaiveDate::from_ymd_opt(y, m, d).is_some() {

@@ -30,7 +30,9 @@ impl PriorState {
         match self {
             PriorState::Withdrawn => "取り消し済み".to_string(),
             PriorState::Corrected { to: None } => "修正済み".to_string(),
-            PriorState::Corrected { to: Some(to) } => format!("修正済み（医籍登録番号 {to} に修正）"),
+            PriorState::Corrected { to: Some(to) } => {
+                format!("修正済み（医籍登録番号 {to} に修正）")
+            }
         }
     }
 }

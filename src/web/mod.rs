@@ -18,6 +18,7 @@ pub mod layout;
 pub mod office_applications;
 pub mod office_changes;
 pub mod office_exports;
+pub mod office_held_credits;
 pub mod office_links;
 pub mod office_members;
 pub mod office_notices;
@@ -103,6 +104,7 @@ pub fn router(state: AppState) -> Router {
         .merge(office_seminars::routes())
         .merge(office_applications::routes())
         .merge(office_notices::routes())
+        .merge(office_held_credits::routes())
         .merge(seminars_public::routes())
         .merge(work_page::routes())
         .merge(work_page_report::routes())

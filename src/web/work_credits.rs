@@ -72,7 +72,8 @@ fn attendee_views(rows: Vec<ListedCredit>) -> Vec<AttendeeView> {
         while rows.peek().is_some_and(|r| r.registry_number == group[0].registry_number) {
             group.extend(rows.next());
         }
-        let active: Vec<&ListedCredit> = group.iter().filter(|r| r.withdrawn_at.is_none()).collect();
+        let active: Vec<&ListedCredit> =
+            group.iter().filter(|r| r.withdrawn_at.is_none()).collect();
         let shown: Vec<&ListedCredit> =
             if active.is_empty() { group.iter().collect() } else { active.clone() };
         let head = shown[0];
@@ -134,7 +135,10 @@ async fn credit_list(
     let grants = grants(&state, work.seminar.id).await?;
     let mut conn = state.pool.acquire().await?;
     let summary = credit_db::summary(&mut conn, work.seminar.id).await?;
-    let total = credit_list::count(&mut conn, work.seminar.id, search_opt).await?;
+    let total = match search_opt {
+        Some(_) => credit_list::count(&mut conn, work.seminar.id, search_opt).await?,
+        None => summary.listed,
+    };
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
     let page = query.page.unwrap_or(1).clamp(1, pages);
     let offset = (page - 1) * PER_PAGE;

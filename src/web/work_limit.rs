@@ -41,8 +41,11 @@ impl Drop for Turn {
 /// Waits for a turn on the work page `key` (its token).
 pub async fn turn(key: &str) -> Result<Turn, AppError> {
     let gate = {
-        let mut map = gates().lock().map_err(|_| AppError::Internal(anyhow::anyhow!("gate lock")))?;
-        map.entry(key.to_string()).or_insert_with(|| Arc::new(Semaphore::new(PER_WORK_PAGE))).clone()
+        let mut map =
+            gates().lock().map_err(|_| AppError::Internal(anyhow::anyhow!("gate lock")))?;
+        map.entry(key.to_string())
+            .or_insert_with(|| Arc::new(Semaphore::new(PER_WORK_PAGE)))
+            .clone()
     };
     let mut turn = Turn { key: key.to_string(), permit: None };
     match tokio::time::timeout(WAIT, gate.acquire_owned()).await {

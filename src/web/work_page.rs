@@ -186,7 +186,11 @@ pub(crate) async fn grants(state: &AppState, seminar_id: i64) -> AppResult<Vec<(
     Ok(grants)
 }
 
-pub(crate) fn seminar_view(work: &WorkPage, grants: &[(Category, Units)], today: NaiveDate) -> SeminarView {
+pub(crate) fn seminar_view(
+    work: &WorkPage,
+    grants: &[(Category, Units)],
+    today: NaiveDate,
+) -> SeminarView {
     let s = &work.seminar;
     SeminarView {
         base: work.base(),
@@ -806,8 +810,7 @@ async fn commit(
         .filter(|(number, state)| revival::skipped(Some(state), ticked.contains(&number.as_str())))
         .map(|(number, _)| number.clone())
         .collect();
-    let done =
-        commit_in(&mut tx, &ctx, &work.seminar, id, "credits.commit", &skip, None).await?;
+    let done = commit_in(&mut tx, &ctx, &work.seminar, id, "credits.commit", &skip, None).await?;
     let message = match done {
         Some((_, counts, late)) => {
             tx.commit().await?;

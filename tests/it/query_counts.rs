@@ -14,7 +14,8 @@ use rust_decimal::Decimal;
 /// Statements per page at most: the session, the signed-in account and the page's own data,
 /// as measured when this test was written (a page that needs more should say why).
 const BOUNDS: &[(&str, u32)] = &[
-    ("doctor /mypage", 6),
+    // + the credits held for staff review (issue 10: 「確認中の単位があります」).
+    ("doctor /mypage", 7),
     ("doctor /mypage/credits/print", 6),
     ("doctor /mypage/applications", 6),
     ("doctor application", 12),
@@ -22,7 +23,8 @@ const BOUNDS: &[(&str, u32)] = &[
     ("tokyo /office", 2),
     ("tokyo /office/applications", 4),
     ("tokyo application", 9),
-    ("tokyo /office/watch", 5),
+    // + seminars past due with credits attached to nobody (issue 10).
+    ("tokyo /office/watch", 6),
     ("tokyo /office/seminars", 3),
     ("tokyo /office/reports", 4),
     ("tokyo /office/physicians", 3),
