@@ -20,6 +20,7 @@ pub mod revival;
 pub mod role;
 pub mod schedule;
 pub mod seminar;
+pub mod seminar_cycle;
 pub mod session;
 pub mod text;
 pub mod throttle;

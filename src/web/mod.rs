@@ -28,6 +28,8 @@ pub mod profile;
 pub mod query_count;
 pub mod recovery;
 pub mod register;
+pub mod seminar_guard;
+pub mod seminars_correct;
 pub mod seminars_public;
 pub mod welcome;
 pub mod work_credits;
@@ -106,6 +108,7 @@ pub fn router(state: AppState) -> Router {
         .merge(office_notices::routes())
         .merge(office_held_credits::routes())
         .merge(seminars_public::routes())
+        .merge(seminars_correct::routes())
         .merge(work_page::routes())
         .merge(work_page_report::routes())
         .merge(applications::routes())

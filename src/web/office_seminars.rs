@@ -34,6 +34,7 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::layout::{prefecture_options, Layout, PrefectureOption};
+use crate::web::seminar_guard;
 use crate::web::{render, see_other};
 
 pub fn routes() -> Router<AppState> {
@@ -115,7 +116,10 @@ pub struct SeminarForm {
 }
 
 impl SeminarForm {
-    pub fn new(input: SeminarInput, errors: FieldErrors) -> Self {
+    pub fn new(mut input: SeminarInput, errors: FieldErrors) -> Self {
+        if input.idempotency_key.is_empty() {
+            input.idempotency_key = uuid::Uuid::new_v4().simple().to_string();
+        }
         SeminarForm {
             prefectures: prefecture_options(&input.approving_prefecture),
             units: unit_groups(&input),
@@ -145,6 +149,7 @@ impl SeminarForm {
             "contact_phone" => &i.contact_phone,
             "contact_fax" => &i.contact_fax,
             "capacity" => &i.capacity,
+            "idempotency_key" => &i.idempotency_key,
             _ => "",
         }
     }
@@ -874,8 +879,9 @@ pub async fn prefecture_return(
             state.config.base_url
         )
     } else {
+        let token = db::seminar_links::issue(&mut tx, id, ctx.now).await?;
         format!(
-            "お手数ですが、内容を修正のうえ、次のページから改めて申請してください（受付番号は新しくなります）。\n{}/seminars/apply",
+            "次のページで内容を修正し、再申請してください（受付番号 {id} のまま、これまでの経過も引き継ぎます）。このURLは申請のご担当者だけにお送りしています。\n{}/seminars/correct/{token}",
             state.config.base_url
         )
     };
@@ -1202,6 +1208,31 @@ pub async fn create(
     };
     let units = unit_rows(&draft);
     let mut tx = state.pool.begin().await?;
+    let today = ctx.now.date_naive();
+    if let Some(errors) = seminar_guard::cycle_errors(&mut tx, draft.starts_on, today).await? {
+        drop(tx);
+        let form = fixed_form(input, errors, &name, code);
+        return form_page(
+            &ctx,
+            NEW_HEADING,
+            NEW_INTRO,
+            "/office/seminars/new".into(),
+            "申請する",
+            "/office/seminars".into(),
+            form,
+        )
+        .await;
+    }
+    let key = seminar_guard::key(&input);
+    if let Some(key) = key {
+        if let Some(seen) = seminar_guard::seen(&mut tx, key, "seminar_staff", ctx.now).await? {
+            drop(tx);
+            return Ok(see_other(&match seen {
+                Some(id) => format!("/office/seminars/{id}"),
+                None => "/office/seminars".to_string(),
+            }));
+        }
+    }
     let new = new_seminar(
         &draft,
         &units,
@@ -1211,6 +1242,9 @@ pub async fn create(
         false,
     );
     let id = seminars::create(&mut tx, &new, ctx.now).await?;
+    if let Some(key) = key {
+        db::form_submissions::done(&mut tx, key, id).await?;
+    }
     let entry = audit::Entry {
         action: "seminar.submitted",
         entity_type: "seminar",
@@ -1242,7 +1276,7 @@ pub async fn create(
 const EDIT_HEADING: &str = "研修会の申請内容の修正";
 const EDIT_INTRO: &str = "差し戻しの理由をご確認のうえ、内容を修正して再申請してください。再申請すると、都道府県医師会の審査をもう一度受けます。";
 
-fn input_from(seminar: &Seminar, units: &[seminars::UnitRow]) -> SeminarInput {
+pub(crate) fn input_from(seminar: &Seminar, units: &[seminars::UnitRow]) -> SeminarInput {
     let mut input = SeminarInput {
         programme: seminar.programme.clone(),
         title: seminar.title.clone(),
@@ -1374,7 +1408,7 @@ pub async fn resubmit(
         capacity: draft.capacity,
         units: &units,
     };
-    if !seminar_review::resubmit(&mut tx, id, &change, user.id, ctx.now).await? {
+    if !seminar_review::resubmit(&mut tx, id, &change, Some(user.id), ctx.now).await? {
         return Err(AppError::Conflict(conflict_message(&seminar.status)));
     }
     let entry = audit::Entry {

@@ -22,6 +22,7 @@ use crate::web::layout::Layout;
 use crate::web::office_seminars::{
     draft_json, mail_received, new_seminar, unit_rows, MailSeminar, SeminarForm,
 };
+use crate::web::seminar_guard;
 use crate::web::{render, see_other};
 
 pub fn routes() -> Router<AppState> {
@@ -31,7 +32,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The session remembers the application just made, for the confirmation page only.
-const APPLIED_KEY: &str = "seminar_applied";
+pub(crate) const APPLIED_KEY: &str = "seminar_applied";
 
 #[derive(Template)]
 #[template(path = "seminars/apply.html")]
@@ -74,8 +75,26 @@ pub async fn apply(
         };
     let units = unit_rows(&draft);
     let mut tx = state.pool.begin().await?;
+    if let Some(errors) = seminar_guard::cycle_errors(&mut tx, draft.starts_on, today).await? {
+        drop(tx);
+        return apply_page(&ctx, input, errors);
+    }
+    let key = seminar_guard::key(&input);
+    if let Some(key) = key {
+        if let Some(seen) = seminar_guard::seen(&mut tx, key, "seminar_apply", ctx.now).await? {
+            drop(tx);
+            // The same form again: show what the first POST created.
+            if let Some(id) = seen {
+                ctx.session.insert(APPLIED_KEY, id).await?;
+            }
+            return Ok(see_other("/seminars/apply/done"));
+        }
+    }
     let new = new_seminar(&draft, &units, None, Status::Submitted.code(), None, false);
     let id = seminars::create(&mut tx, &new, ctx.now).await?;
+    if let Some(key) = key {
+        db::form_submissions::done(&mut tx, key, id).await?;
+    }
     let entry = audit::Entry {
         action: "seminar.submitted",
         entity_type: "seminar",

@@ -34,6 +34,7 @@ mod query_counts;
 mod recovery;
 mod registration;
 mod reports;
+mod seminar_corrections;
 mod seminar_visibility;
 mod seminars;
 mod smoke;

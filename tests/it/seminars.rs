@@ -241,8 +241,9 @@ async fn a_returned_application_is_corrected_and_submitted_again() {
     let returned = mails(&app, CONTACT, "差し戻されました").await;
     assert_eq!(returned.len(), 1);
     assert!(returned[0].contains("講師の所属を記入してください。"));
-    assert!(returned[0].contains(&format!("{}/seminars/apply", app.base)));
-    // Applying again is a new application.
+    // The mail carries a private correction link (issue 10: see seminar_corrections.rs).
+    assert!(returned[0].contains(&format!("{}/seminars/correct/", app.base)));
+    // Applying again instead is a new application.
     let again = with(outside_application(outside), "venue", "東京産業保健会館（講師：○○大学）");
     let (_, page) = apply_publicly(&app, &again).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
