@@ -24,6 +24,7 @@ pub mod profile;
 pub mod proxy;
 pub mod recruitment;
 pub mod reports;
+pub mod seminar_lectures;
 pub mod seminar_links;
 pub mod seminar_review;
 pub mod seminars;

@@ -24,3 +24,4 @@ pub mod seminar_cycle;
 pub mod session;
 pub mod text;
 pub mod throttle;
+pub mod timetable;

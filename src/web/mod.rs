@@ -29,6 +29,7 @@ pub mod query_count;
 pub mod recovery;
 pub mod register;
 pub mod seminar_guard;
+pub mod seminar_timetable;
 pub mod seminars_correct;
 pub mod seminars_public;
 pub mod welcome;

@@ -35,6 +35,7 @@ use crate::state::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::layout::{prefecture_options, Layout, PrefectureOption};
 use crate::web::seminar_guard;
+use crate::web::seminar_timetable::{self, TimetableView};
 use crate::web::{render, see_other};
 
 pub fn routes() -> Router<AppState> {
@@ -113,6 +114,8 @@ pub struct SeminarForm {
     pub prefecture_fixed: Option<String>,
     /// Paper entry: the associations JMA may name as organizer.
     pub associations: Vec<AssociationOption>,
+    /// The programme rows (applications; not paper entries).
+    pub timetable: Option<TimetableView>,
 }
 
 impl SeminarForm {
@@ -128,6 +131,7 @@ impl SeminarForm {
             organizer_fixed: None,
             prefecture_fixed: None,
             associations: Vec::new(),
+            timetable: None,
         }
     }
 
@@ -543,6 +547,13 @@ pub struct UnitView {
     pub units: String,
 }
 
+pub struct LectureView {
+    pub subject: String,
+    pub lecturer: String,
+    pub minutes: i32,
+    pub category: &'static str,
+}
+
 pub struct HistoryView {
     pub at: String,
     pub what: String,
@@ -601,6 +612,8 @@ struct ShowPage {
     layout: Layout,
     s: SeminarView,
     units: Vec<UnitView>,
+    /// The programme (applications from issue 10 on; none for paper entries).
+    lectures: Vec<LectureView>,
     history: Vec<HistoryView>,
     /// None: this user may not see the attendees (DOMAIN §9).
     attendees: Option<Vec<AttendeeView>>,
@@ -646,6 +659,16 @@ async fn show_page(
             w.issued_by_name.map(|n| format!("・{n}")).unwrap_or_default()
         )
     });
+    let lectures = db::seminar_lectures::for_seminar(&mut conn, id)
+        .await?
+        .into_iter()
+        .map(|l| LectureView {
+            category: Category::from_code(&l.category).map(Category::label).unwrap_or("不明"),
+            subject: l.subject,
+            lecturer: l.lecturer,
+            minutes: l.minutes,
+        })
+        .collect();
     drop(conn);
     let history = seminar_review::history(&state.pool, id)
         .await?
@@ -679,6 +702,7 @@ async fn show_page(
     };
     let current = Status::from_code(&seminar.status);
     let page = ShowPage {
+        lectures,
         can_review: current == Some(Status::Submitted)
             && allows(&actor, Action::ReviewSeminar(target)),
         can_decide: current == Some(Status::PrefectureApproved)
@@ -1165,7 +1189,8 @@ pub async fn new_form(ctx: Ctx) -> AppResult<Response> {
     let user = ctx.require(Action::SubmitSeminar)?;
     let (_, name, code) = own_organizer(user)?;
     let input = SeminarInput { format: "in_person".into(), ..Default::default() };
-    let form = fixed_form(input, FieldErrors::default(), &name, code);
+    let mut form = fixed_form(input, FieldErrors::default(), &name, code);
+    form.timetable = Some(TimetableView::new(Vec::new(), Vec::new()));
     form_page(
         &ctx,
         NEW_HEADING,
@@ -1181,19 +1206,37 @@ pub async fn new_form(ctx: Ctx) -> AppResult<Response> {
 pub async fn create(
     State(state): State<AppState>,
     ctx: Ctx,
-    Form(mut input): Form<SeminarInput>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let user = ctx.require(Action::SubmitSeminar)?;
     let (association_id, name, code) = own_organizer(user)?;
+    let (mut input, raw_lectures) = seminar_timetable::split_form(pairs);
     input.organizer_name = name.clone();
     input.approving_prefecture = code.to_string();
     input.organizer_association = String::new();
     let today = ctx.now.date_naive();
     let draft = parse_seminar(&input, today).and_then(|d| check_application(&d, today).map(|_| d));
-    let draft = match draft {
-        Ok(d) => d,
+    let (draft, lectures) = match draft {
+        Ok(d) => match seminar_timetable::check(&raw_lectures, &d) {
+            Ok(lectures) => (d, lectures),
+            Err((errors, view)) => {
+                let mut form = fixed_form(input, errors, &name, code);
+                form.timetable = Some(view);
+                return form_page(
+                    &ctx,
+                    NEW_HEADING,
+                    NEW_INTRO,
+                    "/office/seminars/new".into(),
+                    "申請する",
+                    "/office/seminars".into(),
+                    form,
+                )
+                .await;
+            }
+        },
         Err(errors) => {
-            let form = fixed_form(input, errors, &name, code);
+            let mut form = fixed_form(input, errors, &name, code);
+            form.timetable = Some(TimetableView::new(raw_lectures, Vec::new()));
             return form_page(
                 &ctx,
                 NEW_HEADING,
@@ -1211,7 +1254,8 @@ pub async fn create(
     let today = ctx.now.date_naive();
     if let Some(errors) = seminar_guard::cycle_errors(&mut tx, draft.starts_on, today).await? {
         drop(tx);
-        let form = fixed_form(input, errors, &name, code);
+        let mut form = fixed_form(input, errors, &name, code);
+        form.timetable = Some(TimetableView::new(raw_lectures, Vec::new()));
         return form_page(
             &ctx,
             NEW_HEADING,
@@ -1242,6 +1286,7 @@ pub async fn create(
         false,
     );
     let id = seminars::create(&mut tx, &new, ctx.now).await?;
+    db::seminar_lectures::replace(&mut tx, id, &lectures).await?;
     if let Some(key) = key {
         db::form_submissions::done(&mut tx, key, id).await?;
     }
@@ -1337,13 +1382,15 @@ pub async fn edit_form(
     let mut conn = state.pool.acquire().await?;
     let seminar = editable(&mut conn, user, id, false).await?;
     let units = seminars::units(&mut conn, id).await?;
+    let lectures = db::seminar_lectures::for_seminar(&mut conn, id).await?;
     drop(conn);
-    let form = fixed_form(
+    let mut form = fixed_form(
         input_from(&seminar, &units),
         FieldErrors::default(),
         &seminar.organizer_name,
         seminar.approving_prefecture_code,
     );
+    form.timetable = Some(TimetableView::from_rows(&lectures));
     form_page(
         &ctx,
         EDIT_HEADING,
@@ -1360,38 +1407,43 @@ pub async fn resubmit(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<i64>,
-    Form(mut input): Form<SeminarInput>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let user = ctx.require(Action::SubmitSeminar)?;
+    let (mut input, raw_lectures) = seminar_timetable::split_form(pairs);
     let mut tx = state.pool.begin().await?;
     let seminar = editable(&mut tx, user, id, true).await?;
     input.organizer_name = seminar.organizer_name.clone();
     input.approving_prefecture = seminar.approving_prefecture_code.to_string();
     input.organizer_association = String::new();
     let today = ctx.now.date_naive();
-    let draft =
-        match parse_seminar(&input, today).and_then(|d| check_application(&d, today).map(|_| d)) {
-            Ok(d) => d,
-            Err(errors) => {
-                drop(tx);
-                let form = fixed_form(
-                    input,
-                    errors,
-                    &seminar.organizer_name,
-                    seminar.approving_prefecture_code,
-                );
-                return form_page(
-                    &ctx,
-                    EDIT_HEADING,
-                    EDIT_INTRO,
-                    format!("/office/seminars/{id}/edit"),
-                    "修正して再申請する",
-                    format!("/office/seminars/{id}"),
-                    form,
-                )
-                .await;
-            }
-        };
+    let checked = parse_seminar(&input, today)
+        .and_then(|d| check_application(&d, today).map(|_| d))
+        .map_err(|errors| (errors, TimetableView::new(raw_lectures.clone(), Vec::new())))
+        .and_then(|d| seminar_timetable::check(&raw_lectures, &d).map(|l| (d, l)));
+    let (draft, lectures) = match checked {
+        Ok(d) => d,
+        Err((errors, view)) => {
+            drop(tx);
+            let mut form = fixed_form(
+                input,
+                errors,
+                &seminar.organizer_name,
+                seminar.approving_prefecture_code,
+            );
+            form.timetable = Some(view);
+            return form_page(
+                &ctx,
+                EDIT_HEADING,
+                EDIT_INTRO,
+                format!("/office/seminars/{id}/edit"),
+                "修正して再申請する",
+                format!("/office/seminars/{id}"),
+                form,
+            )
+            .await;
+        }
+    };
     let units = unit_rows(&draft);
     let change = seminar_review::Resubmission {
         programme: draft.programme.code(),
@@ -1411,6 +1463,7 @@ pub async fn resubmit(
     if !seminar_review::resubmit(&mut tx, id, &change, Some(user.id), ctx.now).await? {
         return Err(AppError::Conflict(conflict_message(&seminar.status)));
     }
+    db::seminar_lectures::replace(&mut tx, id, &lectures).await?;
     let entry = audit::Entry {
         action: "seminar.resubmitted",
         entity_type: "seminar",

@@ -11,7 +11,7 @@ use axum::routing::get;
 use axum::{Form, Router};
 use serde_json::json;
 
-use crate::db::{audit, seminar_links, seminar_review, seminars};
+use crate::db::{audit, seminar_lectures, seminar_links, seminar_review, seminars};
 use crate::domain::registration::FieldErrors;
 use crate::domain::seminar::{check_application, parse_seminar, SeminarInput, Status};
 use crate::error::{AppError, AppResult};
@@ -21,6 +21,7 @@ use crate::web::layout::Layout;
 use crate::web::office_seminars::{
     draft_json, input_from, mail_received, unit_rows, MailSeminar, SeminarForm,
 };
+use crate::web::seminar_timetable::{self, TimetableView};
 use crate::web::seminars_public::APPLIED_KEY;
 use crate::web::{render, see_other, seminar_guard};
 
@@ -43,10 +44,12 @@ fn page(
     seminar: &seminars::Seminar,
     token: &str,
     input: SeminarInput,
+    timetable: TimetableView,
     errors: FieldErrors,
 ) -> AppResult<Response> {
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let mut form = SeminarForm::new(input, errors);
+    form.timetable = Some(timetable);
     form.organizer_fixed = Some(seminar.organizer_name.clone());
     let page = CorrectPage {
         layout: ctx.layout(),
@@ -85,16 +88,19 @@ async fn form(
     let mut conn = state.pool.acquire().await?;
     let seminar = returned(&mut conn, &token, false).await?;
     let units = seminars::units(&mut conn, seminar.id).await?;
+    let lectures = seminar_lectures::for_seminar(&mut conn, seminar.id).await?;
     drop(conn);
-    page(&ctx, &seminar, &token, input_from(&seminar, &units), FieldErrors::default())
+    let timetable = TimetableView::from_rows(&lectures);
+    page(&ctx, &seminar, &token, input_from(&seminar, &units), timetable, FieldErrors::default())
 }
 
 async fn correct(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(token): Path<String>,
-    Form(mut input): Form<SeminarInput>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
+    let (mut input, raw_lectures) = seminar_timetable::split_form(pairs);
     let mut tx = state.pool.begin().await?;
     let seminar = returned(&mut tx, &token, true).await?;
     // Who organizes and which prefecture approves stay as applied.
@@ -102,17 +108,21 @@ async fn correct(
     input.approving_prefecture = seminar.approving_prefecture_code.to_string();
     input.organizer_association = String::new();
     let today = ctx.now.date_naive();
-    let draft =
-        match parse_seminar(&input, today).and_then(|d| check_application(&d, today).map(|_| d)) {
-            Ok(d) => d,
-            Err(errors) => {
-                drop(tx);
-                return page(&ctx, &seminar, &token, input, errors);
-            }
-        };
+    let checked = parse_seminar(&input, today)
+        .and_then(|d| check_application(&d, today).map(|_| d))
+        .map_err(|errors| (errors, TimetableView::new(raw_lectures.clone(), Vec::new())))
+        .and_then(|d| seminar_timetable::check(&raw_lectures, &d).map(|l| (d, l)));
+    let (draft, lectures) = match checked {
+        Ok(d) => d,
+        Err((errors, view)) => {
+            drop(tx);
+            return page(&ctx, &seminar, &token, input, view, errors);
+        }
+    };
     if let Some(errors) = seminar_guard::cycle_errors(&mut tx, draft.starts_on, today).await? {
         drop(tx);
-        return page(&ctx, &seminar, &token, input, errors);
+        let view = TimetableView::new(raw_lectures, Vec::new());
+        return page(&ctx, &seminar, &token, input, view, errors);
     }
     let units = unit_rows(&draft);
     let change = seminar_review::Resubmission {
@@ -133,6 +143,7 @@ async fn correct(
     if !seminar_review::resubmit(&mut tx, seminar.id, &change, None, ctx.now).await? {
         return Err(AppError::Conflict("この申請は、すでに再申請されています。".into()));
     }
+    seminar_lectures::replace(&mut tx, seminar.id, &lectures).await?;
     seminar_links::close(&mut tx, &token, ctx.now).await?;
     let entry = audit::Entry {
         action: "seminar.resubmitted",

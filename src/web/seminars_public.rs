@@ -23,6 +23,7 @@ use crate::web::office_seminars::{
     draft_json, mail_received, new_seminar, unit_rows, MailSeminar, SeminarForm,
 };
 use crate::web::seminar_guard;
+use crate::web::seminar_timetable::{self, TimetableView};
 use crate::web::{render, see_other};
 
 pub fn routes() -> Router<AppState> {
@@ -43,41 +44,50 @@ struct ApplyPage {
     form: SeminarForm,
 }
 
-fn apply_page(ctx: &Ctx, input: SeminarInput, errors: FieldErrors) -> AppResult<Response> {
+fn apply_page(
+    ctx: &Ctx,
+    input: SeminarInput,
+    timetable: TimetableView,
+    errors: FieldErrors,
+) -> AppResult<Response> {
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let today = ctx.now.date_naive();
     let page = ApplyPage {
         layout: ctx.layout(),
         opens_on: (today < applications_open_on())
             .then(|| applications_open_on().format("%Y年%-m月%-d日").to_string()),
-        form: SeminarForm::new(input, errors),
+        form: SeminarForm { timetable: Some(timetable), ..SeminarForm::new(input, errors) },
     };
     Ok((status, render(&page)?).into_response())
 }
 
 pub async fn apply_form(ctx: Ctx) -> AppResult<Response> {
     let input = SeminarInput { format: "in_person".into(), ..Default::default() };
-    apply_page(&ctx, input, FieldErrors::default())
+    apply_page(&ctx, input, TimetableView::new(Vec::new(), Vec::new()), FieldErrors::default())
 }
 
 pub async fn apply(
     State(state): State<AppState>,
     ctx: Ctx,
-    Form(mut input): Form<SeminarInput>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
+    let (mut input, raw_lectures) = seminar_timetable::split_form(pairs);
     // An outside body names itself; it cannot claim an association as organizer.
     input.organizer_association = String::new();
     let today = ctx.now.date_naive();
-    let draft =
-        match parse_seminar(&input, today).and_then(|d| check_application(&d, today).map(|_| d)) {
-            Ok(d) => d,
-            Err(errors) => return apply_page(&ctx, input, errors),
-        };
+    let checked = parse_seminar(&input, today)
+        .and_then(|d| check_application(&d, today).map(|_| d))
+        .map_err(|errors| (errors, TimetableView::new(raw_lectures.clone(), Vec::new())))
+        .and_then(|d| seminar_timetable::check(&raw_lectures, &d).map(|l| (d, l)));
+    let (draft, lectures) = match checked {
+        Ok(d) => d,
+        Err((errors, view)) => return apply_page(&ctx, input, view, errors),
+    };
     let units = unit_rows(&draft);
     let mut tx = state.pool.begin().await?;
     if let Some(errors) = seminar_guard::cycle_errors(&mut tx, draft.starts_on, today).await? {
         drop(tx);
-        return apply_page(&ctx, input, errors);
+        return apply_page(&ctx, input, TimetableView::new(raw_lectures, Vec::new()), errors);
     }
     let key = seminar_guard::key(&input);
     if let Some(key) = key {
@@ -92,6 +102,7 @@ pub async fn apply(
     }
     let new = new_seminar(&draft, &units, None, Status::Submitted.code(), None, false);
     let id = seminars::create(&mut tx, &new, ctx.now).await?;
+    db::seminar_lectures::replace(&mut tx, id, &lectures).await?;
     if let Some(key) = key {
         db::form_submissions::done(&mut tx, key, id).await?;
     }

@@ -28,6 +28,15 @@ fn application(title: &str, starts_on: &str) -> Vec<(&'static str, String)> {
         ("approving_prefecture", "13".into()),
         ("units_lifelong_renewal", "1".into()),
         ("units_lifelong_specialized", "2.5".into()),
+        // The programme (issue 10): an hour a unit, per category.
+        ("lecture_subject", "産業医の職務と倫理".into()),
+        ("lecture_lecturer", "山田 太郎（○○大学 産業医学講座）".into()),
+        ("lecture_minutes", "60".into()),
+        ("lecture_category", "lifelong_renewal".into()),
+        ("lecture_subject", "職場のメンタルヘルス対策".into()),
+        ("lecture_lecturer", "鈴木 花子（△△病院）".into()),
+        ("lecture_minutes", "150".into()),
+        ("lecture_category", "lifelong_specialized".into()),
     ]
 }
 
@@ -94,6 +103,7 @@ async fn a_returned_application_is_corrected_through_its_link_and_keeps_its_numb
     assert!(form.body.contains(&format!("<span id=\"seminar-number\">{id}</span>")));
     assert!(form.body.contains("講師の所属を記入してください。"));
     assert!(form.body.contains("東京産業保健会館 大ホール"));
+    assert!(form.body.contains("value=\"職場のメンタルヘルス対策\""), "the programme comes back");
     assert_eq!(b.get("/seminars/correct/00ff").await.status, StatusCode::NOT_FOUND);
 
     let mut corrected = application(title, "2025/10/18");
@@ -123,6 +133,8 @@ async fn a_returned_application_is_corrected_through_its_link_and_keeps_its_numb
     assert_eq!(actions, ["seminar.submitted", "seminar.returned", "seminar.resubmitted"]);
     let show = tokyo.get(&format!("/office/seminars/{id}")).await;
     assert!(show.body.contains("修正して再申請"));
+    assert!(show.body.contains("id=\"lectures\""), "staff see the programme");
+    assert!(show.body.contains("職場のメンタルヘルス対策") && show.body.contains("150分"));
     // The link is used up.
     assert_eq!(b.get(&format!("/seminars/correct/{token}")).await.status, StatusCode::NOT_FOUND);
 }
@@ -147,6 +159,35 @@ async fn a_seminar_before_the_committee_that_would_approve_it_is_refused() {
     let page = chiyoda.post("/office/seminars/new", &fields(&own)).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.body.contains("第3回"));
+    assert!(seminars_titled(&app, title).await.is_empty());
+}
+
+#[tokio::test]
+async fn the_programme_must_cover_each_granted_category_an_hour_a_unit() {
+    let app = TestApp::spawn_at(NOW).await;
+    let title = "時間の足りない研修会";
+    let mut short = application(title, "2025/10/18");
+    // 専門 2.5 units need 150 minutes; the programme gives 90.
+    for slot in short.iter_mut().filter(|(k, _)| *k == "lecture_minutes").skip(1) {
+        slot.1 = "90".into();
+    }
+    let mut b = app.browser();
+    b.get("/seminars/apply").await;
+    let page = b.post("/seminars/apply", &fields(&short)).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.body.contains("講義が150分以上必要です（プログラムでは90分です）"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("value=\"職場のメンタルヘルス対策\""), "rows typed stay");
+    let mut none = application(title, "2025/10/18");
+    none.retain(|(k, _)| !k.starts_with("lecture_"));
+    let page = b.post("/seminars/apply", &fields(&none)).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page
+        .body
+        .contains("プログラム（講義ごとの演題・講師・時間・研修区分）を入力してください"));
     assert!(seminars_titled(&app, title).await.is_empty());
 }
 

@@ -29,6 +29,15 @@ fn outside_application(title: &str) -> Vec<(&'static str, String)> {
         ("approving_prefecture", "13".into()),
         ("units_lifelong_renewal", "1".into()),
         ("units_lifelong_specialized", "2.5".into()),
+        // The programme (issue 10): an hour a unit, per category.
+        ("lecture_subject", "産業医の職務と倫理".into()),
+        ("lecture_lecturer", "山田 太郎（○○大学 産業医学講座）".into()),
+        ("lecture_minutes", "60".into()),
+        ("lecture_category", "lifelong_renewal".into()),
+        ("lecture_subject", "職場のメンタルヘルス対策".into()),
+        ("lecture_lecturer", "鈴木 花子（△△病院）".into()),
+        ("lecture_minutes", "150".into()),
+        ("lecture_category", "lifelong_specialized".into()),
     ]
 }
 
