@@ -28,6 +28,7 @@ pub mod profile;
 pub mod query_count;
 pub mod recovery;
 pub mod register;
+pub mod seminar_files;
 pub mod seminar_guard;
 pub mod seminar_timetable;
 pub mod seminars_correct;
@@ -110,6 +111,7 @@ pub fn router(state: AppState) -> Router {
         .merge(office_held_credits::routes())
         .merge(seminars_public::routes())
         .merge(seminars_correct::routes())
+        .merge(seminar_files::routes())
         .merge(work_page::routes())
         .merge(work_page_report::routes())
         .merge(applications::routes())

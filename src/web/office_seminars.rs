@@ -6,7 +6,7 @@
 
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -34,6 +34,7 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::layout::{prefecture_options, Layout, PrefectureOption};
+use crate::web::seminar_files::{self, AttachmentsView, Submission};
 use crate::web::seminar_guard;
 use crate::web::seminar_timetable::{self, TimetableView};
 use crate::web::{render, see_other};
@@ -41,10 +42,18 @@ use crate::web::{render, see_other};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/office/seminars", get(list))
-        .route("/office/seminars/new", get(new_form).post(create))
+        .route(
+            "/office/seminars/new",
+            get(new_form).post(create).layer(DefaultBodyLimit::max(seminar_files::REQUEST_LIMIT)),
+        )
         .route("/office/seminars/paper", get(paper_form).post(paper_create))
         .route("/office/seminars/{id}", get(show))
-        .route("/office/seminars/{id}/edit", get(edit_form).post(resubmit))
+        .route(
+            "/office/seminars/{id}/edit",
+            get(edit_form)
+                .post(resubmit)
+                .layer(DefaultBodyLimit::max(seminar_files::REQUEST_LIMIT)),
+        )
         .route("/office/seminars/{id}/approve", post(prefecture_approve))
         .route("/office/seminars/{id}/return", post(prefecture_return))
         .route("/office/seminars/{id}/decide", post(decide))
@@ -116,6 +125,8 @@ pub struct SeminarForm {
     pub associations: Vec<AssociationOption>,
     /// The programme rows (applications; not paper entries).
     pub timetable: Option<TimetableView>,
+    /// PDF attachments (applications; not paper entries).
+    pub attachments: Option<AttachmentsView>,
 }
 
 impl SeminarForm {
@@ -132,6 +143,7 @@ impl SeminarForm {
             prefecture_fixed: None,
             associations: Vec::new(),
             timetable: None,
+            attachments: None,
         }
     }
 
@@ -345,7 +357,7 @@ fn scope_of(user: &CurrentAccount) -> SeminarScope {
 
 /// Staff see a seminar they may review, manage or see the attendees of; others get 404 so the
 /// page does not tell them it exists.
-fn ensure_visible(user: &CurrentAccount, target: SeminarTarget) -> AppResult<()> {
+pub(crate) fn ensure_visible(user: &CurrentAccount, target: SeminarTarget) -> AppResult<()> {
     let actor = user.actor();
     if allows(&actor, Action::ViewSeminarAttendees(target))
         || allows(&actor, Action::ReviewSeminar(target))
@@ -614,6 +626,7 @@ struct ShowPage {
     units: Vec<UnitView>,
     /// The programme (applications from issue 10 on; none for paper entries).
     lectures: Vec<LectureView>,
+    attachments: Vec<seminar_files::AttachmentView>,
     history: Vec<HistoryView>,
     /// None: this user may not see the attendees (DOMAIN §9).
     attendees: Option<Vec<AttendeeView>>,
@@ -659,6 +672,7 @@ async fn show_page(
             w.issued_by_name.map(|n| format!("・{n}")).unwrap_or_default()
         )
     });
+    let attachments = seminar_files::views(&mut conn, id).await?;
     let lectures = db::seminar_lectures::for_seminar(&mut conn, id)
         .await?
         .into_iter()
@@ -703,6 +717,7 @@ async fn show_page(
     let current = Status::from_code(&seminar.status);
     let page = ShowPage {
         lectures,
+        attachments,
         can_review: current == Some(Status::Submitted)
             && allows(&actor, Action::ReviewSeminar(target)),
         can_decide: current == Some(Status::PrefectureApproved)
@@ -1191,6 +1206,7 @@ pub async fn new_form(ctx: Ctx) -> AppResult<Response> {
     let input = SeminarInput { format: "in_person".into(), ..Default::default() };
     let mut form = fixed_form(input, FieldErrors::default(), &name, code);
     form.timetable = Some(TimetableView::new(Vec::new(), Vec::new()));
+    form.attachments = Some(AttachmentsView::default());
     form_page(
         &ctx,
         NEW_HEADING,
@@ -1206,22 +1222,27 @@ pub async fn new_form(ctx: Ctx) -> AppResult<Response> {
 pub async fn create(
     State(state): State<AppState>,
     ctx: Ctx,
-    Form(pairs): Form<Vec<(String, String)>>,
+    submission: Submission,
 ) -> AppResult<Response> {
     let user = ctx.require(Action::SubmitSeminar)?;
     let (association_id, name, code) = own_organizer(user)?;
-    let (mut input, raw_lectures) = seminar_timetable::split_form(pairs);
+    let file_error = submission.file_error();
+    let attachments = || AttachmentsView { error: file_error.clone(), existing: Vec::new() };
+    let (mut input, raw_lectures) = seminar_timetable::split_form(submission.pairs);
     input.organizer_name = name.clone();
     input.approving_prefecture = code.to_string();
     input.organizer_association = String::new();
     let today = ctx.now.date_naive();
-    let draft = parse_seminar(&input, today).and_then(|d| check_application(&d, today).map(|_| d));
+    let draft = parse_seminar(&input, today)
+        .and_then(|d| check_application(&d, today).map(|_| d))
+        .and_then(|d| seminar_files::refuse_bad_files(file_error.as_deref()).map(|_| d));
     let (draft, lectures) = match draft {
         Ok(d) => match seminar_timetable::check(&raw_lectures, &d) {
             Ok(lectures) => (d, lectures),
             Err((errors, view)) => {
                 let mut form = fixed_form(input, errors, &name, code);
                 form.timetable = Some(view);
+                form.attachments = Some(attachments());
                 return form_page(
                     &ctx,
                     NEW_HEADING,
@@ -1237,6 +1258,7 @@ pub async fn create(
         Err(errors) => {
             let mut form = fixed_form(input, errors, &name, code);
             form.timetable = Some(TimetableView::new(raw_lectures, Vec::new()));
+            form.attachments = Some(attachments());
             return form_page(
                 &ctx,
                 NEW_HEADING,
@@ -1256,6 +1278,7 @@ pub async fn create(
         drop(tx);
         let mut form = fixed_form(input, errors, &name, code);
         form.timetable = Some(TimetableView::new(raw_lectures, Vec::new()));
+        form.attachments = Some(attachments());
         return form_page(
             &ctx,
             NEW_HEADING,
@@ -1287,6 +1310,7 @@ pub async fn create(
     );
     let id = seminars::create(&mut tx, &new, ctx.now).await?;
     db::seminar_lectures::replace(&mut tx, id, &lectures).await?;
+    seminar_files::store(&mut tx, id, &submission.files, ctx.now).await?;
     if let Some(key) = key {
         db::form_submissions::done(&mut tx, key, id).await?;
     }
@@ -1383,6 +1407,7 @@ pub async fn edit_form(
     let seminar = editable(&mut conn, user, id, false).await?;
     let units = seminars::units(&mut conn, id).await?;
     let lectures = db::seminar_lectures::for_seminar(&mut conn, id).await?;
+    let existing = seminar_files::views(&mut conn, id).await?.into_iter().map(|f| f.name).collect();
     drop(conn);
     let mut form = fixed_form(
         input_from(&seminar, &units),
@@ -1391,6 +1416,7 @@ pub async fn edit_form(
         seminar.approving_prefecture_code,
     );
     form.timetable = Some(TimetableView::from_rows(&lectures));
+    form.attachments = Some(AttachmentsView { error: None, existing });
     form_page(
         &ctx,
         EDIT_HEADING,
@@ -1407,10 +1433,11 @@ pub async fn resubmit(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<i64>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    submission: Submission,
 ) -> AppResult<Response> {
     let user = ctx.require(Action::SubmitSeminar)?;
-    let (mut input, raw_lectures) = seminar_timetable::split_form(pairs);
+    let file_error = submission.file_error();
+    let (mut input, raw_lectures) = seminar_timetable::split_form(submission.pairs);
     let mut tx = state.pool.begin().await?;
     let seminar = editable(&mut tx, user, id, true).await?;
     input.organizer_name = seminar.organizer_name.clone();
@@ -1419,6 +1446,7 @@ pub async fn resubmit(
     let today = ctx.now.date_naive();
     let checked = parse_seminar(&input, today)
         .and_then(|d| check_application(&d, today).map(|_| d))
+        .and_then(|d| seminar_files::refuse_bad_files(file_error.as_deref()).map(|_| d))
         .map_err(|errors| (errors, TimetableView::new(raw_lectures.clone(), Vec::new())))
         .and_then(|d| seminar_timetable::check(&raw_lectures, &d).map(|l| (d, l)));
     let (draft, lectures) = match checked {
@@ -1432,6 +1460,7 @@ pub async fn resubmit(
                 seminar.approving_prefecture_code,
             );
             form.timetable = Some(view);
+            form.attachments = Some(AttachmentsView { error: file_error, existing: Vec::new() });
             return form_page(
                 &ctx,
                 EDIT_HEADING,
@@ -1464,6 +1493,7 @@ pub async fn resubmit(
         return Err(AppError::Conflict(conflict_message(&seminar.status)));
     }
     db::seminar_lectures::replace(&mut tx, id, &lectures).await?;
+    seminar_files::store(&mut tx, id, &submission.files, ctx.now).await?;
     let entry = audit::Entry {
         action: "seminar.resubmitted",
         entity_type: "seminar",

@@ -4,11 +4,11 @@
 //! prefecture. The link works until the correction is sent (only its SHA-256 is stored).
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Form, Router};
+use axum::Router;
 use serde_json::json;
 
 use crate::db::{audit, seminar_lectures, seminar_links, seminar_review, seminars};
@@ -21,12 +21,16 @@ use crate::web::layout::Layout;
 use crate::web::office_seminars::{
     draft_json, input_from, mail_received, unit_rows, MailSeminar, SeminarForm,
 };
+use crate::web::seminar_files::{self, AttachmentsView, Submission};
 use crate::web::seminar_timetable::{self, TimetableView};
 use crate::web::seminars_public::APPLIED_KEY;
 use crate::web::{render, see_other, seminar_guard};
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/seminars/correct/{token}", get(form).post(correct))
+    Router::new().route(
+        "/seminars/correct/{token}",
+        get(form).post(correct).layer(DefaultBodyLimit::max(seminar_files::REQUEST_LIMIT)),
+    )
 }
 
 #[derive(Template)]
@@ -45,11 +49,13 @@ fn page(
     token: &str,
     input: SeminarInput,
     timetable: TimetableView,
+    attachments: AttachmentsView,
     errors: FieldErrors,
 ) -> AppResult<Response> {
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let mut form = SeminarForm::new(input, errors);
     form.timetable = Some(timetable);
+    form.attachments = Some(attachments);
     form.organizer_fixed = Some(seminar.organizer_name.clone());
     let page = CorrectPage {
         layout: ctx.layout(),
@@ -89,18 +95,24 @@ async fn form(
     let seminar = returned(&mut conn, &token, false).await?;
     let units = seminars::units(&mut conn, seminar.id).await?;
     let lectures = seminar_lectures::for_seminar(&mut conn, seminar.id).await?;
+    let existing = seminar_files::views(&mut conn, seminar.id).await?;
     drop(conn);
     let timetable = TimetableView::from_rows(&lectures);
-    page(&ctx, &seminar, &token, input_from(&seminar, &units), timetable, FieldErrors::default())
+    let attachments =
+        AttachmentsView { error: None, existing: existing.into_iter().map(|f| f.name).collect() };
+    let input = input_from(&seminar, &units);
+    page(&ctx, &seminar, &token, input, timetable, attachments, FieldErrors::default())
 }
 
 async fn correct(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(token): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    submission: Submission,
 ) -> AppResult<Response> {
-    let (mut input, raw_lectures) = seminar_timetable::split_form(pairs);
+    let file_error = submission.file_error();
+    let attachments = || AttachmentsView { error: file_error.clone(), existing: Vec::new() };
+    let (mut input, raw_lectures) = seminar_timetable::split_form(submission.pairs);
     let mut tx = state.pool.begin().await?;
     let seminar = returned(&mut tx, &token, true).await?;
     // Who organizes and which prefecture approves stay as applied.
@@ -110,19 +122,20 @@ async fn correct(
     let today = ctx.now.date_naive();
     let checked = parse_seminar(&input, today)
         .and_then(|d| check_application(&d, today).map(|_| d))
+        .and_then(|d| seminar_files::refuse_bad_files(file_error.as_deref()).map(|_| d))
         .map_err(|errors| (errors, TimetableView::new(raw_lectures.clone(), Vec::new())))
         .and_then(|d| seminar_timetable::check(&raw_lectures, &d).map(|l| (d, l)));
     let (draft, lectures) = match checked {
         Ok(d) => d,
         Err((errors, view)) => {
             drop(tx);
-            return page(&ctx, &seminar, &token, input, view, errors);
+            return page(&ctx, &seminar, &token, input, view, attachments(), errors);
         }
     };
     if let Some(errors) = seminar_guard::cycle_errors(&mut tx, draft.starts_on, today).await? {
         drop(tx);
         let view = TimetableView::new(raw_lectures, Vec::new());
-        return page(&ctx, &seminar, &token, input, view, errors);
+        return page(&ctx, &seminar, &token, input, view, attachments(), errors);
     }
     let units = unit_rows(&draft);
     let change = seminar_review::Resubmission {
@@ -144,6 +157,7 @@ async fn correct(
         return Err(AppError::Conflict("この申請は、すでに再申請されています。".into()));
     }
     seminar_lectures::replace(&mut tx, seminar.id, &lectures).await?;
+    seminar_files::store(&mut tx, seminar.id, &submission.files, ctx.now).await?;
     seminar_links::close(&mut tx, &token, ctx.now).await?;
     let entry = audit::Entry {
         action: "seminar.resubmitted",

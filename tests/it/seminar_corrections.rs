@@ -238,3 +238,80 @@ async fn a_form_posted_twice_creates_one_seminar() {
     assert_eq!(b2.unwrap().status(), StatusCode::SEE_OTHER);
     assert_eq!(seminars_titled(&app, own_title).await.len(), 1);
 }
+
+fn multipart(fields: &[(&str, &str)], files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "----mamis-seminar-files-q81";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                .as_bytes(),
+        );
+    }
+    for (file_name, data) in files {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"attachment\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(data);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[tokio::test]
+async fn an_application_carries_pdf_attachments_that_staff_download() {
+    let app = TestApp::spawn_at(NOW).await;
+    let title = "資料つきの研修会";
+    let mut b = app.browser();
+    let form = b.get("/seminars/apply").await;
+    assert!(form.body.contains("enctype=\"multipart/form-data\""));
+    let token = b.csrf.clone().unwrap();
+    let posted = application(title, "2025/10/18");
+    let url = format!("{}/seminars/apply?csrf_token={token}", app.base);
+    let pdf: &[u8] = b"%PDF-1.4\n% programme\n%%EOF\n";
+
+    // A file that is no PDF keeps the whole application out.
+    let (content_type, body) = multipart(
+        &fields(&posted),
+        &[("programme.pdf", pdf), ("photo.png", b"\x89PNG\r\n\x1a\nxx")],
+    );
+    let r =
+        b.client.post(&url).header("content-type", content_type).body(body).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("「photo.png」はPDFではないため添付できません。"), "{page}");
+    assert!(seminars_titled(&app, title).await.is_empty());
+
+    let (content_type, body) = multipart(&fields(&posted), &[("programme.pdf", pdf)]);
+    let r =
+        b.client.post(&url).header("content-type", content_type).body(body).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let id = seminars_titled(&app, title).await[0].0;
+
+    let mut tokyo = app.signed_in("tokyo").await;
+    let show = tokyo.get(&format!("/office/seminars/{id}")).await;
+    assert!(show.body.contains("programme.pdf"), "{}", show.body);
+    let file_id: i64 = sqlx::query_scalar(
+        "SELECT id FROM uploaded_files WHERE owner_type = 'seminar_application' AND owner_id = $1",
+    )
+    .bind(id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let r = tokyo
+        .client
+        .get(format!("{}/office/seminars/{id}/attachments/{file_id}", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.bytes().await.unwrap().as_ref(), pdf);
+    // Another prefecture's staff cannot.
+    let mut chiyoda = app.signed_in("chiyoda").await;
+    let other = chiyoda.get(&format!("/office/seminars/{id}/attachments/{file_id}")).await;
+    assert_ne!(other.status, StatusCode::OK);
+}
