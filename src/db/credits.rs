@@ -429,7 +429,8 @@ pub async fn mark_committed(conn: &mut PgConnection, upload_id: i64, now: Jst) -
 }
 
 /// The seminar's credits at a glance (withdrawn ones apart).
-#[derive(Clone, Debug, Default, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, sqlx::FromRow, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Summary {
     /// Attendees (distinct 医籍登録番号) with at least one credit in force.
     pub attendees: i64,
@@ -446,27 +447,26 @@ pub struct Summary {
     pub listed: i64,
 }
 
+/// The select list of `Summary` over a seminar's credits (shared with `credit_list::shape`).
+pub(crate) const SUMMARY_COLUMNS: &str =
+    "count(DISTINCT registry_number) FILTER (WHERE withdrawn_at IS NULL) AS attendees,
+     count(*) FILTER (WHERE withdrawn_at IS NULL) AS credits,
+     count(DISTINCT registry_number)
+         FILTER (WHERE withdrawn_at IS NULL AND match_status = 'matched') AS matched,
+     count(DISTINCT registry_number)
+         FILTER (WHERE withdrawn_at IS NULL AND match_status = 'unmatched') AS unmatched,
+     count(DISTINCT registry_number)
+         FILTER (WHERE withdrawn_at IS NULL AND match_status = 'birth_date_mismatch')
+         AS mismatched,
+     count(DISTINCT registry_number) FILTER (WHERE withdrawn_at IS NOT NULL) AS withdrawn,
+     count(DISTINCT registry_number) FILTER (WHERE withdrawn_at IS NULL AND late) AS late,
+     count(DISTINCT registry_number) AS listed";
+
 pub async fn summary(conn: &mut PgConnection, seminar_id: i64) -> sqlx::Result<Summary> {
-    sqlx::query_as(
-        "SELECT count(DISTINCT registry_number) FILTER (WHERE withdrawn_at IS NULL) AS attendees,
-                count(*) FILTER (WHERE withdrawn_at IS NULL) AS credits,
-                count(DISTINCT registry_number)
-                    FILTER (WHERE withdrawn_at IS NULL AND match_status = 'matched') AS matched,
-                count(DISTINCT registry_number)
-                    FILTER (WHERE withdrawn_at IS NULL AND match_status = 'unmatched') AS unmatched,
-                count(DISTINCT registry_number)
-                    FILTER (WHERE withdrawn_at IS NULL AND match_status = 'birth_date_mismatch')
-                    AS mismatched,
-                count(DISTINCT registry_number) FILTER (WHERE withdrawn_at IS NOT NULL)
-                    AS withdrawn,
-                count(DISTINCT registry_number) FILTER (WHERE withdrawn_at IS NULL AND late)
-                    AS late,
-                count(DISTINCT registry_number) AS listed
-         FROM credits WHERE seminar_id = $1",
-    )
-    .bind(seminar_id)
-    .fetch_one(conn)
-    .await
+    sqlx::query_as(&format!("SELECT {SUMMARY_COLUMNS} FROM credits WHERE seminar_id = $1"))
+        .bind(seminar_id)
+        .fetch_one(conn)
+        .await
 }
 
 /// One credit row as the work page lists it.

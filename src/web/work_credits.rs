@@ -22,7 +22,7 @@ use crate::web::layout::Layout;
 use crate::web::office_members::csv_response;
 use crate::web::render;
 
-pub const PER_PAGE: i64 = 100;
+pub use crate::db::credit_list::PER_PAGE;
 const SEARCH_MAX: usize = 60;
 
 pub fn routes() -> Router<AppState> {
@@ -134,7 +134,8 @@ async fn credit_list(
     let search_opt = (!search.is_empty()).then_some(search.as_str());
     let grants = grants(&state, work.seminar.id).await?;
     let mut conn = state.pool.acquire().await?;
-    let summary = credit_db::summary(&mut conn, work.seminar.id).await?;
+    let shape = credit_list::shape(&mut conn, work.seminar.id, ctx.now).await?;
+    let summary = shape.summary;
     let total = match search_opt {
         Some(_) => credit_list::count(&mut conn, work.seminar.id, search_opt).await?,
         None => summary.listed,
@@ -142,7 +143,14 @@ async fn credit_list(
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
     let page = query.page.unwrap_or(1).clamp(1, pages);
     let offset = (page - 1) * PER_PAGE;
-    let rows = credit_list::page(&mut conn, work.seminar.id, search_opt, PER_PAGE, offset).await?;
+    // The whole list pages by its anchors (an index range); a search by offset (few rows).
+    let anchor = shape.anchors.get((page - 1) as usize).filter(|_| search_opt.is_none());
+    let rows = match anchor {
+        Some(anchor) => {
+            credit_list::page_from(&mut conn, work.seminar.id, anchor, PER_PAGE).await?
+        }
+        None => credit_list::page(&mut conn, work.seminar.id, search_opt, PER_PAGE, offset).await?,
+    };
     drop(conn);
     let attendees = attendee_views(rows);
     let page_view = CreditsPage {
