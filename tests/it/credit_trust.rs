@@ -414,3 +414,44 @@ async fn the_credit_list_is_paged_searchable_and_exported() {
     assert_eq!(export.body.lines().count(), 501, "a heading and 500 credits");
     assert!(export.body.contains("'=1+1"), "formula-like cells made inert");
 }
+
+#[tokio::test]
+async fn two_commits_at_once_on_one_seminar_are_serialised_and_double_nothing() {
+    let app = TestApp::spawn().await;
+    let (seminar_id, base) = seminar_on(&app, "同時登録の研修会", date(2025, 4, 5)).await;
+    let rows: Vec<String> = (0..200)
+        .map(|i| {
+            format!(
+                "受講 {i},ジュコウ タロウ,1970-01-01,男,{},a{i}@example.jp,03-1111-2222,",
+                600_000 + i
+            )
+        })
+        .collect();
+    let file = csv(&rows.iter().map(String::as_str).collect::<Vec<_>>());
+    let mut a = app.browser();
+    let mut b = app.browser();
+    let first = upload_id(&upload(&mut a, &base, &file).await);
+    let second = upload_id(&upload(&mut b, &base, &file).await);
+    let (ta, tb) = (a.csrf.clone().unwrap(), b.csrf.clone().unwrap());
+    let (ra, rb) = tokio::join!(
+        a.client
+            .post(format!("{}{base}/credits/uploads/{first}/commit", app.base))
+            .form(&[("csrf_token", ta.as_str())])
+            .send(),
+        b.client
+            .post(format!("{}{base}/credits/uploads/{second}/commit", app.base))
+            .form(&[("csrf_token", tb.as_str())])
+            .send()
+    );
+    assert_eq!(ra.unwrap().status(), StatusCode::SEE_OTHER);
+    assert_eq!(rb.unwrap().status(), StatusCode::SEE_OTHER);
+    assert_eq!(active_credits(&app, seminar_id).await, 400, "200 attendees × 2, never doubled");
+    let inserted: Vec<i64> = sqlx::query_scalar(
+        "SELECT (after ->> 'inserted')::bigint FROM audit_log WHERE action = 'credits.commit'
+         ORDER BY id",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(inserted, [400, 0], "one commit wrote, the other found everything there");
+}
