@@ -455,3 +455,33 @@ async fn two_commits_at_once_on_one_seminar_are_serialised_and_double_nothing() 
     .unwrap();
     assert_eq!(inserted, [400, 0], "one commit wrote, the other found everything there");
 }
+
+#[tokio::test]
+async fn credits_attached_to_nobody_after_the_deadline_show_in_the_deadline_watch() {
+    let app = TestApp::spawn().await;
+    let (_, base) = seminar_on(&app, "期限後も未反映の研修会", date(2025, 4, 5)).await;
+    let mut organizer = app.browser();
+    upload_and_commit(
+        &mut organizer,
+        &base,
+        &csv(&[
+            DOCTOR_WRONG_BIRTH,
+            "未登録 医師,ミトウロク イシ,1960-01-01,男,987654,m@example.jp,03-1111-2222,",
+        ]),
+        &[],
+    )
+    .await;
+    let mut tokyo = app.signed_in("tokyo").await;
+    let before = tokyo.get("/office/watch").await;
+    assert!(!before.body.contains("id=\"unattached\""), "not past the deadline yet");
+
+    // 2025-05-05 was the deadline.
+    app.clock.set(mamis::clock::parse_jst("2025-05-20 10:00").unwrap());
+    let mut tokyo = app.signed_in("tokyo").await;
+    let watch = tokyo.get("/office/watch").await;
+    assert!(watch.body.contains("id=\"unattached\""), "{}", watch.body);
+    let section = &watch.body[watch.body.find("id=\"unattached\"").unwrap()..];
+    assert!(section.contains("期限後も未反映の研修会"));
+    assert!(section.contains("<td>1人</td>"), "one waiting for registration: {section}");
+    assert!(section.contains(">1人</a>"), "one held for review, linked to the queue");
+}
