@@ -38,6 +38,7 @@ pub mod work_credits;
 pub mod work_limit;
 pub mod work_page;
 pub mod work_page_report;
+pub mod work_preview;
 
 use askama::Template;
 use axum::extract::DefaultBodyLimit;
