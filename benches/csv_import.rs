@@ -286,7 +286,12 @@ async fn credit_list_load(base_url: &str, work: &str) -> Latencies {
     for c in 0..LIST_CONCURRENCY {
         let url = format!("{base_url}{work}/credits");
         tasks.push(tokio::spawn(async move {
-            let client = reqwest::Client::builder().redirect(Policy::none()).build().unwrap();
+            // An organizer's browser: the session cookie is kept between pages.
+            let client = reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(Policy::none())
+                .build()
+                .unwrap();
             let mut ms = Vec::new();
             let mut i = c * 37;
             while Instant::now() < deadline {
