@@ -87,3 +87,39 @@ pub fn check(
         (field, TimetableView::new(raw.to_vec(), errors))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_fields_make_rows_in_order_and_the_rest_the_seminar() {
+        let pairs: Vec<(String, String)> = [
+            ("title", "研修会"),
+            ("lecture_subject", "総論"),
+            ("lecture_lecturer", "山田"),
+            ("lecture_minutes", "60"),
+            ("lecture_category", "lifelong_renewal"),
+            ("lecture_subject", ""),
+            ("lecture_lecturer", ""),
+            ("lecture_minutes", ""),
+            ("lecture_category", ""),
+            ("lecture_subject", "専門"),
+            ("lecture_lecturer", "鈴木"),
+            ("lecture_minutes", "120"),
+            ("lecture_category", "lifelong_specialized"),
+            ("idempotency_key", "0123456789abcdef0123"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let (input, rows) = split_form(pairs);
+        assert_eq!(input.title, "研修会");
+        assert_eq!(input.idempotency_key, "0123456789abcdef0123");
+        assert_eq!(rows.len(), 3);
+        assert!(rows[1].is_blank());
+        assert_eq!((rows[2].subject.as_str(), rows[2].minutes.as_str()), ("専門", "120"));
+        let view = TimetableView::new(rows, Vec::new());
+        assert_eq!(view.rows.len(), FORM_ROWS, "blank rows dropped, padded to the form's rows");
+    }
+}
