@@ -8,9 +8,19 @@
 //! on 127.0.0.1:0, and times N runs, each on a fresh seminar so that every commit really
 //! inserts. The rows are a realistic mix: most match a physician, some match nobody, some have
 //! the number of a physician with another birth date. Prints each run, the median and the
-//! server's peak memory (VmHWM: the server runs in this process), and ends with
-//! `RESULT csv_import_10000_ms=<median> server_peak_rss_mb=<n>`. Set MAMIS_BENCH_KEEP_DB=1 to
-//! keep the database for a look afterwards.
+//! server's peak memory (VmHWM: the server runs in this process).
+//!
+//! Then a 20,000-attendee Web seminar (issue 10): preview + commit timed the same way (its
+//! median must stay within 2.2× the 10,000-row median of the same run: linear), and the work
+//! page's paginated credit list (100 attendees a page, pages spread over the whole list) under
+//! `LIST_CONCURRENCY` concurrent clients for `LIST_SECONDS`: its p99, against PostgreSQL's own
+//! single-row primary-key lookup mean latency at the same concurrency (`pgbench -S` on a
+//! scale-1 pgbench database in the same server, measured in the same run; when pgbench is not
+//! installed, an in-process loop of primary-key lookups over the portal's pool).
+//!
+//! Ends with `RESULT csv_import_10000_ms=<median> csv_import_20000_web_ms=<median>
+//! credit_list_p99_ms=<n> server_peak_rss_mb=<n>`. Set MAMIS_BENCH_KEEP_DB=1 to keep the
+//! database for a look afterwards.
 
 #[path = "support/attendees.rs"]
 mod attendees;
@@ -24,6 +34,12 @@ use mamis::state::AppState;
 use reqwest::redirect::Policy;
 
 const RUNS: usize = 5;
+const WEB_ROWS: usize = 20_000;
+const WEB_RUNS: usize = 3;
+/// Concurrent clients on the credit list: the work page's own limit (`work_limit`), so that
+/// the figure is the list's, not the queue's.
+const LIST_CONCURRENCY: usize = mamis::web::work_limit::PER_WORK_PAGE;
+const LIST_SECONDS: u64 = 8;
 
 fn server_url() -> String {
     std::env::var("DATABASE_URL").unwrap_or_else(|_| Config::DEFAULT_DATABASE_URL.to_string())
@@ -53,7 +69,7 @@ fn peak_rss_mb() -> u64 {
 
 /// One run: open the upload page (session cookie + CSRF token), upload → preview, commit.
 /// Returns (preview, commit) durations.
-async fn run(base_url: &str, work: &str, csv: &[u8]) -> (Duration, Duration) {
+async fn run(base_url: &str, work: &str, csv: &[u8], rows: usize) -> (Duration, Duration) {
     let client =
         reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().unwrap();
     let page = client.get(format!("{base_url}{work}/credits/upload")).send().await.unwrap();
@@ -75,7 +91,7 @@ async fn run(base_url: &str, work: &str, csv: &[u8]) -> (Duration, Duration) {
     let preview = started.elapsed();
     assert_eq!(status, 200, "preview failed: {}", &html[..html.len().min(2000)]);
     let ok = between(&html, "<span id=\"rows-ok\">", "<").unwrap_or("?").to_string();
-    assert_eq!(ok, ROWS.to_string(), "every row is valid");
+    assert_eq!(ok, rows.to_string(), "every row is valid");
     let id = between(&html, "/credits/uploads/", "/").expect("the upload id").to_string();
 
     let started = Instant::now();
@@ -145,14 +161,14 @@ async fn measure(url: String) -> String {
 
     // A warm-up run (connections, caches), not counted.
     let (_, work) = attendees::seminar(&pool, "ベンチマーク研修会 0", today).await.unwrap();
-    let (p, c) = run(&base_url, &work, &csv).await;
+    let (p, c) = run(&base_url, &work, &csv, ROWS).await;
     println!("warm-up: preview {} ms + commit {} ms", p.as_millis(), c.as_millis());
 
     let mut totals = Vec::with_capacity(RUNS);
     for i in 1..=RUNS {
         let (_, work) =
             attendees::seminar(&pool, &format!("ベンチマーク研修会 {i}"), today).await.unwrap();
-        let (preview, commit) = run(&base_url, &work, &csv).await;
+        let (preview, commit) = run(&base_url, &work, &csv, ROWS).await;
         let total = preview + commit;
         println!(
             "run {i}: preview {} ms + commit {} ms = {} ms",
@@ -172,9 +188,184 @@ async fn measure(url: String) -> String {
     println!("credits written: {credits} ({matched} attendee registrations matched)");
     totals.sort();
     let median = totals[totals.len() / 2].as_millis();
+    println!("median (10,000 rows): {median} ms");
+
+    // The 20,000-attendee Web seminar.
+    let web_csv = attendees::attendee_csv_of(WEB_ROWS);
+    println!("Web CSV: {WEB_ROWS} rows, {} bytes, Shift_JIS", web_csv.len());
+    let mut web_totals = Vec::with_capacity(WEB_RUNS);
+    let mut last_work = String::new();
+    for i in 1..=WEB_RUNS {
+        let (_, work) =
+            attendees::seminar_as(&pool, &format!("Web研修会 {i}"), today, "web").await.unwrap();
+        let (preview, commit) = run(&base_url, &work, &web_csv, WEB_ROWS).await;
+        let total = preview + commit;
+        println!(
+            "web run {i}: preview {} ms + commit {} ms = {} ms",
+            preview.as_millis(),
+            commit.as_millis(),
+            total.as_millis()
+        );
+        web_totals.push(total);
+        last_work = work;
+    }
+    web_totals.sort();
+    let web_median = web_totals[web_totals.len() / 2].as_millis();
+    let ratio = web_median as f64 / median.max(1) as f64;
+    println!(
+        "median (20,000 rows, Web): {web_median} ms; ratio to 10,000 rows: {ratio:.2} (limit 2.2: {})",
+        if ratio <= 2.2 { "linear" } else { "NOT linear" }
+    );
+
+    // Its credit list under concurrent load, and PostgreSQL's single-row lookups alike.
+    sqlx::query("ANALYZE credits").execute(&pool).await.unwrap();
+    let list = credit_list_load(&base_url, &last_work).await;
+    println!(
+        "credit list (100 a page, pages 1–{}, {LIST_CONCURRENCY} clients, {LIST_SECONDS} s): {} requests, mean {:.2} ms, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        WEB_ROWS / 100,
+        list.count,
+        list.mean,
+        list.p50,
+        list.p99,
+        list.max
+    );
+    let in_process = pk_lookup_loop(&pool).await;
+    println!(
+        "in-process primary-key lookups ({LIST_CONCURRENCY} clients over the portal's pool): mean {in_process:.3} ms"
+    );
+    let reference = match pgbench_select_only(&url) {
+        Some(mean) => {
+            println!("pgbench -S ({LIST_CONCURRENCY} clients, {LIST_SECONDS} s): latency average {mean:.3} ms");
+            mean
+        }
+        None => {
+            println!("pgbench not available: the in-process loop is the reference");
+            in_process
+        }
+    };
+    println!(
+        "credit list p99 / single-row lookup mean: {:.1}× (limit 5×)",
+        list.p99 / reference.max(0.001)
+    );
+
     let rss = peak_rss_mb();
-    println!("median: {median} ms; server peak RSS: {rss} MB");
+    println!("server peak RSS: {rss} MB");
     server.abort();
     pool.close().await;
-    format!("RESULT csv_import_10000_ms={median} server_peak_rss_mb={rss}")
+    format!(
+        "RESULT csv_import_10000_ms={median} csv_import_20000_web_ms={web_median} credit_list_p99_ms={:.1} server_peak_rss_mb={rss}",
+        list.p99
+    )
+}
+
+struct Latencies {
+    count: usize,
+    mean: f64,
+    p50: f64,
+    p99: f64,
+    max: f64,
+}
+
+fn latencies(mut ms: Vec<f64>) -> Latencies {
+    ms.sort_by(|a, b| a.total_cmp(b));
+    let at = |q: f64| ms[((ms.len() as f64 * q).ceil() as usize).clamp(1, ms.len()) - 1];
+    Latencies {
+        count: ms.len(),
+        mean: ms.iter().sum::<f64>() / ms.len() as f64,
+        p50: at(0.50),
+        p99: at(0.99),
+        max: ms[ms.len() - 1],
+    }
+}
+
+/// `LIST_CONCURRENCY` clients reading the credit list's pages for `LIST_SECONDS`.
+async fn credit_list_load(base_url: &str, work: &str) -> Latencies {
+    let deadline = Instant::now() + Duration::from_secs(LIST_SECONDS);
+    let pages = WEB_ROWS / 100;
+    let mut tasks = Vec::new();
+    for c in 0..LIST_CONCURRENCY {
+        let url = format!("{base_url}{work}/credits");
+        tasks.push(tokio::spawn(async move {
+            // An organizer's browser: the session cookie is kept between pages.
+            let client = reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(Policy::none())
+                .build()
+                .unwrap();
+            let mut ms = Vec::new();
+            let mut i = c * 37;
+            while Instant::now() < deadline {
+                let page = i % pages + 1;
+                i += 1;
+                let started = Instant::now();
+                let response = client.get(format!("{url}?page={page}")).send().await.unwrap();
+                let status = response.status();
+                let body = response.bytes().await.unwrap();
+                ms.push(started.elapsed().as_secs_f64() * 1000.0);
+                assert_eq!(
+                    status,
+                    200,
+                    "{}",
+                    String::from_utf8_lossy(&body[..body.len().min(500)])
+                );
+            }
+            ms
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    latencies(all)
+}
+
+/// Mean latency of single-row primary-key lookups, `LIST_CONCURRENCY` at a time on `pool`.
+async fn pk_lookup_loop(pool: &sqlx::PgPool) -> f64 {
+    let deadline = Instant::now() + Duration::from_secs(LIST_SECONDS);
+    let mut tasks = Vec::new();
+    for c in 0..LIST_CONCURRENCY {
+        let pool = pool.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut ms = Vec::new();
+            let mut id = 1 + c as i64 * 7919;
+            while Instant::now() < deadline {
+                id = id * 48271 % 100_000 + 1;
+                let started = Instant::now();
+                let _: Option<String> =
+                    sqlx::query_scalar("SELECT kanji_name FROM physicians WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&pool)
+                        .await
+                        .unwrap();
+                ms.push(started.elapsed().as_secs_f64() * 1000.0);
+            }
+            ms
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    latencies(all).mean
+}
+
+/// `pgbench -S` (select-only: one primary-key lookup per transaction) on a scale-1 pgbench
+/// database initialised in the bench database; its "latency average" in ms.
+fn pgbench_select_only(url: &str) -> Option<f64> {
+    use std::process::Command;
+    let init = Command::new("pgbench").args(["-i", "-s", "1", "-q", url]).output().ok()?;
+    if !init.status.success() {
+        println!("pgbench -i failed: {}", String::from_utf8_lossy(&init.stderr));
+        return None;
+    }
+    let clients = LIST_CONCURRENCY.to_string();
+    let seconds = LIST_SECONDS.to_string();
+    let run = Command::new("pgbench")
+        .args(["-S", "-n", "-c", &clients, "-j", "2", "-T", &seconds, url])
+        .output()
+        .ok()?;
+    let out = String::from_utf8_lossy(&run.stdout);
+    out.lines()
+        .find_map(|l| l.strip_prefix("latency average = "))
+        .and_then(|v| v.trim_end_matches(" ms").trim().parse().ok())
 }

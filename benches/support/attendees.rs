@@ -48,6 +48,18 @@ pub async fn create_seminar(
     held: NaiveDate,
     now: Jst,
 ) -> sqlx::Result<i64> {
+    create_seminar_as(conn, title, units, held, "in_person", now).await
+}
+
+/// As `create_seminar`, in the given format ('in_person' or 'web').
+pub async fn create_seminar_as(
+    conn: &mut PgConnection,
+    title: &str,
+    units: &[(&str, Decimal)],
+    held: NaiveDate,
+    format: &str,
+    now: Jst,
+) -> sqlx::Result<i64> {
     seminars::create(
         conn,
         &seminars::NewSeminar {
@@ -55,7 +67,7 @@ pub async fn create_seminar(
             title,
             starts_on: held,
             ends_on: held,
-            format: "in_person",
+            format,
             venue: "東京都千代田区",
             organizer_association_id: None,
             organizer_name: "ベンチマーク主催者",
@@ -83,11 +95,21 @@ pub async fn seminar(
     title: &str,
     today: NaiveDate,
 ) -> anyhow::Result<(i64, String)> {
+    seminar_as(pool, title, today, "in_person").await
+}
+
+/// As `seminar`, in the given format ('in_person' or 'web').
+pub async fn seminar_as(
+    pool: &PgPool,
+    title: &str,
+    today: NaiveDate,
+    format: &str,
+) -> anyhow::Result<(i64, String)> {
     let now = Clock::system().now();
     let mut conn = pool.acquire().await?;
     let units =
         [("lifelong_renewal", Decimal::new(1, 0)), ("lifelong_specialized", Decimal::new(2, 0))];
-    let id = create_seminar(&mut conn, title, &units, today - Days::new(7), now).await?;
+    let id = create_seminar_as(&mut conn, title, &units, today - Days::new(7), format, now).await?;
     let token = work_pages::issue(&mut conn, id, None, now).await?;
     Ok((id, format!("/work/{token}")))
 }
@@ -116,11 +138,16 @@ const GIVEN_KANA: [&str; 8] =
 /// 10,000 attendees as Excel saves them (Shift_JIS, CRLF): 85% match a physician, 10% match
 /// nobody, 5% carry a physician's number with another birth date. Dates in several spellings.
 pub fn attendee_csv() -> Vec<u8> {
-    let mut text = String::with_capacity(ROWS * 120);
+    attendee_csv_of(ROWS)
+}
+
+/// The same mix with `rows` attendees (at most `PHYSICIANS`, all numbers distinct).
+pub fn attendee_csv_of(rows: usize) -> Vec<u8> {
+    let mut text = String::with_capacity(rows * 120);
     text.push_str(
         "漢字氏名,フリガナ,生年月日,性別,医籍登録番号,メールアドレス,電話番号,FAX番号,単位_生涯研修 更新,単位_生涯研修 専門\r\n",
     );
-    for i in 0..ROWS {
+    for i in 0..rows {
         let n = (i as i64 * 9 + 1) % PHYSICIANS + 1;
         let (registry, birth) = match i % 20 {
             0 | 1 => (format!("{}", 900_000 + i), birth_of(n)),

@@ -246,6 +246,12 @@ pub struct CommitCounts {
     pub matched: i64,
     pub unmatched: i64,
     pub mismatched: i64,
+    /// Attendees (people) written or left unchanged, apart from the credit rows.
+    pub people: i64,
+    /// Attendees whose credits were held (birth date differs).
+    pub mismatched_people: i64,
+    /// Attendees of the file skipped: withdrawn or corrected by hand and not ticked back in.
+    pub skipped: i64,
 }
 
 impl CommitCounts {
@@ -270,25 +276,32 @@ struct CommitResult {
 /// registered physician → 'unmatched' (attached later by `attach_for_physician`).
 ///
 /// Returns the counts and, for corrected rows, each row's before and after (for the audit log).
+///
+/// Attendees whose 医籍登録番号 is in `skip` (withdrawn or corrected by hand, see
+/// `domain::revival`) are left as they are.
 pub async fn commit_upload(
     conn: &mut PgConnection,
     seminar_id: i64,
     upload_id: i64,
     format: &str,
     late: bool,
+    skip: &[String],
     now: Jst,
 ) -> sqlx::Result<(CommitCounts, Value)> {
     // The statement keeps 10,000 attendees in memory: enough working memory avoids spilling
     // them to temporary files (for this transaction only).
     sqlx::query("SELECT set_config('work_mem', '64MB', true)").execute(&mut *conn).await?;
     let result: CommitResult = sqlx::query_as(
-        "WITH people AS (
+        "WITH everyone AS (
              SELECT r ->> 0 AS registry_number, r ->> 1 AS kanji_name, r ->> 2 AS furigana,
                     (r ->> 3)::date AS birth_date, r ->> 4 AS sex, r ->> 5 AS email,
                     r ->> 6 AS phone, r ->> 7 AS fax, r -> 8 AS units
              FROM credit_uploads cu
              CROSS JOIN LATERAL jsonb_array_elements(cu.parsed -> 'rows') AS r
              WHERE cu.id = $1 AND cu.seminar_id = $2
+         ),
+         people AS (
+             SELECT * FROM everyone WHERE NOT (registry_number = ANY($6))
          ),
          -- Matched once per attendee (a registered physician with the number), then one
          -- row per category.
@@ -340,6 +353,9 @@ pub async fn commit_upload(
                      WHEN c.match_status = 'rejected' AND c.birth_date = EXCLUDED.birth_date
                      THEN 'rejected' ELSE EXCLUDED.match_status END,
                  withdrawn_at = NULL,
+                 -- Ticked back in by the organizer: no longer a hand correction.
+                 corrected_at = NULL,
+                 corrected_to = NULL,
                  updated_at = EXCLUDED.updated_at
              WHERE c.withdrawn_at IS NOT NULL
                 OR (c.kanji_name, c.furigana, c.birth_date, c.sex, c.email, c.phone, c.fax,
@@ -358,6 +374,10 @@ pub async fn commit_upload(
                 count(*) FILTER (WHERE u.match_status = 'matched') AS matched,
                 count(*) FILTER (WHERE u.match_status = 'unmatched') AS unmatched,
                 count(*) FILTER (WHERE u.match_status = 'birth_date_mismatch') AS mismatched,
+                (SELECT count(*) FROM people) AS people,
+                count(DISTINCT u.registry_number)
+                    FILTER (WHERE u.match_status = 'birth_date_mismatch') AS mismatched_people,
+                (SELECT count(*) FROM everyone) - (SELECT count(*) FROM people) AS skipped,
                 COALESCE(jsonb_agg(jsonb_build_object(
                     'registry_number', u.registry_number,
                     'category', u.category,
@@ -382,9 +402,21 @@ pub async fn commit_upload(
     .bind(format)
     .bind(late)
     .bind(now)
+    .bind(skip)
     .fetch_one(&mut *conn)
     .await?;
     Ok((result.counts, result.corrections))
+}
+
+/// Serialises the credit writes of one seminar (commits, corrections) for the caller's
+/// transaction: two organizers committing at once wait for each other instead of interleaving.
+pub async fn lock_seminar(conn: &mut PgConnection, seminar_id: i64) -> sqlx::Result<()> {
+    // Key space 10010: credit writes; the second key is the seminar.
+    sqlx::query("SELECT pg_advisory_xact_lock(10010, $1)")
+        .bind(seminar_id as i32)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 pub async fn mark_committed(conn: &mut PgConnection, upload_id: i64, now: Jst) -> sqlx::Result<()> {
@@ -397,7 +429,8 @@ pub async fn mark_committed(conn: &mut PgConnection, upload_id: i64, now: Jst) -
 }
 
 /// The seminar's credits at a glance (withdrawn ones apart).
-#[derive(Clone, Debug, Default, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, sqlx::FromRow, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Summary {
     /// Attendees (distinct 医籍登録番号) with at least one credit in force.
     pub attendees: i64,
@@ -410,28 +443,30 @@ pub struct Summary {
     pub mismatched: i64,
     pub withdrawn: i64,
     pub late: i64,
+    /// Every attendee ever registered (withdrawn ones included): the list's length.
+    pub listed: i64,
 }
 
+/// The select list of `Summary` over a seminar's credits (shared with `credit_list::shape`).
+pub(crate) const SUMMARY_COLUMNS: &str =
+    "count(DISTINCT registry_number) FILTER (WHERE withdrawn_at IS NULL) AS attendees,
+     count(*) FILTER (WHERE withdrawn_at IS NULL) AS credits,
+     count(DISTINCT registry_number)
+         FILTER (WHERE withdrawn_at IS NULL AND match_status = 'matched') AS matched,
+     count(DISTINCT registry_number)
+         FILTER (WHERE withdrawn_at IS NULL AND match_status = 'unmatched') AS unmatched,
+     count(DISTINCT registry_number)
+         FILTER (WHERE withdrawn_at IS NULL AND match_status = 'birth_date_mismatch')
+         AS mismatched,
+     count(DISTINCT registry_number) FILTER (WHERE withdrawn_at IS NOT NULL) AS withdrawn,
+     count(DISTINCT registry_number) FILTER (WHERE withdrawn_at IS NULL AND late) AS late,
+     count(DISTINCT registry_number) AS listed";
+
 pub async fn summary(conn: &mut PgConnection, seminar_id: i64) -> sqlx::Result<Summary> {
-    sqlx::query_as(
-        "SELECT count(DISTINCT registry_number) FILTER (WHERE withdrawn_at IS NULL) AS attendees,
-                count(*) FILTER (WHERE withdrawn_at IS NULL) AS credits,
-                count(DISTINCT registry_number)
-                    FILTER (WHERE withdrawn_at IS NULL AND match_status = 'matched') AS matched,
-                count(DISTINCT registry_number)
-                    FILTER (WHERE withdrawn_at IS NULL AND match_status = 'unmatched') AS unmatched,
-                count(DISTINCT registry_number)
-                    FILTER (WHERE withdrawn_at IS NULL AND match_status = 'birth_date_mismatch')
-                    AS mismatched,
-                count(DISTINCT registry_number) FILTER (WHERE withdrawn_at IS NOT NULL)
-                    AS withdrawn,
-                count(DISTINCT registry_number) FILTER (WHERE withdrawn_at IS NULL AND late)
-                    AS late
-         FROM credits WHERE seminar_id = $1",
-    )
-    .bind(seminar_id)
-    .fetch_one(conn)
-    .await
+    sqlx::query_as(&format!("SELECT {SUMMARY_COLUMNS} FROM credits WHERE seminar_id = $1"))
+        .bind(seminar_id)
+        .fetch_one(conn)
+        .await
 }
 
 /// One credit row as the work page lists it.
@@ -454,11 +489,13 @@ pub struct CreditRow {
     pub withdrawn_at: Option<DateTime<Utc>>,
     pub registered_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Why staff rejected a held credit (the organizer corrects the row).
+    pub review_reason: Option<String>,
 }
 
-const CREDIT_COLUMNS: &str = "id, registry_number, kanji_name, furigana, birth_date, sex, email,
-    phone, fax, category, units, physician_id, match_status, late, withdrawn_at, registered_at,
-    updated_at";
+pub(crate) const CREDIT_COLUMNS: &str = "id, registry_number, kanji_name, furigana, birth_date,
+    sex, email, phone, fax, category, units, physician_id, match_status, late, withdrawn_at,
+    registered_at, updated_at, review_reason";
 
 /// Every credit of the seminar, withdrawn ones included, by attendee.
 pub async fn for_seminar(conn: &mut PgConnection, seminar_id: i64) -> sqlx::Result<Vec<CreditRow>> {

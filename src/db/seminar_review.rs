@@ -236,7 +236,7 @@ pub async fn resubmit(
     conn: &mut PgConnection,
     id: i64,
     s: &Resubmission<'_>,
-    by: i64,
+    by: Option<i64>,
     now: Jst,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query(

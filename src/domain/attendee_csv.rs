@@ -16,6 +16,7 @@ use super::person::{
     parse_birth_date, parse_email, parse_furigana, parse_kanji_name, parse_phone, RegistryNumber,
     Sex,
 };
+use super::preview_notes::{impossible_date, normalised, Normalised};
 use super::text::to_halfwidth_ascii;
 
 /// A larger file is refused with a message to split it.
@@ -137,6 +138,8 @@ pub struct RowOutcome {
     pub registry: String,
     pub result: Result<AttendeeRow, Vec<RowError>>,
     pub warnings: Vec<RowError>,
+    /// Cells the portal changed (full-width digits, half-width kana, M → 男 …).
+    pub notices: Vec<Normalised>,
 }
 
 impl RowOutcome {
@@ -316,6 +319,10 @@ pub fn parse_attendees(
                 }
             }
         }
+        let notices = match &result {
+            Ok(attendee) => notices(&raw, attendee, &warnings),
+            Err(_) => Vec::new(),
+        };
         rows.push(RowOutcome {
             line: row.line,
             cells: row.cells.clone(),
@@ -323,6 +330,7 @@ pub fn parse_attendees(
             registry: raw.registry_number.to_string(),
             result,
             warnings,
+            notices,
         });
     }
     Ok(ParsedFile { header, rows })
@@ -360,7 +368,12 @@ pub fn parse_attendee(
             ));
             Some(date)
         }
-        Ok(None) => parse_birth_date(raw.birth_date, today).map_err(|e| err(BIRTH, e)).ok(),
+        Ok(None) => parse_birth_date(raw.birth_date, today)
+            .map_err(|e| match impossible_date(raw.birth_date) {
+                Some(exact) => err(BIRTH, &exact),
+                None => err(BIRTH, e),
+            })
+            .ok(),
         Err(e) => {
             err(BIRTH, e);
             None
@@ -448,6 +461,27 @@ pub fn parse_attendee(
     }
 }
 
+/// Every cell the portal will store otherwise than it was typed (a converted era date has its
+/// own warning already).
+pub fn notices(raw: &RawAttendee<'_>, row: &AttendeeRow, warnings: &[RowError]) -> Vec<Normalised> {
+    let birth_warned = warnings.iter().any(|w| w.column == Some(PERSON_COLUMNS[BIRTH].name));
+    let birth = row.birth_date.format("%Y-%m-%d").to_string();
+    let cells = [
+        (NAME, raw.kanji_name, row.kanji_name.as_str()),
+        (FURIGANA, raw.furigana, row.furigana.as_str()),
+        (BIRTH, if birth_warned { "" } else { raw.birth_date }, birth.as_str()),
+        (SEX, raw.sex, row.sex.label()),
+        (REGISTRY, raw.registry_number, row.registry_number.as_str()),
+        (EMAIL, raw.email, row.email.as_str()),
+        (PHONE, raw.phone, row.phone.as_deref().unwrap_or("")),
+        (FAX, raw.fax, row.fax.as_deref().unwrap_or("")),
+    ];
+    cells
+        .into_iter()
+        .filter_map(|(i, typed, stored)| normalised(PERSON_COLUMNS[i].name, typed, stored))
+        .collect()
+}
+
 /// The template for download: the heading row with a unit column per category the seminar
 /// grants (UTF-8 with BOM, CRLF, so that Excel opens it as it is).
 pub fn template_csv(categories: &[Category]) -> Vec<u8> {
@@ -459,10 +493,30 @@ pub fn template_csv(categories: &[Category]) -> Vec<u8> {
 pub const RESULT_COLUMN: &str = "結果";
 pub const REASON_COLUMN: &str = "理由";
 
+/// What a valid row will be stored as, for the preview: 漢字氏名, フリガナ, 生年月日, 性別,
+/// 医籍登録番号, and the units per category (「生涯研修 更新 1単位、…」).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StoredCells(pub String, pub String, pub String, pub String, pub String, pub String);
+
+impl StoredCells {
+    pub fn of(row: &AttendeeRow) -> StoredCells {
+        let units: Vec<String> =
+            row.units.iter().map(|(c, u)| format!("{} {}単位", c.label(), u)).collect();
+        StoredCells(
+            row.kanji_name.clone(),
+            row.furigana.clone(),
+            row.birth_date.format("%Y-%m-%d").to_string(),
+            row.sex.label().to_string(),
+            row.registry_number.as_str().to_string(),
+            units.join("、"),
+        )
+    }
+}
+
 /// One row of the preview as stored between upload and commit (as a JSON array: a 10,000-row
 /// file repeats no key names).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(into = "PreviewTuple", from = "PreviewTuple")]
+#[serde(into = "PreviewTuple", from = "PreviewStored")]
 pub struct PreviewRow {
     pub line: u64,
     pub status: String,
@@ -470,32 +524,82 @@ pub struct PreviewRow {
     pub registry: String,
     pub reasons: Vec<String>,
     pub cells: Vec<String>,
+    /// What will be stored (valid rows only).
+    pub stored: Option<StoredCells>,
+    /// (column, as typed, as stored) of every changed cell.
+    pub notices: Vec<(String, String, String)>,
 }
 
-type PreviewTuple = (u64, String, String, String, Vec<String>, Vec<String>);
+impl PreviewRow {
+    /// The 医籍登録番号 this row will be stored under, or as typed for a row in error.
+    pub fn registry_number(&self) -> &str {
+        self.stored.as_ref().map(|s| s.4.as_str()).unwrap_or(&self.registry)
+    }
+
+    /// The notices as sentences.
+    pub fn notice_messages(&self) -> Vec<String> {
+        self.notices
+            .iter()
+            .map(|(column, original, stored)| {
+                format!("{column}：「{original}」を「{stored}」に直して登録します。")
+            })
+            .collect()
+    }
+}
+
+type PreviewTuple = (
+    u64,
+    String,
+    String,
+    String,
+    Vec<String>,
+    Vec<String>,
+    Option<StoredCells>,
+    Vec<(String, String, String)>,
+);
+type PreviewTupleV1 = (u64, String, String, String, Vec<String>, Vec<String>);
+
+/// Uploads stored before the preview showed stored values read as they were.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum PreviewStored {
+    Current(PreviewTuple),
+    V1(PreviewTupleV1),
+}
 
 impl From<PreviewRow> for PreviewTuple {
     fn from(r: PreviewRow) -> Self {
-        (r.line, r.status, r.name, r.registry, r.reasons, r.cells)
+        (r.line, r.status, r.name, r.registry, r.reasons, r.cells, r.stored, r.notices)
     }
 }
 
-impl From<PreviewTuple> for PreviewRow {
-    fn from((line, status, name, registry, reasons, cells): PreviewTuple) -> Self {
-        PreviewRow { line, status, name, registry, reasons, cells }
+impl From<PreviewStored> for PreviewRow {
+    fn from(stored: PreviewStored) -> Self {
+        match stored {
+            PreviewStored::Current((line, status, name, registry, reasons, cells, s, notices)) => {
+                PreviewRow { line, status, name, registry, reasons, cells, stored: s, notices }
+            }
+            PreviewStored::V1((line, status, name, registry, reasons, cells)) => PreviewRow {
+                line,
+                status,
+                name,
+                registry,
+                reasons,
+                cells,
+                stored: None,
+                notices: Vec::new(),
+            },
+        }
     }
+}
+
+fn notice_triples(notices: &[Normalised]) -> Vec<(String, String, String)> {
+    notices.iter().map(|n| (n.column.to_string(), n.original.clone(), n.stored.clone())).collect()
 }
 
 impl From<RowOutcome> for PreviewRow {
     fn from(row: RowOutcome) -> Self {
-        PreviewRow {
-            line: row.line,
-            status: row.status().code().to_string(),
-            reasons: row.reasons(),
-            name: row.name,
-            registry: row.registry,
-            cells: row.cells,
-        }
+        PreviewRow::from(&row)
     }
 }
 
@@ -508,6 +612,8 @@ impl From<&RowOutcome> for PreviewRow {
             registry: row.registry.clone(),
             reasons: row.reasons(),
             cells: row.cells.clone(),
+            stored: row.result.as_ref().ok().map(StoredCells::of),
+            notices: notice_triples(&row.notices),
         }
     }
 }

@@ -58,6 +58,8 @@ pub struct SeminarInput {
     /// "yes" when the organizer recruits attendees through the portal (受講者募集).
     pub recruiting: String,
     pub capacity: String,
+    /// A random key hidden in the form: a second POST of the same form changes nothing.
+    pub idempotency_key: String,
 }
 
 /// The form field holding a category's units, e.g. `units_lifelong_renewal`.

@@ -559,6 +559,8 @@ struct MyPage {
     pending_review: bool,
     certifications: Vec<CertificationView>,
     history: Vec<HistoryEntry>,
+    /// Seminars whose credits under this 医籍登録番号 wait for staff (birth date differs).
+    held_credits: Vec<String>,
 }
 
 pub async fn mypage(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
@@ -583,7 +585,9 @@ pub async fn mypage(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respon
         Vec::new()
     };
     let history = history_entries(db::credit_views::history(&state.pool, physician.id).await?);
+    let held_credits = crate::web::office_held_credits::held_lines(&state, physician.id).await?;
     let page = MyPage {
+        held_credits,
         layout: ctx.layout().with_notice(ctx.take_flash().await?),
         name: physician.kanji_name.clone(),
         furigana: physician.furigana.clone(),

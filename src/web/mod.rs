@@ -19,6 +19,7 @@ pub mod office_application_search;
 pub mod office_applications;
 pub mod office_changes;
 pub mod office_exports;
+pub mod office_held_credits;
 pub mod office_links;
 pub mod office_members;
 pub mod office_notices;
@@ -30,10 +31,17 @@ pub mod profile;
 pub mod query_count;
 pub mod recovery;
 pub mod register;
+pub mod seminar_files;
+pub mod seminar_guard;
+pub mod seminar_timetable;
+pub mod seminars_correct;
 pub mod seminars_public;
 pub mod welcome;
+pub mod work_credits;
+pub mod work_limit;
 pub mod work_page;
 pub mod work_page_report;
+pub mod work_preview;
 
 use askama::Template;
 use axum::extract::DefaultBodyLimit;
@@ -107,7 +115,10 @@ pub fn router(state: AppState) -> Router {
         .merge(office_applications::routes())
         .merge(office_notices::routes())
         .merge(office_reception::routes())
+        .merge(office_held_credits::routes())
         .merge(seminars_public::routes())
+        .merge(seminars_correct::routes())
+        .merge(seminar_files::routes())
         .merge(work_page::routes())
         .merge(work_page_report::routes())
         .merge(applications::routes())

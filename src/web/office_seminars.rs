@@ -6,7 +6,7 @@
 
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -34,15 +34,26 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::layout::{prefecture_options, Layout, PrefectureOption};
+use crate::web::seminar_files::{self, AttachmentsView, Submission};
+use crate::web::seminar_guard;
+use crate::web::seminar_timetable::{self, TimetableView};
 use crate::web::{render, see_other};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/office/seminars", get(list))
-        .route("/office/seminars/new", get(new_form).post(create))
+        .route(
+            "/office/seminars/new",
+            get(new_form).post(create).layer(DefaultBodyLimit::max(seminar_files::REQUEST_LIMIT)),
+        )
         .route("/office/seminars/paper", get(paper_form).post(paper_create))
         .route("/office/seminars/{id}", get(show))
-        .route("/office/seminars/{id}/edit", get(edit_form).post(resubmit))
+        .route(
+            "/office/seminars/{id}/edit",
+            get(edit_form)
+                .post(resubmit)
+                .layer(DefaultBodyLimit::max(seminar_files::REQUEST_LIMIT)),
+        )
         .route("/office/seminars/{id}/approve", post(prefecture_approve))
         .route("/office/seminars/{id}/return", post(prefecture_return))
         .route("/office/seminars/{id}/decide", post(decide))
@@ -112,10 +123,17 @@ pub struct SeminarForm {
     pub prefecture_fixed: Option<String>,
     /// Paper entry: the associations JMA may name as organizer.
     pub associations: Vec<AssociationOption>,
+    /// The programme rows (applications; not paper entries).
+    pub timetable: Option<TimetableView>,
+    /// PDF attachments (applications; not paper entries).
+    pub attachments: Option<AttachmentsView>,
 }
 
 impl SeminarForm {
-    pub fn new(input: SeminarInput, errors: FieldErrors) -> Self {
+    pub fn new(mut input: SeminarInput, errors: FieldErrors) -> Self {
+        if input.idempotency_key.is_empty() {
+            input.idempotency_key = uuid::Uuid::new_v4().simple().to_string();
+        }
         SeminarForm {
             prefectures: prefecture_options(&input.approving_prefecture),
             units: unit_groups(&input),
@@ -124,6 +142,8 @@ impl SeminarForm {
             organizer_fixed: None,
             prefecture_fixed: None,
             associations: Vec::new(),
+            timetable: None,
+            attachments: None,
         }
     }
 
@@ -145,6 +165,7 @@ impl SeminarForm {
             "contact_phone" => &i.contact_phone,
             "contact_fax" => &i.contact_fax,
             "capacity" => &i.capacity,
+            "idempotency_key" => &i.idempotency_key,
             _ => "",
         }
     }
@@ -336,7 +357,7 @@ fn scope_of(user: &CurrentAccount) -> SeminarScope {
 
 /// Staff see a seminar they may review, manage or see the attendees of; others get 404 so the
 /// page does not tell them it exists.
-fn ensure_visible(user: &CurrentAccount, target: SeminarTarget) -> AppResult<()> {
+pub(crate) fn ensure_visible(user: &CurrentAccount, target: SeminarTarget) -> AppResult<()> {
     let actor = user.actor();
     if allows(&actor, Action::ViewSeminarAttendees(target))
         || allows(&actor, Action::ReviewSeminar(target))
@@ -538,6 +559,13 @@ pub struct UnitView {
     pub units: String,
 }
 
+pub struct LectureView {
+    pub subject: String,
+    pub lecturer: String,
+    pub minutes: i32,
+    pub category: &'static str,
+}
+
 pub struct HistoryView {
     pub at: String,
     pub what: String,
@@ -596,6 +624,9 @@ struct ShowPage {
     layout: Layout,
     s: SeminarView,
     units: Vec<UnitView>,
+    /// The programme (applications from issue 10 on; none for paper entries).
+    lectures: Vec<LectureView>,
+    attachments: Vec<seminar_files::AttachmentView>,
     history: Vec<HistoryView>,
     /// None: this user may not see the attendees (DOMAIN §9).
     attendees: Option<Vec<AttendeeView>>,
@@ -641,6 +672,17 @@ async fn show_page(
             w.issued_by_name.map(|n| format!("・{n}")).unwrap_or_default()
         )
     });
+    let attachments = seminar_files::views(&mut conn, id).await?;
+    let lectures = db::seminar_lectures::for_seminar(&mut conn, id)
+        .await?
+        .into_iter()
+        .map(|l| LectureView {
+            category: Category::from_code(&l.category).map(Category::label).unwrap_or("不明"),
+            subject: l.subject,
+            lecturer: l.lecturer,
+            minutes: l.minutes,
+        })
+        .collect();
     drop(conn);
     let history = seminar_review::history(&state.pool, id)
         .await?
@@ -674,6 +716,8 @@ async fn show_page(
     };
     let current = Status::from_code(&seminar.status);
     let page = ShowPage {
+        lectures,
+        attachments,
         can_review: current == Some(Status::Submitted)
             && allows(&actor, Action::ReviewSeminar(target)),
         can_decide: current == Some(Status::PrefectureApproved)
@@ -874,8 +918,9 @@ pub async fn prefecture_return(
             state.config.base_url
         )
     } else {
+        let token = db::seminar_links::issue(&mut tx, id, ctx.now).await?;
         format!(
-            "お手数ですが、内容を修正のうえ、次のページから改めて申請してください（受付番号は新しくなります）。\n{}/seminars/apply",
+            "次のページで内容を修正し、再申請してください（受付番号 {id} のまま、これまでの経過も引き継ぎます）。このURLは申請のご担当者だけにお送りしています。\n{}/seminars/correct/{token}",
             state.config.base_url
         )
     };
@@ -1159,7 +1204,9 @@ pub async fn new_form(ctx: Ctx) -> AppResult<Response> {
     let user = ctx.require(Action::SubmitSeminar)?;
     let (_, name, code) = own_organizer(user)?;
     let input = SeminarInput { format: "in_person".into(), ..Default::default() };
-    let form = fixed_form(input, FieldErrors::default(), &name, code);
+    let mut form = fixed_form(input, FieldErrors::default(), &name, code);
+    form.timetable = Some(TimetableView::new(Vec::new(), Vec::new()));
+    form.attachments = Some(AttachmentsView::default());
     form_page(
         &ctx,
         NEW_HEADING,
@@ -1175,19 +1222,43 @@ pub async fn new_form(ctx: Ctx) -> AppResult<Response> {
 pub async fn create(
     State(state): State<AppState>,
     ctx: Ctx,
-    Form(mut input): Form<SeminarInput>,
+    submission: Submission,
 ) -> AppResult<Response> {
     let user = ctx.require(Action::SubmitSeminar)?;
     let (association_id, name, code) = own_organizer(user)?;
+    let file_error = submission.file_error();
+    let attachments = || AttachmentsView { error: file_error.clone(), existing: Vec::new() };
+    let (mut input, raw_lectures) = seminar_timetable::split_form(submission.pairs);
     input.organizer_name = name.clone();
     input.approving_prefecture = code.to_string();
     input.organizer_association = String::new();
     let today = ctx.now.date_naive();
-    let draft = parse_seminar(&input, today).and_then(|d| check_application(&d, today).map(|_| d));
-    let draft = match draft {
-        Ok(d) => d,
+    let draft = parse_seminar(&input, today)
+        .and_then(|d| check_application(&d, today).map(|_| d))
+        .and_then(|d| seminar_files::refuse_bad_files(file_error.as_deref()).map(|_| d));
+    let (draft, lectures) = match draft {
+        Ok(d) => match seminar_timetable::check(&raw_lectures, &d) {
+            Ok(lectures) => (d, lectures),
+            Err((errors, view)) => {
+                let mut form = fixed_form(input, errors, &name, code);
+                form.timetable = Some(view);
+                form.attachments = Some(attachments());
+                return form_page(
+                    &ctx,
+                    NEW_HEADING,
+                    NEW_INTRO,
+                    "/office/seminars/new".into(),
+                    "申請する",
+                    "/office/seminars".into(),
+                    form,
+                )
+                .await;
+            }
+        },
         Err(errors) => {
-            let form = fixed_form(input, errors, &name, code);
+            let mut form = fixed_form(input, errors, &name, code);
+            form.timetable = Some(TimetableView::new(raw_lectures, Vec::new()));
+            form.attachments = Some(attachments());
             return form_page(
                 &ctx,
                 NEW_HEADING,
@@ -1202,6 +1273,33 @@ pub async fn create(
     };
     let units = unit_rows(&draft);
     let mut tx = state.pool.begin().await?;
+    let today = ctx.now.date_naive();
+    if let Some(errors) = seminar_guard::cycle_errors(&mut tx, draft.starts_on, today).await? {
+        drop(tx);
+        let mut form = fixed_form(input, errors, &name, code);
+        form.timetable = Some(TimetableView::new(raw_lectures, Vec::new()));
+        form.attachments = Some(attachments());
+        return form_page(
+            &ctx,
+            NEW_HEADING,
+            NEW_INTRO,
+            "/office/seminars/new".into(),
+            "申請する",
+            "/office/seminars".into(),
+            form,
+        )
+        .await;
+    }
+    let key = seminar_guard::key(&input);
+    if let Some(key) = key {
+        if let Some(seen) = seminar_guard::seen(&mut tx, key, "seminar_staff", ctx.now).await? {
+            drop(tx);
+            return Ok(see_other(&match seen {
+                Some(id) => format!("/office/seminars/{id}"),
+                None => "/office/seminars".to_string(),
+            }));
+        }
+    }
     let new = new_seminar(
         &draft,
         &units,
@@ -1211,6 +1309,11 @@ pub async fn create(
         false,
     );
     let id = seminars::create(&mut tx, &new, ctx.now).await?;
+    db::seminar_lectures::replace(&mut tx, id, &lectures).await?;
+    seminar_files::store(&mut tx, id, &submission.files, ctx.now).await?;
+    if let Some(key) = key {
+        db::form_submissions::done(&mut tx, key, id).await?;
+    }
     let entry = audit::Entry {
         action: "seminar.submitted",
         entity_type: "seminar",
@@ -1242,7 +1345,7 @@ pub async fn create(
 const EDIT_HEADING: &str = "研修会の申請内容の修正";
 const EDIT_INTRO: &str = "差し戻しの理由をご確認のうえ、内容を修正して再申請してください。再申請すると、都道府県医師会の審査をもう一度受けます。";
 
-fn input_from(seminar: &Seminar, units: &[seminars::UnitRow]) -> SeminarInput {
+pub(crate) fn input_from(seminar: &Seminar, units: &[seminars::UnitRow]) -> SeminarInput {
     let mut input = SeminarInput {
         programme: seminar.programme.clone(),
         title: seminar.title.clone(),
@@ -1303,13 +1406,17 @@ pub async fn edit_form(
     let mut conn = state.pool.acquire().await?;
     let seminar = editable(&mut conn, user, id, false).await?;
     let units = seminars::units(&mut conn, id).await?;
+    let lectures = db::seminar_lectures::for_seminar(&mut conn, id).await?;
+    let existing = seminar_files::views(&mut conn, id).await?.into_iter().map(|f| f.name).collect();
     drop(conn);
-    let form = fixed_form(
+    let mut form = fixed_form(
         input_from(&seminar, &units),
         FieldErrors::default(),
         &seminar.organizer_name,
         seminar.approving_prefecture_code,
     );
+    form.timetable = Some(TimetableView::from_rows(&lectures));
+    form.attachments = Some(AttachmentsView { error: None, existing });
     form_page(
         &ctx,
         EDIT_HEADING,
@@ -1326,38 +1433,46 @@ pub async fn resubmit(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<i64>,
-    Form(mut input): Form<SeminarInput>,
+    submission: Submission,
 ) -> AppResult<Response> {
     let user = ctx.require(Action::SubmitSeminar)?;
+    let file_error = submission.file_error();
+    let (mut input, raw_lectures) = seminar_timetable::split_form(submission.pairs);
     let mut tx = state.pool.begin().await?;
     let seminar = editable(&mut tx, user, id, true).await?;
     input.organizer_name = seminar.organizer_name.clone();
     input.approving_prefecture = seminar.approving_prefecture_code.to_string();
     input.organizer_association = String::new();
     let today = ctx.now.date_naive();
-    let draft =
-        match parse_seminar(&input, today).and_then(|d| check_application(&d, today).map(|_| d)) {
-            Ok(d) => d,
-            Err(errors) => {
-                drop(tx);
-                let form = fixed_form(
-                    input,
-                    errors,
-                    &seminar.organizer_name,
-                    seminar.approving_prefecture_code,
-                );
-                return form_page(
-                    &ctx,
-                    EDIT_HEADING,
-                    EDIT_INTRO,
-                    format!("/office/seminars/{id}/edit"),
-                    "修正して再申請する",
-                    format!("/office/seminars/{id}"),
-                    form,
-                )
-                .await;
-            }
-        };
+    let checked = parse_seminar(&input, today)
+        .and_then(|d| check_application(&d, today).map(|_| d))
+        .and_then(|d| seminar_files::refuse_bad_files(file_error.as_deref()).map(|_| d))
+        .map_err(|errors| (errors, TimetableView::new(raw_lectures.clone(), Vec::new())))
+        .and_then(|d| seminar_timetable::check(&raw_lectures, &d).map(|l| (d, l)));
+    let (draft, lectures) = match checked {
+        Ok(d) => d,
+        Err((errors, view)) => {
+            drop(tx);
+            let mut form = fixed_form(
+                input,
+                errors,
+                &seminar.organizer_name,
+                seminar.approving_prefecture_code,
+            );
+            form.timetable = Some(view);
+            form.attachments = Some(AttachmentsView { error: file_error, existing: Vec::new() });
+            return form_page(
+                &ctx,
+                EDIT_HEADING,
+                EDIT_INTRO,
+                format!("/office/seminars/{id}/edit"),
+                "修正して再申請する",
+                format!("/office/seminars/{id}"),
+                form,
+            )
+            .await;
+        }
+    };
     let units = unit_rows(&draft);
     let change = seminar_review::Resubmission {
         programme: draft.programme.code(),
@@ -1374,9 +1489,11 @@ pub async fn resubmit(
         capacity: draft.capacity,
         units: &units,
     };
-    if !seminar_review::resubmit(&mut tx, id, &change, user.id, ctx.now).await? {
+    if !seminar_review::resubmit(&mut tx, id, &change, Some(user.id), ctx.now).await? {
         return Err(AppError::Conflict(conflict_message(&seminar.status)));
     }
+    db::seminar_lectures::replace(&mut tx, id, &lectures).await?;
+    seminar_files::store(&mut tx, id, &submission.files, ctx.now).await?;
     let entry = audit::Entry {
         action: "seminar.resubmitted",
         entity_type: "seminar",

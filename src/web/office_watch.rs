@@ -112,6 +112,15 @@ struct WatchPage {
     page: i64,
     pages: i64,
     total: i64,
+    /// Seminars past their credit deadline with credits attached to nobody.
+    unattached: Vec<UnattachedView>,
+}
+
+pub struct UnattachedView {
+    pub title: String,
+    pub due: String,
+    pub unmatched: i64,
+    pub held: i64,
 }
 
 #[derive(Default, Deserialize)]
@@ -178,7 +187,25 @@ pub async fn watch(
                 }
             })
             .collect();
+    // Due dates before today: seminars that ended more than a month ago.
+    let ended_before = today.checked_sub_months(chrono::Months::new(1)).unwrap_or(today);
+    let unattached = db::held_credits::unattached_past_due(
+        &mut *state.pool.acquire().await?,
+        prefecture,
+        ended_before,
+        PER_PAGE,
+    )
+    .await?
+    .into_iter()
+    .map(|u| UnattachedView {
+        title: u.title,
+        due: format_jp_date(deadline::due_date(u.ends_on)),
+        unmatched: u.unmatched,
+        held: u.held,
+    })
+    .collect();
     let page = WatchPage {
+        unattached,
         layout: ctx.layout().with_notice(ctx.take_flash().await?),
         scope: scope_label(prefecture),
         today: format_jp_date(today),

@@ -4,11 +4,11 @@
 //! again with the corrections (an outside body has no account to come back to).
 
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Form, Router};
+use axum::Router;
 
 use crate::db::{self, audit, seminars};
 use crate::domain::registration::FieldErrors;
@@ -22,16 +22,22 @@ use crate::web::layout::Layout;
 use crate::web::office_seminars::{
     draft_json, mail_received, new_seminar, unit_rows, MailSeminar, SeminarForm,
 };
+use crate::web::seminar_files::{self, AttachmentsView, Submission};
+use crate::web::seminar_guard;
+use crate::web::seminar_timetable::{self, TimetableView};
 use crate::web::{render, see_other};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/seminars/apply", get(apply_form).post(apply))
+        .route(
+            "/seminars/apply",
+            get(apply_form).post(apply).layer(DefaultBodyLimit::max(seminar_files::REQUEST_LIMIT)),
+        )
         .route("/seminars/apply/done", get(applied))
 }
 
 /// The session remembers the application just made, for the confirmation page only.
-const APPLIED_KEY: &str = "seminar_applied";
+pub(crate) const APPLIED_KEY: &str = "seminar_applied";
 
 #[derive(Template)]
 #[template(path = "seminars/apply.html")]
@@ -42,40 +48,78 @@ struct ApplyPage {
     form: SeminarForm,
 }
 
-fn apply_page(ctx: &Ctx, input: SeminarInput, errors: FieldErrors) -> AppResult<Response> {
+fn apply_page(
+    ctx: &Ctx,
+    input: SeminarInput,
+    timetable: TimetableView,
+    file_error: Option<String>,
+    errors: FieldErrors,
+) -> AppResult<Response> {
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let today = ctx.now.date_naive();
     let page = ApplyPage {
         layout: ctx.layout(),
         opens_on: (today < applications_open_on())
             .then(|| applications_open_on().format("%Y年%-m月%-d日").to_string()),
-        form: SeminarForm::new(input, errors),
+        form: SeminarForm {
+            timetable: Some(timetable),
+            attachments: Some(AttachmentsView { error: file_error, existing: Vec::new() }),
+            ..SeminarForm::new(input, errors)
+        },
     };
     Ok((status, render(&page)?).into_response())
 }
 
 pub async fn apply_form(ctx: Ctx) -> AppResult<Response> {
     let input = SeminarInput { format: "in_person".into(), ..Default::default() };
-    apply_page(&ctx, input, FieldErrors::default())
+    let timetable = TimetableView::new(Vec::new(), Vec::new());
+    apply_page(&ctx, input, timetable, None, FieldErrors::default())
 }
 
 pub async fn apply(
     State(state): State<AppState>,
     ctx: Ctx,
-    Form(mut input): Form<SeminarInput>,
+    submission: Submission,
 ) -> AppResult<Response> {
+    let file_error = submission.file_error();
+    let (mut input, raw_lectures) = seminar_timetable::split_form(submission.pairs);
     // An outside body names itself; it cannot claim an association as organizer.
     input.organizer_association = String::new();
     let today = ctx.now.date_naive();
-    let draft =
-        match parse_seminar(&input, today).and_then(|d| check_application(&d, today).map(|_| d)) {
-            Ok(d) => d,
-            Err(errors) => return apply_page(&ctx, input, errors),
-        };
+    let checked = parse_seminar(&input, today)
+        .and_then(|d| check_application(&d, today).map(|_| d))
+        .and_then(|d| seminar_files::refuse_bad_files(file_error.as_deref()).map(|_| d))
+        .map_err(|errors| (errors, TimetableView::new(raw_lectures.clone(), Vec::new())))
+        .and_then(|d| seminar_timetable::check(&raw_lectures, &d).map(|l| (d, l)));
+    let (draft, lectures) = match checked {
+        Ok(d) => d,
+        Err((errors, view)) => return apply_page(&ctx, input, view, file_error, errors),
+    };
     let units = unit_rows(&draft);
     let mut tx = state.pool.begin().await?;
+    if let Some(errors) = seminar_guard::cycle_errors(&mut tx, draft.starts_on, today).await? {
+        drop(tx);
+        let view = TimetableView::new(raw_lectures, Vec::new());
+        return apply_page(&ctx, input, view, None, errors);
+    }
+    let key = seminar_guard::key(&input);
+    if let Some(key) = key {
+        if let Some(seen) = seminar_guard::seen(&mut tx, key, "seminar_apply", ctx.now).await? {
+            drop(tx);
+            // The same form again: show what the first POST created.
+            if let Some(id) = seen {
+                ctx.session.insert(APPLIED_KEY, id).await?;
+            }
+            return Ok(see_other("/seminars/apply/done"));
+        }
+    }
     let new = new_seminar(&draft, &units, None, Status::Submitted.code(), None, false);
     let id = seminars::create(&mut tx, &new, ctx.now).await?;
+    db::seminar_lectures::replace(&mut tx, id, &lectures).await?;
+    seminar_files::store(&mut tx, id, &submission.files, ctx.now).await?;
+    if let Some(key) = key {
+        db::form_submissions::done(&mut tx, key, id).await?;
+    }
     let entry = audit::Entry {
         action: "seminar.submitted",
         entity_type: "seminar",

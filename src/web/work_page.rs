@@ -20,21 +20,25 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::clock::{format_jp_date, format_jp_datetime};
+use crate::db::credit_corrections;
 use crate::db::credits::{self as credit_db, CommitCounts, StoredAttendee, UploadContent};
 use crate::db::{self, audit, seminars::Seminar};
 use crate::domain::attendee_csv::{
-    self, parse_attendee, parse_attendees, PreviewRow, RawAttendee, RowStatus, PERSON_COLUMNS,
+    self, parse_attendee, parse_attendees, PreviewRow, RawAttendee, PERSON_COLUMNS,
 };
 use crate::domain::category::{Category, Format, Programme, Units};
+use crate::domain::credit_window::CreditWindow;
 use crate::domain::csv_text::{self, RowError};
 use crate::domain::deadline;
 use crate::domain::registration::FieldErrors;
+use crate::domain::revival;
 use crate::domain::seminar::{period_label, status_label};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::layout::Layout;
 use crate::web::office_members::{csv_response, error_views, ErrorView};
+use crate::web::work_preview::preview_page;
 use crate::web::{render, see_other};
 
 /// Largest attendee CSV accepted.
@@ -47,17 +51,16 @@ pub const NO_STICKERS: &str = "この研修会では単位シール・紙の修�
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/work/{token}", get(home))
-        .route("/work/{token}/credits", get(credit_list))
         .route("/work/{token}/credits/template.csv", get(template_csv))
         .route(
             "/work/{token}/credits/upload",
             get(upload_form).post(upload).layer(DefaultBodyLimit::max(MAX_UPLOAD_REQUEST)),
         )
-        .route("/work/{token}/credits/uploads/{id}", get(preview))
-        .route("/work/{token}/credits/uploads/{id}/preview.csv", get(preview_download))
         .route("/work/{token}/credits/uploads/{id}/commit", post(commit))
         .route("/work/{token}/credits/new", get(entry_form).post(entry))
         .route("/work/{token}/credits/{registry_number}/withdraw", post(withdraw))
+        .merge(crate::web::work_credits::routes())
+        .merge(crate::web::work_preview::routes())
         // Every answer under /work/{token}, 404s and error pages included.
         .layer(map_response(private_layer))
 }
@@ -66,6 +69,8 @@ pub fn routes() -> Router<AppState> {
 pub struct WorkPage {
     pub token: String,
     pub seminar: Seminar,
+    /// This request's turn on the work page (see `work_limit`).
+    _turn: crate::web::work_limit::Turn,
 }
 
 impl WorkPage {
@@ -86,12 +91,13 @@ impl FromRequestParts<AppState> for WorkPage {
             .find(|(k, _)| k == "token")
             .map(|(_, v)| v)
             .ok_or(AppError::NotFound)?;
+        let turn = crate::web::work_limit::turn(&token).await?;
         let seminar_id = db::work_pages::seminar_for_token(&state.pool, &token)
             .await?
             .ok_or(AppError::NotFound)?;
         let seminar =
             db::seminars::get_pool(&state.pool, seminar_id).await?.ok_or(AppError::NotFound)?;
-        Ok(WorkPage { token, seminar })
+        Ok(WorkPage { token, seminar, _turn: turn })
     }
 }
 
@@ -134,10 +140,12 @@ pub struct SeminarView {
     pub past_due: bool,
     pub days_left: i64,
     pub grants: Vec<GrantView>,
+    /// Before the first day: when registration opens (nothing can be registered yet).
+    pub window_closed: Option<String>,
 }
 
 /// Only approved seminars take credits.
-fn accepting(seminar: &Seminar) -> bool {
+pub(crate) fn accepting(seminar: &Seminar) -> bool {
     seminar.status == "approved"
 }
 
@@ -164,7 +172,7 @@ fn not_accepting(ctx: &Ctx, work: &WorkPage) -> AppResult<Response> {
     Ok((StatusCode::CONFLICT, render(&page)?).into_response())
 }
 
-async fn grants(state: &AppState, seminar_id: i64) -> AppResult<Vec<(Category, Units)>> {
+pub(crate) async fn grants(state: &AppState, seminar_id: i64) -> AppResult<Vec<(Category, Units)>> {
     let mut conn = state.pool.acquire().await?;
     let rows = db::seminars::units(&mut conn, seminar_id).await?;
     let mut grants: Vec<(Category, Units)> = rows
@@ -178,7 +186,11 @@ async fn grants(state: &AppState, seminar_id: i64) -> AppResult<Vec<(Category, U
     Ok(grants)
 }
 
-fn seminar_view(work: &WorkPage, grants: &[(Category, Units)], today: NaiveDate) -> SeminarView {
+pub(crate) fn seminar_view(
+    work: &WorkPage,
+    grants: &[(Category, Units)],
+    today: NaiveDate,
+) -> SeminarView {
     let s = &work.seminar;
     SeminarView {
         base: work.base(),
@@ -199,10 +211,30 @@ fn seminar_view(work: &WorkPage, grants: &[(Category, Units)], today: NaiveDate)
             .iter()
             .map(|(c, u)| GrantView { label: c.label(), units: u.to_string() })
             .collect(),
+        window_closed: window(s, today).refusal(),
     }
 }
 
-fn jp_time(at: chrono::DateTime<chrono::Utc>) -> String {
+/// The seminar's credit window on `today` (one rule for the CSV and the form).
+pub(crate) fn window(seminar: &Seminar, today: NaiveDate) -> CreditWindow {
+    CreditWindow::on(seminar.starts_on, seminar.ends_on, today)
+}
+
+/// The answer to a registration before the seminar's first day; None when it is open.
+fn window_refusal(ctx: &Ctx, work: &WorkPage) -> AppResult<Option<Response>> {
+    let Some(message) = window(&work.seminar, ctx.now.date_naive()).refusal() else {
+        return Ok(None);
+    };
+    let page = MessagePage {
+        layout: ctx.layout(),
+        title: "単位はまだ登録できません",
+        message,
+        link: Some((work.base(), "作業ページに戻る")),
+    };
+    Ok(Some((StatusCode::CONFLICT, render(&page)?).into_response()))
+}
+
+pub(crate) fn jp_time(at: chrono::DateTime<chrono::Utc>) -> String {
     format_jp_datetime(at.fixed_offset())
 }
 
@@ -375,7 +407,7 @@ fn encoding_of(bytes: &[u8]) -> &'static str {
     }
 }
 
-fn encoding_label(code: &str) -> &'static str {
+pub(crate) fn encoding_label(code: &str) -> &'static str {
     match code {
         "utf-8-bom" => "UTF-8（BOM付き）",
         "utf-8" => "UTF-8",
@@ -442,6 +474,9 @@ async fn upload(
     if !accepting(&work.seminar) {
         return not_accepting(&ctx, &work);
     }
+    if let Some(refused) = window_refusal(&ctx, &work)? {
+        return Ok(refused);
+    }
     let file = match read_file(multipart).await {
         Ok(file) => file,
         Err(message) => return upload_page(&state, &ctx, &work, Some(message), vec![]).await,
@@ -490,133 +525,10 @@ async fn upload(
         committed_at: None,
     };
     let Prepared { content, .. } = *prepared;
-    preview_page(&ctx, &work, &grants, &upload, content.preview, None).await
-}
-
-pub struct PreviewRowView {
-    pub line: u64,
-    pub status: &'static str,
-    pub status_label: &'static str,
-    pub name: String,
-    pub registry: String,
-    pub reasons: Vec<String>,
-}
-
-pub struct UploadView {
-    pub id: i64,
-    pub file_name: String,
-    pub encoding: &'static str,
-    pub uploaded: String,
-    pub committed: Option<String>,
-    pub rows_total: i32,
-    pub rows_ok: i32,
-    pub rows_warning: usize,
-    pub rows_error: i32,
-}
-
-#[derive(Template)]
-#[template(path = "work/preview.html")]
-struct PreviewPage {
-    layout: Layout,
-    seminar: SeminarView,
-    upload: UploadView,
-    problems: Vec<PreviewRowView>,
-    rows: Vec<PreviewRowView>,
-    can_commit: bool,
-    late: bool,
-}
-
-async fn preview_page(
-    ctx: &Ctx,
-    work: &WorkPage,
-    grants: &[(Category, Units)],
-    upload: &credit_db::Upload,
-    rows: Vec<PreviewRow>,
-    notice: Option<String>,
-) -> AppResult<Response> {
-    let rows: Vec<PreviewRowView> = rows
-        .into_iter()
-        .map(|r| {
-            let status = RowStatus::from_code(&r.status).unwrap_or(RowStatus::Error);
-            PreviewRowView {
-                line: r.line,
-                status: status.code(),
-                status_label: status.label(),
-                name: r.name,
-                registry: r.registry,
-                reasons: r.reasons,
-            }
-        })
-        .collect();
-    let problems: Vec<PreviewRowView> = rows
-        .iter()
-        .filter(|r| r.status != RowStatus::Ok.code())
-        .map(|r| PreviewRowView {
-            line: r.line,
-            status: r.status,
-            status_label: r.status_label,
-            name: r.name.clone(),
-            registry: r.registry.clone(),
-            reasons: r.reasons.clone(),
-        })
-        .collect();
-    let rows_warning = rows.iter().filter(|r| r.status == RowStatus::Warning.code()).count();
-    let today = ctx.now.date_naive();
-    let notice = match notice {
-        Some(notice) => Some(notice),
-        None => ctx.take_flash().await?,
-    };
-    let page = PreviewPage {
-        layout: ctx.layout().with_notice(notice),
-        seminar: seminar_view(work, grants, today),
-        upload: UploadView {
-            id: upload.id,
-            file_name: upload.file_name.clone(),
-            encoding: encoding_label(&upload.encoding),
-            uploaded: jp_time(upload.uploaded_at),
-            committed: upload.committed_at.map(jp_time),
-            rows_total: upload.rows_total,
-            rows_ok: upload.rows_ok,
-            rows_warning,
-            rows_error: upload.rows_error,
-        },
-        problems,
-        rows,
-        can_commit: upload.committed_at.is_none() && upload.rows_ok > 0 && accepting(&work.seminar),
-        late: deadline::is_late(work.seminar.ends_on, today),
-    };
-    render(&page)
-}
-
-async fn preview(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    work: WorkPage,
-    Path((_, id)): Path<(String, i64)>,
-) -> AppResult<Response> {
-    let grants = grants(&state, work.seminar.id).await?;
     let mut conn = state.pool.acquire().await?;
-    let upload =
-        credit_db::upload(&mut conn, work.seminar.id, id).await?.ok_or(AppError::NotFound)?;
-    let content = credit_db::upload_preview(&mut conn, work.seminar.id, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let prior = credit_corrections::prior_states(&mut conn, work.seminar.id).await?;
     drop(conn);
-    preview_page(&ctx, &work, &grants, &upload, content.preview, None).await
-}
-
-async fn preview_download(
-    State(state): State<AppState>,
-    work: WorkPage,
-    Path((_, id)): Path<(String, i64)>,
-) -> AppResult<Response> {
-    let mut conn = state.pool.acquire().await?;
-    let content = credit_db::upload_preview(&mut conn, work.seminar.id, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    drop(conn);
-    let bytes = attendee_csv::preview_csv(&content.header, &content.preview);
-    Ok(csv_response(&format!("attendees_result_{id}.csv"), bytes))
+    preview_page(&ctx, &work, &grants, &upload, content.preview, None, &prior).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -631,20 +543,30 @@ fn counts_json(counts: &CommitCounts) -> serde_json::Value {
         "matched": counts.matched,
         "unmatched": counts.unmatched,
         "birth_date_mismatch": counts.mismatched,
+        "people": counts.people,
+        "skipped": counts.skipped,
     })
 }
 
 fn commit_message(counts: &CommitCounts, late: bool) -> String {
     let mut message = format!(
-        "単位を登録しました（新規 {} 件、修正 {} 件、変更なし {} 件）。",
+        "受講者 {} 名・単位 {} 件を登録しました（単位：新規 {} 件、修正 {} 件、変更なし {} 件）。",
+        counts.people,
+        counts.rows,
         counts.inserted,
         counts.updated,
         counts.unchanged()
     );
     if counts.mismatched > 0 {
         message.push_str(&format!(
-            "生年月日がMAMISの登録と一致しない {} 件は、事務局が確認するまで保留されます。",
-            counts.mismatched
+            "生年月日がMAMISの登録と一致しない {} 名（単位 {} 件）は、事務局が確認するまで保留されます。",
+            counts.mismatched_people, counts.mismatched
+        ));
+    }
+    if counts.skipped > 0 {
+        message.push_str(&format!(
+            "作業ページで取り消し・修正済みの {} 名は登録しませんでした（元に戻す場合は確認画面でチェックを入れて登録してください）。",
+            counts.skipped
         ));
     }
     if late {
@@ -661,15 +583,18 @@ async fn commit_in(
     seminar: &Seminar,
     upload_id: i64,
     action: &str,
+    skip: &[String],
+    before: Option<serde_json::Value>,
 ) -> AppResult<Option<(credit_db::Upload, CommitCounts, bool)>> {
     let upload =
         credit_db::upload_for_update(tx, seminar.id, upload_id).await?.ok_or(AppError::NotFound)?;
     if upload.committed_at.is_some() {
         return Ok(None);
     }
-    let late = deadline::is_late(seminar.ends_on, ctx.now.date_naive());
+    let late = window(seminar, ctx.now.date_naive()).is_late();
     let (counts, corrections) =
-        credit_db::commit_upload(tx, seminar.id, upload_id, &seminar.format, late, ctx.now).await?;
+        credit_db::commit_upload(tx, seminar.id, upload_id, &seminar.format, late, skip, ctx.now)
+            .await?;
     credit_db::mark_committed(tx, upload_id, ctx.now).await?;
     let mut after = counts_json(&counts);
     after["upload_id"] = json!(upload_id);
@@ -681,7 +606,7 @@ async fn commit_in(
         action,
         entity_type: "seminar",
         entity_id: Some(seminar.id.to_string()),
-        before: None,
+        before,
         after: Some(after),
     };
     audit::record(tx, &ctx.who(), ctx.now, entry).await?;
@@ -693,12 +618,26 @@ async fn commit(
     ctx: Ctx,
     work: WorkPage,
     Path((_, id)): Path<(String, i64)>,
+    Form(fields): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     if !accepting(&work.seminar) {
         return not_accepting(&ctx, &work);
     }
+    if let Some(refused) = window_refusal(&ctx, &work)? {
+        return Ok(refused);
+    }
+    let ticked: Vec<&str> =
+        fields.iter().filter(|(k, _)| k == "revive").map(|(_, v)| v.as_str()).collect();
     let mut tx = state.pool.begin().await?;
-    let done = commit_in(&mut tx, &ctx, &work.seminar, id, "credits.commit").await?;
+    // One commit at a time per seminar: a second one waits here (not on the credit rows).
+    credit_db::lock_seminar(&mut tx, work.seminar.id).await?;
+    let prior = credit_corrections::prior_states(&mut tx, work.seminar.id).await?;
+    let skip: Vec<String> = prior
+        .iter()
+        .filter(|(number, state)| revival::skipped(Some(state), ticked.contains(&number.as_str())))
+        .map(|(number, _)| number.clone())
+        .collect();
+    let done = commit_in(&mut tx, &ctx, &work.seminar, id, "credits.commit", &skip, None).await?;
     let message = match done {
         Some((_, counts, late)) => {
             tx.commit().await?;
@@ -714,92 +653,7 @@ async fn commit(
 }
 
 // ---------------------------------------------------------------------------------------------
-// The list of registered attendees.
-
-pub struct AttendeeView {
-    pub registry_number: String,
-    pub kanji_name: String,
-    pub furigana: String,
-    pub birth_date: String,
-    pub credits: String,
-    pub status: &'static str,
-    pub status_class: &'static str,
-    pub late: bool,
-    pub withdrawn: Option<String>,
-}
-
-fn match_label(code: &str) -> (&'static str, &'static str) {
-    match code {
-        "matched" => ("反映済み（本人のマイページに表示）", "ok"),
-        "unmatched" => ("本人のMAMIS登録待ち（登録後に自動で反映）", "waiting"),
-        "birth_date_mismatch" => ("生年月日がMAMISの登録と不一致（事務局が確認中）", "error"),
-        "rejected" => ("事務局が保留", "error"),
-        _ => ("", ""),
-    }
-}
-
-fn attendee_views(rows: Vec<credit_db::CreditRow>) -> Vec<AttendeeView> {
-    let mut views: Vec<AttendeeView> = Vec::new();
-    let mut index: HashMap<(String, bool), usize> = HashMap::new();
-    for row in rows {
-        let withdrawn = row.withdrawn_at.is_some();
-        let credit = format!(
-            "{} {}単位",
-            Category::from_code(&row.category).map(Category::label).unwrap_or(""),
-            row.units.normalize()
-        );
-        let key = (row.registry_number.clone(), withdrawn);
-        if let Some(&i) = index.get(&key) {
-            views[i].credits.push('、');
-            views[i].credits.push_str(&credit);
-            views[i].late |= row.late;
-            continue;
-        }
-        let (status, status_class) = match_label(&row.match_status);
-        index.insert(key, views.len());
-        views.push(AttendeeView {
-            registry_number: row.registry_number,
-            kanji_name: row.kanji_name,
-            furigana: row.furigana,
-            birth_date: row.birth_date.format("%Y-%m-%d").to_string(),
-            credits: credit,
-            status,
-            status_class,
-            late: row.late,
-            withdrawn: row.withdrawn_at.map(jp_time),
-        });
-    }
-    views.sort_by_key(|v| v.withdrawn.is_some());
-    views
-}
-
-#[derive(Template)]
-#[template(path = "work/credits.html")]
-struct CreditsPage {
-    layout: Layout,
-    seminar: SeminarView,
-    summary: credit_db::Summary,
-    attendees: Vec<AttendeeView>,
-}
-
-async fn credit_list(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    work: WorkPage,
-) -> AppResult<Response> {
-    let grants = grants(&state, work.seminar.id).await?;
-    let mut conn = state.pool.acquire().await?;
-    let summary = credit_db::summary(&mut conn, work.seminar.id).await?;
-    let rows = credit_db::for_seminar(&mut conn, work.seminar.id).await?;
-    drop(conn);
-    let page = CreditsPage {
-        layout: ctx.layout().with_notice(ctx.take_flash().await?),
-        seminar: seminar_view(&work, &grants, ctx.now.date_naive()),
-        summary,
-        attendees: attendee_views(rows),
-    };
-    render(&page)
-}
+// Withdrawal (the list itself: `work_credits`).
 
 async fn withdraw(
     State(state): State<AppState>,
@@ -822,6 +676,27 @@ async fn withdraw(
     Ok(see_other(&format!("{}/credits", work.base())))
 }
 
+/// Credits as the audit log keeps them (before or after a change).
+fn credit_snapshot(rows: &[credit_db::CreditRow]) -> Vec<serde_json::Value> {
+    rows.iter()
+        .map(|r| {
+            json!({
+                "id": r.id,
+                "registry_number": r.registry_number,
+                "category": r.category,
+                "units": r.units,
+                "kanji_name": r.kanji_name,
+                "furigana": r.furigana,
+                "birth_date": r.birth_date,
+                "sex": r.sex,
+                "match_status": r.match_status,
+                "physician_id": r.physician_id,
+                "withdrawn": r.withdrawn_at.is_some(),
+            })
+        })
+        .collect()
+}
+
 /// Withdraws an attendee's credits in force (all, or those of categories not in `keep`),
 /// audited with what they were. Returns how many.
 async fn withdraw_in(
@@ -841,20 +716,7 @@ async fn withdraw_in(
     if rows.is_empty() {
         return Ok(0);
     }
-    let before: Vec<serde_json::Value> = rows
-        .iter()
-        .map(|r| {
-            json!({
-                "id": r.id,
-                "category": r.category,
-                "units": r.units,
-                "kanji_name": r.kanji_name,
-                "birth_date": r.birth_date,
-                "match_status": r.match_status,
-                "physician_id": r.physician_id,
-            })
-        })
-        .collect();
+    let before = credit_snapshot(&rows);
     let entry = audit::Entry {
         action: "credits.withdraw",
         entity_type: "seminar",
@@ -1001,6 +863,9 @@ async fn entry(
     if !accepting(&work.seminar) {
         return not_accepting(&ctx, &work);
     }
+    if let Some(refused) = window_refusal(&ctx, &work)? {
+        return Ok(refused);
+    }
     let grants = grants(&state, work.seminar.id).await?;
     let fields: HashMap<String, String> = fields.into_iter().collect();
     let field = |name: &str| fields.get(name).cloned().unwrap_or_default();
@@ -1065,6 +930,15 @@ async fn entry(
     };
     let content_json = serde_json::to_string(&content).map_err(|e| AppError::Internal(e.into()))?;
     let mut tx = state.pool.begin().await?;
+    credit_db::lock_seminar(&mut tx, work.seminar.id).await?;
+    // A correction is audited with the attendee's credits before and after.
+    let before = match &original {
+        Some(old) => {
+            let rows = credit_db::for_attendee(&mut tx, work.seminar.id, old).await?;
+            Some(json!({ "registry_number": old, "credits": credit_snapshot(&rows) }))
+        }
+        None => None,
+    };
     // A correction: a changed 医籍登録番号 withdraws the old entry (the new one is matched
     // afresh); categories set to 0 are withdrawn.
     match &original {
@@ -1092,7 +966,21 @@ async fn entry(
     )
     .await?;
     let action = if original.is_some() { "credits.correct" } else { "credits.entry" };
-    let done = commit_in(&mut tx, &ctx, &work.seminar, upload_id, action).await?;
+    let done = commit_in(&mut tx, &ctx, &work.seminar, upload_id, action, &[], before).await?;
+    if let Some(old) = &original {
+        let new = attendee.registry_number.as_str();
+        let changed = (old != new).then_some(old.as_str());
+        credit_corrections::mark_corrected(&mut tx, work.seminar.id, new, changed, ctx.now).await?;
+        let rows = credit_db::for_attendee(&mut tx, work.seminar.id, new).await?;
+        let entry = audit::Entry {
+            action: "credits.correction",
+            entity_type: "seminar",
+            entity_id: Some(work.seminar.id.to_string()),
+            before: Some(json!({ "registry_number": old })),
+            after: Some(json!({ "registry_number": new, "credits": credit_snapshot(&rows) })),
+        };
+        audit::record(&mut tx, &ctx.who(), ctx.now, entry).await?;
+    }
     tx.commit().await?;
     let (_, counts, late) =
         done.ok_or_else(|| AppError::Internal(anyhow::anyhow!("fresh upload already committed")))?;

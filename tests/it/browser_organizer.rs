@@ -134,7 +134,7 @@ async fn journey(client: Client, base: String, work: String) {
         wait_for_text(&client, "#problem-rows", "昭和45年5月15日を1970-05-15に変換しました。")
             .await;
     assert!(problems.contains("2行目"), "{problems}");
-    let all = wait_for_text(&client, "#all-rows", "髙橋 﨑子").await;
+    let all = wait_for_text(&client, "#all-rows", "髙橋\u{3000}﨑子").await;
     assert!(all.contains("第２３４５６７号"), "cells as written: {all}");
 
     // Commit.
@@ -146,7 +146,7 @@ async fn journey(client: Client, base: String, work: String) {
     wait_for_text(
         &client,
         "main .notice",
-        "単位を登録しました（新規 6 件、修正 0 件、変更なし 0 件）。",
+        "受講者 3 名・単位 6 件を登録しました（単位：新規 6 件、修正 0 件、変更なし 0 件）。",
     )
     .await;
     let table = wait_for_text(&client, "#attendees", "山田\u{3000}太郎").await;

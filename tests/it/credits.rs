@@ -209,14 +209,15 @@ async fn shift_jis_file_previews_then_commits_and_matches_in_three_ways() {
         page.body.contains("生年月日（西暦）：昭和45年5月15日を1970-05-15に変換しました。"),
         "the era date is converted with a notice"
     );
-    assert!(page.body.contains("髙橋 﨑子"), "names as written, CP932 extensions included");
+    // The preview shows the names as they will be stored (CP932 extensions included).
+    assert!(page.body.contains("髙橋\u{3000}﨑子"), "names as stored, CP932 extensions included");
     assert!(page.body.contains("3名の単位を登録する"));
     assert_eq!(page.headers["referrer-policy"], "no-referrer");
     assert_eq!(app.count("SELECT count(*) FROM credits").await, 0, "nothing registered yet");
 
     let message = commit(&mut b, &base, id).await;
     assert!(message.contains("新規 6 件、修正 0 件、変更なし 0 件"), "{message}");
-    assert!(message.contains("生年月日がMAMISの登録と一致しない 2 件"), "{message}");
+    assert!(message.contains("生年月日がMAMISの登録と一致しない 1 名（単位 2 件）"), "{message}");
 
     let rows = credits_of(&app, seminar_id).await;
     assert_eq!(rows.len(), 6, "3 attendees × 2 categories: {rows:?}");
@@ -566,10 +567,27 @@ async fn withdrawal_and_a_corrected_registry_number_rematch() {
         1
     );
 
-    // Re-uploading the original file brings the withdrawn rows back (and never doubles).
-    let (_, again) = preview(&mut b, &base, "s.csv", &fixture("attendees_sjis.csv")).await;
+    // Re-uploading the original file does not undo the withdrawal or the correction (issue
+    // 10): the preview marks both rows and the commit skips them…
+    let (page, again) = preview(&mut b, &base, "s.csv", &fixture("attendees_sjis.csv")).await;
+    assert!(page.body.contains("取り消し済み"), "{}", page.body);
+    assert!(page.body.contains("修正済み（医籍登録番号 456789 に修正）"));
     let message = commit(&mut b, &base, again).await;
-    assert!(message.contains("新規 0 件、修正 4 件、変更なし 2 件"), "{message}");
+    assert!(message.contains("新規 0 件、修正 0 件、変更なし 2 件"), "{message}");
+    assert!(message.contains("取り消し・修正済みの 2 名は登録しませんでした"), "{message}");
+    let rows = credits_of(&app, seminar_id).await;
+    assert_eq!(rows.iter().filter(|r| !r.withdrawn).count(), 4, "nothing revived");
+    // …unless the organizer ticks them back in; even then nothing is doubled.
+    let (_, third) = preview(&mut b, &base, "s.csv", &fixture("attendees_sjis.csv")).await;
+    let page = b
+        .post(
+            &format!("{base}/credits/uploads/{third}/commit"),
+            &[("revive", "345678"), ("revive", "234567")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let list = b.get(&format!("{base}/credits")).await;
+    assert!(list.body.contains("新規 0 件、修正 4 件、変更なし 2 件"), "{}", list.body);
     assert_eq!(credits_of(&app, seminar_id).await.len(), 8);
 }
 

@@ -430,6 +430,8 @@ proptest! {
                 registry: String::new(),
                 reasons: vec!["理由".into()],
                 cells: cells.clone(),
+                stored: None,
+                notices: Vec::new(),
             })
             .collect();
         let bytes = preview_csv(&header, &preview);

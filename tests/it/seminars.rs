@@ -29,6 +29,15 @@ fn outside_application(title: &str) -> Vec<(&'static str, String)> {
         ("approving_prefecture", "13".into()),
         ("units_lifelong_renewal", "1".into()),
         ("units_lifelong_specialized", "2.5".into()),
+        // The programme (issue 10): an hour a unit, per category.
+        ("lecture_subject", "産業医の職務と倫理".into()),
+        ("lecture_lecturer", "山田 太郎（○○大学 産業医学講座）".into()),
+        ("lecture_minutes", "60".into()),
+        ("lecture_category", "lifelong_renewal".into()),
+        ("lecture_subject", "職場のメンタルヘルス対策".into()),
+        ("lecture_lecturer", "鈴木 花子（△△病院）".into()),
+        ("lecture_minutes", "150".into()),
+        ("lecture_category", "lifelong_specialized".into()),
     ]
 }
 
@@ -241,8 +250,9 @@ async fn a_returned_application_is_corrected_and_submitted_again() {
     let returned = mails(&app, CONTACT, "差し戻されました").await;
     assert_eq!(returned.len(), 1);
     assert!(returned[0].contains("講師の所属を記入してください。"));
-    assert!(returned[0].contains(&format!("{}/seminars/apply", app.base)));
-    // Applying again is a new application.
+    // The mail carries a private correction link (issue 10: see seminar_corrections.rs).
+    assert!(returned[0].contains(&format!("{}/seminars/correct/", app.base)));
+    // Applying again instead is a new application.
     let again = with(outside_application(outside), "venue", "東京産業保健会館（講師：○○大学）");
     let (_, page) = apply_publicly(&app, &again).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);

@@ -1,0 +1,228 @@
+//! The work page's list of registered attendees (issue 10, part 6): 100 attendees a page with
+//! the true total, a search by name, フリガナ or 医籍登録番号, each attendee's state (held by
+//! staff, rejected with the reason, corrected, withdrawn, late) and the whole list as CSV.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use serde::Deserialize;
+
+use super::work_page::{grants, jp_time, seminar_view, SeminarView, WorkPage};
+use crate::db::credit_list::{self, ListedCredit};
+use crate::db::credits as credit_db;
+use crate::domain::category::Category;
+use crate::domain::csv_text;
+use crate::domain::person::Sex;
+use crate::error::AppResult;
+use crate::state::AppState;
+use crate::web::ctx::Ctx;
+use crate::web::layout::Layout;
+use crate::web::office_members::csv_response;
+use crate::web::render;
+
+pub use crate::db::credit_list::PER_PAGE;
+const SEARCH_MAX: usize = 60;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/work/{token}/credits", get(credit_list))
+        .route("/work/{token}/credits.csv", get(export))
+}
+
+pub struct AttendeeView {
+    pub registry_number: String,
+    pub kanji_name: String,
+    pub furigana: String,
+    pub birth_date: String,
+    pub credits: String,
+    pub status: &'static str,
+    pub status_class: &'static str,
+    pub reason: Option<String>,
+    pub late: bool,
+    pub corrected: bool,
+    pub withdrawn: Option<String>,
+}
+
+pub fn match_label(code: &str) -> (&'static str, &'static str) {
+    match code {
+        "matched" => ("反映済み（本人のマイページに表示）", "ok"),
+        "unmatched" => ("本人のMAMIS登録待ち（登録後に自動で反映）", "waiting"),
+        "birth_date_mismatch" => ("生年月日がMAMISの登録と不一致（事務局が確認中）", "error"),
+        "rejected" => ("事務局が紐付けを見送りました（内容を確認して直してください）", "error"),
+        _ => ("", ""),
+    }
+}
+
+fn credit_text(row: &ListedCredit) -> String {
+    format!(
+        "{} {}単位",
+        Category::from_code(&row.category).map(Category::label).unwrap_or(""),
+        row.units.normalize()
+    )
+}
+
+/// One view per attendee: the credits in force, or (all withdrawn) the withdrawn ones.
+fn attendee_views(rows: Vec<ListedCredit>) -> Vec<AttendeeView> {
+    let mut views: Vec<AttendeeView> = Vec::new();
+    let mut rows = rows.into_iter().peekable();
+    while let Some(first) = rows.next() {
+        let mut group = vec![first];
+        while rows.peek().is_some_and(|r| r.registry_number == group[0].registry_number) {
+            group.extend(rows.next());
+        }
+        let active: Vec<&ListedCredit> =
+            group.iter().filter(|r| r.withdrawn_at.is_none()).collect();
+        let shown: Vec<&ListedCredit> =
+            if active.is_empty() { group.iter().collect() } else { active.clone() };
+        let head = shown[0];
+        let (status, status_class) = match_label(&head.match_status);
+        views.push(AttendeeView {
+            registry_number: head.registry_number.clone(),
+            kanji_name: head.kanji_name.clone(),
+            furigana: head.furigana.clone(),
+            birth_date: head.birth_date.format("%Y-%m-%d").to_string(),
+            credits: shown.iter().map(|r| credit_text(r)).collect::<Vec<_>>().join("、"),
+            status,
+            status_class,
+            reason: head.review_reason.clone().filter(|_| head.match_status == "rejected"),
+            late: shown.iter().any(|r| r.late),
+            corrected: shown.iter().any(|r| r.corrected),
+            withdrawn: if active.is_empty() {
+                group.iter().filter_map(|r| r.withdrawn_at).max().map(jp_time)
+            } else {
+                None
+            },
+        });
+    }
+    views
+}
+
+#[derive(Default, Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    page: Option<i64>,
+    #[serde(default)]
+    q: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "work/credits.html")]
+struct CreditsPage {
+    layout: Layout,
+    seminar: SeminarView,
+    summary: credit_db::Summary,
+    attendees: Vec<AttendeeView>,
+    search: String,
+    /// The search as a query-string suffix for the page links (`&q=…`).
+    search_query: String,
+    page: i64,
+    pages: i64,
+    total: i64,
+    first: i64,
+    last: i64,
+}
+
+async fn credit_list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    work: WorkPage,
+    Query(query): Query<ListQuery>,
+) -> AppResult<Response> {
+    let search: String = query.q.unwrap_or_default().trim().chars().take(SEARCH_MAX).collect();
+    let search_opt = (!search.is_empty()).then_some(search.as_str());
+    let grants = grants(&state, work.seminar.id).await?;
+    let mut conn = state.pool.acquire().await?;
+    let shape = credit_list::shape(&mut conn, work.seminar.id, ctx.now).await?;
+    let summary = shape.summary;
+    let total = match search_opt {
+        Some(_) => credit_list::count(&mut conn, work.seminar.id, search_opt).await?,
+        None => summary.listed,
+    };
+    let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
+    let page = query.page.unwrap_or(1).clamp(1, pages);
+    let offset = (page - 1) * PER_PAGE;
+    // The whole list pages by its anchors (an index range); a search by offset (few rows).
+    let anchor = shape.anchors.get((page - 1) as usize).filter(|_| search_opt.is_none());
+    let rows = match anchor {
+        Some(anchor) => {
+            credit_list::page_from(&mut conn, work.seminar.id, anchor, PER_PAGE).await?
+        }
+        None => credit_list::page(&mut conn, work.seminar.id, search_opt, PER_PAGE, offset).await?,
+    };
+    drop(conn);
+    let attendees = attendee_views(rows);
+    let page_view = CreditsPage {
+        layout: ctx.layout().with_notice(ctx.take_flash().await?),
+        seminar: seminar_view(&work, &grants, ctx.now.date_naive()),
+        summary,
+        first: if attendees.is_empty() { 0 } else { offset + 1 },
+        last: offset + attendees.len() as i64,
+        attendees,
+        search_query: if search.is_empty() {
+            String::new()
+        } else {
+            format!("&q={}", url_encode(&search))
+        },
+        search,
+        page,
+        pages,
+        total,
+    };
+    render(&page_view)
+}
+
+fn url_encode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+const EXPORT_HEADER: [&str; 14] = [
+    "漢字氏名",
+    "フリガナ",
+    "生年月日（西暦）",
+    "性別",
+    "医籍登録番号",
+    "メールアドレス",
+    "電話番号",
+    "FAX番号",
+    "研修区分",
+    "単位",
+    "状態",
+    "期限後の登録",
+    "取り消し",
+    "事務局からの理由",
+];
+
+/// Every credit of the seminar as CSV (UTF-8 with BOM, formula-like cells made inert).
+async fn export(State(state): State<AppState>, work: WorkPage) -> AppResult<Response> {
+    let mut conn = state.pool.acquire().await?;
+    let rows = credit_list::all(&mut conn, work.seminar.id).await?;
+    drop(conn);
+    let bytes = tokio::task::spawn_blocking(move || {
+        let mut out: Vec<Vec<String>> = Vec::with_capacity(rows.len() + 1);
+        out.push(EXPORT_HEADER.iter().map(|h| h.to_string()).collect());
+        for r in rows {
+            out.push(vec![
+                r.kanji_name.clone(),
+                r.furigana.clone(),
+                r.birth_date.format("%Y-%m-%d").to_string(),
+                Sex::from_code(&r.sex).map(Sex::label).unwrap_or("").to_string(),
+                r.registry_number.clone(),
+                r.email.clone(),
+                r.phone.clone().unwrap_or_default(),
+                r.fax.clone().unwrap_or_default(),
+                Category::from_code(&r.category).map(Category::label).unwrap_or("").to_string(),
+                r.units.normalize().to_string(),
+                match_label(&r.match_status).0.to_string(),
+                if r.late { "期限後" } else { "" }.to_string(),
+                r.withdrawn_at.map(jp_time).unwrap_or_default(),
+                r.review_reason.clone().unwrap_or_default(),
+            ]);
+        }
+        csv_text::write_for_excel(&out)
+    })
+    .await
+    .map_err(|e| crate::error::AppError::Internal(e.into()))?;
+    Ok(csv_response(&format!("credits_seminar{}.csv", work.seminar.id), bytes))
+}
