@@ -54,7 +54,7 @@ pub fn routes() -> Router<AppState> {
         .route("/mypage/applications/{id}/files/{file_id}", get(download))
         .route("/mypage/applications/{id}/files/{file_id}/delete", post(remove_file))
         .route("/mypage/applications/{id}/submit", post(submit))
-        .route("/mypage/applications/{id}/withdraw", post(withdraw))
+        .route("/mypage/applications/{id}/withdraw", get(withdraw_page).post(withdraw))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1624,6 +1624,40 @@ pub async fn submit(
     }
     ctx.flash("申請を提出しました。受付のお知らせをメールでお送りしました。").await?;
     Ok(see_other(&format!("/mypage/applications/{id}")))
+}
+
+#[derive(Template)]
+#[template(path = "applications/withdraw.html")]
+struct WithdrawPage {
+    layout: Layout,
+    id: i64,
+    programme: &'static str,
+    kind: &'static str,
+    declared: usize,
+    files: usize,
+}
+
+/// Withdrawing loses the declared credits and files: it is confirmed on a page of its own.
+pub async fn withdraw_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let physician = registered(&state, &ctx).await?;
+    let mut conn = state.pool.acquire().await?;
+    let app = own_application(&mut conn, &physician, id).await?;
+    if let Err(why) = application::transition(app.state(), Actor::Physician, Event::Withdraw) {
+        return Err(AppError::Conflict(why.into()));
+    }
+    let page = WithdrawPage {
+        layout: ctx.layout(),
+        id,
+        programme: programme_label(&app.programme),
+        kind: kind_label(&app.kind),
+        declared: store::declared_credits(&mut conn, id).await?.len(),
+        files: store::files(&mut conn, id).await?.len(),
+    };
+    render(&page)
 }
 
 pub async fn withdraw(

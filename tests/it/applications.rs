@@ -200,6 +200,20 @@ async fn one_open_application_per_programme() {
     let list = b.get("/mypage/applications").await;
     assert!(list.body.contains(&format!("手続き中の申請（申請番号 {id}）")));
 
+    // Withdrawing is confirmed on a page of its own that says what is lost.
+    let shown = b.get(&format!("/mypage/applications/{id}")).await;
+    assert!(shown.body.contains(&format!("href=\"/mypage/applications/{id}/withdraw\"")));
+    let confirm = b.get(&format!("/mypage/applications/{id}/withdraw")).await;
+    assert_eq!(confirm.status, StatusCode::OK);
+    assert!(confirm.body.contains("元に戻せません"), "{}", confirm.body);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM applications WHERE id = {id} AND status = 'withdrawn'"
+        ))
+        .await,
+        0,
+        "nothing withdrawn by looking"
+    );
     // Withdrawn: a new one may start.
     let page = b.post(&format!("/mypage/applications/{id}/withdraw"), &[]).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
