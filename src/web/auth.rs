@@ -12,9 +12,7 @@ use crate::clock::format_jp_datetime;
 use crate::db::{self, audit};
 use crate::domain::downtime::current_and_upcoming;
 use crate::domain::text::{normalize_login_id, safe_next_path};
-use crate::domain::throttle::{
-    after_failure, is_locked, MAX_FAILURES_PER_IP, MAX_FAILURES_PER_LOGIN_ID,
-};
+use crate::domain::throttle::{MAX_FAILURES_PER_IP, MAX_FAILURES_PER_LOGIN_ID};
 use crate::error::AppResult;
 use crate::password;
 use crate::state::AppState;
@@ -23,7 +21,7 @@ use crate::web::layout::Layout;
 use crate::web::{csrf, render, see_other};
 
 pub const WRONG_CREDENTIALS: &str = "ログインIDまたはパスワードが正しくありません。";
-pub const LOCKED: &str = "ログインに続けて失敗したため、しばらくの間ログインできません。15分ほど時間をおいてからお試しください。";
+pub const LOCKED: &str = "ログインに続けて失敗したため、しばらくの間ログインできません。数分（失敗が続いた場合は最長15分）おいてからお試しください。急ぎの場合は事務局にロックの解除をご依頼ください。";
 
 pub struct NoticeView {
     pub title: String,
@@ -122,12 +120,13 @@ pub async fn submit(
     let ip_key = ctx.ip.as_ref().map(|ip| format!("ip:{ip}"));
     let now = ctx.now;
 
-    let id_counter = db::throttle::get(&state.pool, &id_key).await?;
-    let ip_counter = match &ip_key {
-        Some(key) => db::throttle::get(&state.pool, key).await?,
-        None => None,
-    };
-    if is_locked(id_counter.as_ref(), now) || is_locked(ip_counter.as_ref(), now) {
+    // Counted before the password is checked, under the counters' row locks: a burst of
+    // parallel attempts gets exactly the limit's worth of checks.
+    let mut keys = vec![(id_key.as_str(), MAX_FAILURES_PER_LOGIN_ID)];
+    if let Some(key) = &ip_key {
+        keys.push((key.as_str(), MAX_FAILURES_PER_IP));
+    }
+    if !db::throttle::admit_attempt(&state.pool, &keys, now).await? {
         let mut conn = state.pool.acquire().await?;
         let entry = audit::Entry {
             action: "auth.login_refused_locked",
@@ -151,20 +150,6 @@ pub async fn submit(
     let account = account.filter(|a| password_ok && !a.disabled);
 
     let Some(account) = account else {
-        db::throttle::put(
-            &state.pool,
-            &id_key,
-            &after_failure(id_counter, now, MAX_FAILURES_PER_LOGIN_ID),
-        )
-        .await?;
-        if let Some(key) = &ip_key {
-            db::throttle::put(
-                &state.pool,
-                key,
-                &after_failure(ip_counter, now, MAX_FAILURES_PER_IP),
-            )
-            .await?;
-        }
         let mut conn = state.pool.acquire().await?;
         let entry = audit::Entry {
             action: "auth.login_failed",
@@ -180,7 +165,7 @@ pub async fn submit(
         return Ok((StatusCode::UNAUTHORIZED, page).into_response());
     };
 
-    db::throttle::clear(&state.pool, &id_key).await?;
+    db::throttle::succeeded(&state.pool, &id_key, ip_key.as_deref()).await?;
     // A new session ID on login, so an ID planted before login is worthless after it.
     ctx.session.cycle_id().await?;
     let auth =

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod admin_logins;
 pub mod applications;
 pub mod assets;
 pub mod audit;
@@ -88,6 +89,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/announcements/{id}/delete", post(admin::delete_announcement))
         .route("/audit", get(audit::list))
         .route("/account/password", get(account::password_form).post(account::change_password))
+        .merge(admin_logins::routes())
         .merge(welcome::routes())
         .merge(register::routes())
         .merge(recovery::routes())

@@ -43,7 +43,7 @@ async fn wrong_password_and_unknown_id_get_the_same_answer() {
 }
 
 #[tokio::test]
-async fn five_failures_lock_the_login_id_for_fifteen_minutes_whether_or_not_it_exists() {
+async fn five_failures_delay_the_login_id_whether_or_not_it_exists() {
     let app = TestApp::spawn().await;
     for login_id in ["doctor", "ghost-account"] {
         let mut b = app.browser();
