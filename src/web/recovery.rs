@@ -23,7 +23,7 @@ use crate::web::{render, see_other};
 
 /// The one answer to every well-formed request, registered address or not.
 pub const SENT: &str = "入力されたメールアドレスが登録されている場合、ログインIDとパスワード再設定のご案内をお送りしました。";
-pub const RESET_DONE: &str = "パスワードを再設定しました。新しいパスワードでログインしてください。";
+pub const RESET_DONE: &str = "パスワードを再設定しました。ほかの端末・ブラウザでのログインはすべて終了しました。新しいパスワードでログインしてください。";
 /// At most this many reset mails per address per hour (a light brake on abuse).
 pub const MAX_RESET_MAILS_PER_HOUR: i64 = 5;
 const RESET_SUBJECT: &str = "【MAMIS】ログインIDとパスワード再設定のご案内";
@@ -215,7 +215,14 @@ pub async fn reset_submit(
     };
 
     let mut errors = ResetErrors::default();
-    if let Err(message) = password::check_new(&form.new_password, &account.login_id) {
+    if let Err(message) = password::check_new(
+        &form.new_password,
+        password::Personal {
+            login_id: &account.login_id,
+            name: &account.display_name,
+            email: account.email.as_deref().unwrap_or(""),
+        },
+    ) {
         errors.new = Some(message);
     } else if form.new_password != form.confirm_password {
         errors.confirm = Some("確認のため入力したパスワードが一致しません。");
@@ -238,6 +245,7 @@ pub async fn reset_submit(
         return invalid_link(&ctx);
     }
     db::accounts::set_password(&mut tx, account_id, &hash, now).await?;
+    db::sessions::end_for_account(&mut tx, account_id, None).await?;
     let who = audit::Who { actor_account_id: Some(account_id), ..ctx.who() };
     let entry = audit::Entry {
         action: "account.password_reset",
@@ -264,6 +272,10 @@ pub async fn reset_submit(
     let id_key = format!("id:{}", account.login_id.to_lowercase());
     db::throttle::clear(&state.pool, &id_key).await?;
     state.mail_notify.notify_one();
+    if ctx.user.as_ref().is_some_and(|u| u.id == account_id) {
+        // This browser's own session was ended in the store too: do not write it back.
+        ctx.session.remove::<crate::web::ctx::AuthData>(crate::web::ctx::AUTH_KEY).await?;
+    }
     ctx.flash(RESET_DONE).await?;
     Ok(see_other("/login"))
 }

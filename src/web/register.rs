@@ -207,7 +207,14 @@ pub async fn finish(
                 .add("login_id", "このログインIDはすでに使われています。別のIDを選んでください。");
         }
     }
-    if let Err(e) = password::check_new(&form.password, login_id.as_deref().unwrap_or("")) {
+    if let Err(e) = password::check_new(
+        &form.password,
+        password::Personal {
+            login_id: login_id.as_deref().unwrap_or(""),
+            name: "",
+            email: &claimed.email,
+        },
+    ) {
         errors.add("password", e);
     } else if form.password != form.confirm_password {
         errors.add("confirm_password", "確認のため入力したパスワードが一致しません。");

@@ -33,6 +33,7 @@ mod query_counts;
 mod recovery;
 mod registration;
 mod reports;
+mod security_account;
 mod security_login;
 mod seminar_visibility;
 mod seminars;

@@ -6,7 +6,7 @@ use chrono::Duration;
 use reqwest::StatusCode;
 
 const SENT: &str = "入力されたメールアドレスが登録されている場合、ログインIDとパスワード再設定のご案内をお送りしました。";
-const DONE: &str = "パスワードを再設定しました。新しいパスワードでログインしてください。";
+const DONE: &str = "パスワードを再設定しました。ほかの端末・ブラウザでのログインはすべて終了しました。新しいパスワードでログインしてください。";
 const USED_OR_EXPIRED: &str = "有効期限（1時間）が切れているか、すでに使用されています";
 const NEW_PASSWORD: &str = "Sakura-2025-haru";
 
