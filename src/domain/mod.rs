@@ -20,3 +20,4 @@ pub mod seminar;
 pub mod session;
 pub mod text;
 pub mod throttle;
+pub mod upload;

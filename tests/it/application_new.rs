@@ -168,7 +168,7 @@ async fn new_sports_certification_by_exemption_with_evidence() {
          Content-Type: application/pdf\r\n\r\n"
     )
     .into_bytes();
-    body.extend_from_slice(b"%PDF-1.4\n% JSPO certificate\n%%EOF\n");
+    body.extend_from_slice(&crate::common::pdf_file());
     body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
     let r = b
         .client
