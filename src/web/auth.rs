@@ -11,6 +11,7 @@ use serde_json::json;
 use crate::clock::format_jp_datetime;
 use crate::db::{self, audit};
 use crate::domain::downtime::current_and_upcoming;
+use crate::domain::role::Role;
 use crate::domain::text::{normalize_login_id, safe_next_path};
 use crate::domain::throttle::{MAX_FAILURES_PER_IP, MAX_FAILURES_PER_LOGIN_ID};
 use crate::error::AppResult;
@@ -36,6 +37,8 @@ struct LoginPage {
     next: String,
     error: Option<&'static str>,
     notices: Vec<NoticeView>,
+    /// `/login`, or `/admin/login` (open during maintenance windows, administrators only).
+    action: &'static str,
 }
 
 #[derive(Deserialize)]
@@ -63,9 +66,18 @@ async fn notices(state: &AppState, ctx: &Ctx) -> AppResult<Vec<NoticeView>> {
     Ok(list)
 }
 
+struct Door {
+    action: &'static str,
+    admin_only: bool,
+}
+
+const PUBLIC: Door = Door { action: "/login", admin_only: false };
+const ADMIN: Door = Door { action: "/admin/login", admin_only: true };
+
 async fn login_page(
     state: &AppState,
     ctx: &Ctx,
+    door: &Door,
     login_id: String,
     next: String,
     error: Option<&'static str>,
@@ -77,6 +89,7 @@ async fn login_page(
         next,
         error,
         notices: notices(state, ctx).await?,
+        action: door.action,
     };
     render(&page)
 }
@@ -85,6 +98,24 @@ pub async fn show(
     State(state): State<AppState>,
     ctx: Ctx,
     Query(query): Query<LoginQuery>,
+) -> AppResult<Response> {
+    show_door(state, ctx, query, &PUBLIC).await
+}
+
+/// The administrators' sign-in, reachable during maintenance windows.
+pub async fn admin_show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(query): Query<LoginQuery>,
+) -> AppResult<Response> {
+    show_door(state, ctx, query, &ADMIN).await
+}
+
+async fn show_door(
+    state: AppState,
+    ctx: Ctx,
+    query: LoginQuery,
+    door: &Door,
 ) -> AppResult<Response> {
     if let Some(user) = &ctx.user {
         return Ok(see_other(user.role.home_path()));
@@ -99,7 +130,7 @@ pub async fn show(
         ctx.take_flash().await?
     };
     let next = query.next.unwrap_or_default();
-    login_page(&state, &ctx, String::new(), next, None, notice).await
+    login_page(&state, &ctx, door, String::new(), next, None, notice).await
 }
 
 #[derive(Deserialize)]
@@ -115,6 +146,18 @@ pub async fn submit(
     ctx: Ctx,
     Form(form): Form<LoginForm>,
 ) -> AppResult<Response> {
+    sign_in(state, ctx, form, &PUBLIC).await
+}
+
+pub async fn admin_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<LoginForm>,
+) -> AppResult<Response> {
+    sign_in(state, ctx, form, &ADMIN).await
+}
+
+async fn sign_in(state: AppState, ctx: Ctx, form: LoginForm, door: &Door) -> AppResult<Response> {
     let login_id = normalize_login_id(&form.login_id);
     let id_key = format!("id:{}", login_id.to_lowercase());
     let ip_key = ctx.ip.as_ref().map(|ip| format!("ip:{ip}"));
@@ -137,7 +180,7 @@ pub async fn submit(
         };
         audit::record(&mut conn, &ctx.who(), now, entry).await?;
         drop(conn);
-        let page = login_page(&state, &ctx, login_id, form.next, Some(LOCKED), None).await?;
+        let page = login_page(&state, &ctx, door, login_id, form.next, Some(LOCKED), None).await?;
         return Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response());
     }
 
@@ -147,7 +190,11 @@ pub async fn submit(
         .map(|a| a.password_hash.clone())
         .unwrap_or_else(|| password::dummy_hash().to_string());
     let password_ok = password::verify_async(form.password, stored).await;
-    let account = account.filter(|a| password_ok && !a.disabled);
+    // The administrators' door admits administrators only (the same answer as a wrong
+    // password for anyone else, so it tells nothing about other accounts).
+    let account = account.filter(|a| {
+        password_ok && !a.disabled && (!door.admin_only || a.role == Role::Sysadmin.code())
+    });
 
     let Some(account) = account else {
         let mut conn = state.pool.acquire().await?;
@@ -161,7 +208,8 @@ pub async fn submit(
         audit::record(&mut conn, &ctx.who(), now, entry).await?;
         drop(conn);
         let page =
-            login_page(&state, &ctx, login_id, form.next, Some(WRONG_CREDENTIALS), None).await?;
+            login_page(&state, &ctx, door, login_id, form.next, Some(WRONG_CREDENTIALS), None)
+                .await?;
         return Ok((StatusCode::UNAUTHORIZED, page).into_response());
     };
 

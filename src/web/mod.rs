@@ -78,6 +78,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(home::root))
         .route("/login", get(auth::show).post(auth::submit))
+        .route("/admin/login", get(auth::admin_show).post(auth::admin_submit))
         .route("/logout", post(auth::logout))
         .route("/mypage", get(home::mypage))
         .route("/mypage/credits/print", get(home::credits_print))
