@@ -34,6 +34,7 @@ mod recovery;
 mod registration;
 mod reports;
 mod security_account;
+mod security_input;
 mod security_login;
 mod seminar_visibility;
 mod seminars;
