@@ -21,6 +21,7 @@ pub const AUTH_KEY: &str = "auth";
 pub const NOTICE_KEY: &str = "notice";
 /// The physician account a staff member is entering data for (代理入力).
 pub const PROXY_KEY: &str = "proxy_for";
+pub const NOT_UNDER_PROXY: &str = "代理入力中は、メールアドレス・パスワードの変更、パスワードの再設定、代理入力の同意の管理はできません。ご本人が操作してください。";
 pub const SESSION_IDLE: &str =
     "一定時間操作がなかったため、ログアウトしました。もう一度ログインしてください。";
 pub const SESSION_TOO_LONG: &str =
@@ -69,6 +70,15 @@ impl Ctx {
         } else {
             Err(AppError::Forbidden)
         }
+    }
+
+    /// Credentials and the e-mail address are the physician's alone: refused under proxy entry
+    /// (staff could otherwise take the account over through a reset mailed to their address).
+    pub fn refuse_under_proxy(&self) -> Result<(), AppError> {
+        if self.proxy_by.is_some() {
+            return Err(AppError::BadRequest(NOT_UNDER_PROXY.into()));
+        }
+        Ok(())
     }
 
     pub fn layout(&self) -> Layout {

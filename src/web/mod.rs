@@ -8,6 +8,7 @@ pub mod assets;
 pub mod audit;
 pub mod auth;
 pub mod certificates;
+pub mod consents;
 pub mod csrf;
 pub mod ctx;
 pub mod downtime;
@@ -100,6 +101,7 @@ pub fn router(state: AppState) -> Router {
         .route("/audit", get(audit::list))
         .route("/account/password", get(account::password_form).post(account::change_password))
         .merge(admin_logins::routes())
+        .merge(consents::routes())
         .merge(welcome::routes())
         .merge(register::routes())
         .merge(recovery::routes())

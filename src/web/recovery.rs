@@ -48,6 +48,7 @@ fn forgot_page(ctx: &Ctx, email: String, error: Option<&'static str>, sent: bool
 }
 
 pub async fn forgot_form(ctx: Ctx) -> AppResult<Response> {
+    ctx.refuse_under_proxy()?;
     render(&forgot_page(&ctx, String::new(), None, false))
 }
 
@@ -62,6 +63,7 @@ pub async fn forgot_submit(
     ctx: Ctx,
     Form(form): Form<ForgotForm>,
 ) -> AppResult<Response> {
+    ctx.refuse_under_proxy()?;
     let email = match parse_email(&form.email) {
         Ok(email) => email,
         Err(message) => {
@@ -168,6 +170,7 @@ pub async fn reset_form(
     ctx: Ctx,
     Query(query): Query<TokenQuery>,
 ) -> AppResult<Response> {
+    ctx.refuse_under_proxy()?;
     let mut conn = state.pool.acquire().await?;
     let claim = db::tokens::peek(&mut conn, Purpose::ResetPassword, &query.token, ctx.now).await?;
     let account = match claim.and_then(|c| c.account_id) {
@@ -201,6 +204,7 @@ pub async fn reset_submit(
     ctx: Ctx,
     Form(form): Form<ResetForm>,
 ) -> AppResult<Response> {
+    ctx.refuse_under_proxy()?;
     let now = ctx.now;
     let mut tx = state.pool.begin().await?;
     let claim = db::tokens::peek(&mut tx, Purpose::ResetPassword, &form.token, now).await?;

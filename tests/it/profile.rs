@@ -702,7 +702,7 @@ async fn history_marks_proxy_entries_by_staff() {
 
     let mut b = app.signed_in("doctor").await;
     let history = b.get("/mypage/history").await;
-    assert!(history.body.contains("事務局による代理入力"), "{}", history.body);
+    assert!(history.body.contains("東京都医師会（事務局）による代理入力"), "{}", history.body);
     assert!(
         history.body.contains("所属施設：千代田産業保健クリニック → 丸の内メディカルセンター"),
         "{}",
