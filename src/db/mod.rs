@@ -18,6 +18,7 @@ pub mod outbox;
 pub mod physicians;
 pub mod profile;
 pub mod proxy;
+pub mod rate_limit;
 pub mod recruitment;
 pub mod reports;
 pub mod seminar_review;

@@ -11,6 +11,7 @@ pub mod notices;
 pub mod person;
 pub mod policy;
 pub mod prefecture;
+pub mod rate_limit;
 pub mod registration;
 pub mod requirements;
 pub mod review;

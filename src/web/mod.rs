@@ -18,6 +18,7 @@ pub mod health;
 pub mod home;
 pub mod input;
 pub mod layout;
+pub mod limits;
 pub mod office_applications;
 pub mod office_changes;
 pub mod office_exports;

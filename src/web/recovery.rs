@@ -14,11 +14,13 @@ use serde_json::json;
 use crate::clock::format_jp_datetime;
 use crate::db::{self, audit, tokens::Purpose};
 use crate::domain::person::parse_email;
+use crate::domain::rate_limit;
 use crate::error::AppResult;
 use crate::password;
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::layout::Layout;
+use crate::web::limits;
 use crate::web::{render, see_other};
 
 /// The one answer to every well-formed request, registered address or not.
@@ -71,6 +73,10 @@ pub async fn forgot_submit(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
         }
     };
+    if let Some(refused) = limits::check(&state, &ctx, &[(rate_limit::FORGOT_PER_IP, None)]).await?
+    {
+        return Ok(refused);
+    }
     let now = ctx.now;
     let mut tx = state.pool.begin().await?;
     let accounts = db::profile::accounts_with_verified_email(&mut tx, &email).await?;

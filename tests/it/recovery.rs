@@ -261,3 +261,19 @@ async fn reset_mails_are_limited_per_address_and_hour() {
     b.post("/forgot", &[("email", "yamada.taro@example.jp")]).await;
     assert_eq!(app.count("SELECT count(*) FROM mail_outbox").await, 6);
 }
+
+/// Issue 12: the forgotten-password form is limited per client address as well.
+#[tokio::test]
+async fn attack_forgot_form_flood_from_one_client_is_limited() {
+    let app = TestApp::spawn().await;
+    let mut b = app.browser();
+    b.get("/forgot").await;
+    let mut refused = 0;
+    for i in 0..12 {
+        let page = b.post("/forgot", &[("email", &format!("guess{i}@example.jp"))]).await;
+        if page.status == StatusCode::TOO_MANY_REQUESTS {
+            refused += 1;
+        }
+    }
+    assert_eq!(refused, 2);
+}
