@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgPool};
 
 use crate::clock::Jst;
+use crate::domain::search::{contains_pattern, fold};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct PhysicianSummary {
@@ -18,7 +19,8 @@ pub struct PhysicianSummary {
 }
 
 /// Physicians matching a registry number or a name / furigana fragment, limited to one
-/// prefecture unless `prefecture` is None (JMA).
+/// prefecture unless `prefecture` is None (JMA). The fragment is compared folded (see
+/// `domain::search`), with LIKE's wildcards taken literally.
 pub async fn search(
     pool: &PgPool,
     query: &str,
@@ -30,15 +32,14 @@ pub async fn search(
                 prefecture_code, registration_completed_at
          FROM physicians
          WHERE ($2::smallint IS NULL OR prefecture_code = $2)
-           AND (registry_number = $1
-                OR replace(kanji_name, '　', '') LIKE '%' || replace($1, ' ', '') || '%'
-                OR replace(furigana, '　', '') LIKE '%' || replace($1, ' ', '') || '%')
+           AND (registry_number = $1 OR ($4 <> '%%' AND search_key LIKE $4))
          ORDER BY furigana, id
          LIMIT $3",
     )
     .bind(query)
     .bind(prefecture)
     .bind(limit)
+    .bind(contains_pattern(&fold(query)))
     .fetch_all(pool)
     .await
 }

@@ -17,6 +17,7 @@ pub mod requirements;
 pub mod review;
 pub mod role;
 pub mod schedule;
+pub mod search;
 pub mod seminar;
 pub mod session;
 pub mod text;

@@ -259,3 +259,33 @@ async fn attack_proxy_entry_takes_over_the_account_is_refused_at_each_step() {
     let page = staff.get("/mypage").await;
     assert_ne!(page.status, StatusCode::OK);
 }
+
+/// Issue 12: `%` and `_` matched everyone; 高崎 did not find 髙﨑, たかさき not タカサキ.
+#[tokio::test]
+async fn attack_search_wildcards_match_nothing_and_names_fold() {
+    let app = TestApp::spawn().await;
+    sqlx::query(
+        "INSERT INTO physicians (kanji_name, furigana, birth_date, sex, registry_number, phone,
+                                 prefecture_code, created_at, updated_at)
+         VALUES ('髙﨑　花子', 'タカサキ　ハナコ', '1975-01-02', 'female', '765432',
+                 '03-0000-1111', 13, now(), now())",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let mut tokyo = app.signed_in("tokyo").await;
+    for q in ["高崎", "髙﨑", "たかさき", "ﾀｶｻｷ", "タカサキ ハナコ", "高崎花子"]
+    {
+        let url = format!(
+            "/office/physicians?q={}",
+            url::form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
+        );
+        let page = tokyo.get(&url).await;
+        assert!(page.body.contains("髙﨑　花子"), "{q}: {}", page.body);
+    }
+    for q in ["%25", "_", "%25%25", "%5C"] {
+        let page = tokyo.get(&format!("/office/physicians?q={q}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(!page.body.contains("髙﨑") && !page.body.contains("山田"), "{q}: {}", page.body);
+    }
+}
