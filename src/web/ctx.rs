@@ -81,6 +81,16 @@ impl Ctx {
         Ok(())
     }
 
+    /// Like `require`, for one record: a user who may not act on it gets the same 404 as for
+    /// a record that does not exist, so the answer tells nothing about other people's records.
+    /// Check the role's own access first (with `require`) where a 403 is the honest answer.
+    pub fn require_record(&self, action: Action) -> Result<&CurrentAccount, AppError> {
+        match self.require(action) {
+            Err(AppError::Forbidden) => Err(AppError::NotFound),
+            other => other,
+        }
+    }
+
     pub fn layout(&self) -> Layout {
         let layout = Layout::new(self.user.as_ref(), &self.csrf);
         match (&self.proxy_by, &self.user) {
