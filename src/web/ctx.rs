@@ -178,7 +178,7 @@ impl FromRequestParts<AppState> for Ctx {
             .get::<Session>()
             .cloned()
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("session layer missing")))?;
-        let csrf = csrf::token(&session).await?;
+        let csrf = csrf::token(&session, parts.extensions.get::<csrf::CookieToken>()).await?;
         let now = state.clock.now();
         let mut user = None;
         let mut session_expired = false;

@@ -122,7 +122,7 @@ pub fn router(state: AppState) -> Router {
         .merge(applications::routes())
         .fallback(not_found)
         .layer(from_fn(input::clean))
-        .layer(from_fn(csrf::verify))
+        .layer(from_fn_with_state(state.clone(), csrf::verify))
         .layer(sessions)
         .layer(from_fn_with_state(state.clone(), downtime::guard))
         .route("/healthz", get(health::healthz))
