@@ -621,7 +621,13 @@ async fn read_submission(mut multipart: Multipart) -> Result<ReportSubmission, S
                 }
             }
             _ => {
+                // Multipart text does not pass the form filter (web::input): the same
+                // cleaning here, bidi and other control characters removed.
                 let text = field.text().await.map_err(unreadable)?;
+                let text: String = crate::domain::text::strip_bidi(&text)
+                    .chars()
+                    .filter(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
+                    .collect();
                 out.fields.insert(name, text);
             }
         }
