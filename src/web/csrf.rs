@@ -105,8 +105,10 @@ pub async fn verify(State(state): State<AppState>, mut req: Request, next: Next)
         req.extensions_mut().insert(CookieToken(token.clone()));
         let mut response = next.run(req).await;
         if fresh {
+            // Lax, not Strict: a link from a mail opens a page with the cookie the other tabs
+            // use, instead of replacing it (double submit does not rely on SameSite).
             let secure_attr = if secure { "; Secure" } else { "" };
-            let value = format!("{name}={token}; Path=/; HttpOnly; SameSite=Strict{secure_attr}");
+            let value = format!("{name}={token}; Path=/; HttpOnly; SameSite=Lax{secure_attr}");
             if let Ok(value) = HeaderValue::from_str(&value) {
                 response.headers_mut().append(header::SET_COOKIE, value);
             }
