@@ -219,11 +219,24 @@ struct Answer {
     body: Bytes,
 }
 
-/// One keep-alive HTTP/1.1 connection with the session cookie it was given.
+/// One keep-alive HTTP/1.1 connection with the cookies it was given (the session's and, before
+/// login, the CSRF cookie of a visitor without a session), as one `Cookie` header.
 struct Conn {
     sender: SendRequest<Full<Bytes>>,
     host: String,
     cookie: Option<String>,
+}
+
+/// The `Cookie` header with `pair` (name=value) set in it.
+fn merge_cookie(header: Option<&str>, pair: &str) -> String {
+    let name = pair.split('=').next().unwrap_or("");
+    let mut pairs: Vec<&str> = header
+        .unwrap_or("")
+        .split("; ")
+        .filter(|p| !p.is_empty() && p.split('=').next() != Some(name))
+        .collect();
+    pairs.push(pair);
+    pairs.join("; ")
 }
 
 impl Conn {
@@ -261,8 +274,10 @@ impl Conn {
         let status = response.status();
         for value in response.headers().get_all(header::SET_COOKIE) {
             if let Some(pair) = value.to_str().ok().and_then(|v| v.split(';').next()) {
-                if pair.starts_with(mamis::web::SESSION_COOKIE) {
-                    self.cookie = Some(pair.to_string());
+                if pair.starts_with(mamis::web::SESSION_COOKIE)
+                    || pair.starts_with(mamis::web::csrf::COOKIE)
+                {
+                    self.cookie = Some(merge_cookie(self.cookie.as_deref(), pair));
                 }
             }
         }

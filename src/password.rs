@@ -55,9 +55,36 @@ pub fn dummy_hash() -> &'static str {
 }
 
 pub const MIN_LENGTH: usize = 10;
+/// zxcvbn's score (0–4) a new password must reach: 3 is "safely unguessable" against an
+/// offline attack on a slow hash.
+pub const MIN_SCORE: u8 = 3;
+
+/// What the portal knows about the account holder, which a password must not contain.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Personal<'a> {
+    pub login_id: &'a str,
+    pub name: &'a str,
+    pub email: &'a str,
+}
+
+impl<'a> Personal<'a> {
+    pub fn login_id(login_id: &'a str) -> Self {
+        Personal { login_id, ..Personal::default() }
+    }
+
+    /// The pieces to look for: the login ID, the e-mail's local part, the name's parts (only
+    /// those of 3 characters or more, to avoid refusing by coincidence).
+    fn pieces(&self) -> Vec<String> {
+        let local = self.email.split('@').next().unwrap_or("");
+        let mut pieces = vec![self.login_id.to_lowercase(), local.to_lowercase()];
+        pieces.extend(self.name.split([' ', '\u{3000}']).map(str::to_lowercase));
+        pieces.retain(|p| p.chars().count() >= 3);
+        pieces
+    }
+}
 
 /// Japanese messages for a new password that breaks a rule.
-pub fn check_new(password: &str, login_id: &str) -> Result<(), &'static str> {
+pub fn check_new(password: &str, who: Personal<'_>) -> Result<(), &'static str> {
     let chars = password.chars().count();
     if chars < MIN_LENGTH {
         return Err("パスワードは10文字以上にしてください。");
@@ -70,11 +97,20 @@ pub fn check_new(password: &str, login_id: &str) -> Result<(), &'static str> {
             "パスワードには半角の英字・数字・記号を使ってください（空白・全角文字は使えません）。",
         );
     }
-    if password.eq_ignore_ascii_case(login_id) {
-        return Err("ログインIDと同じパスワードは使えません。");
-    }
     if password.chars().all(|c| c == password.chars().next().unwrap_or(' ')) {
         return Err("同じ文字だけのパスワードは使えません。");
+    }
+    let lower = password.to_lowercase();
+    if who.pieces().iter().any(|p| lower.contains(p.as_str())) {
+        return Err("ログインID・お名前・メールアドレスを含むパスワードは使えません。");
+    }
+    let pieces = who.pieces();
+    let inputs: Vec<&str> = pieces.iter().map(String::as_str).collect();
+    if u8::from(zxcvbn::zxcvbn(password, &inputs).score()) < MIN_SCORE {
+        return Err(
+            "推測されやすいパスワードです（よく使われる語・連続した文字・キーボードの並びなど）。\
+                    関係のない単語を3つ以上つなげるなど、長く予測しにくいものにしてください。",
+        );
     }
     Ok(())
 }
@@ -94,11 +130,28 @@ mod tests {
 
     #[test]
     fn new_password_rules() {
-        assert!(check_new("short", "doctor").is_err());
-        assert!(check_new("doctor1234", "DOCTOR1234").is_err());
-        assert!(check_new("aaaaaaaaaaaa", "doctor").is_err());
-        assert!(check_new("パスワードパスワード", "doctor").is_err());
-        assert!(check_new("with space 123", "doctor").is_err());
-        assert!(check_new("Tr0ub4dor&3x", "doctor").is_ok());
+        let doctor = Personal::login_id("doctor");
+        assert!(check_new("short", doctor).is_err());
+        assert!(check_new("doctor1234", Personal::login_id("DOCTOR1234")).is_err());
+        assert!(check_new("aaaaaaaaaaaa", doctor).is_err());
+        assert!(check_new("パスワードパスワード", doctor).is_err());
+        assert!(check_new("with space 123", doctor).is_err());
+        assert!(check_new("Tr0ub4dor&3x-Kiso", doctor).is_ok());
+    }
+
+    #[test]
+    fn guessable_passwords_are_refused() {
+        let doc4 = Personal { login_id: "doc4", name: "Yamada Taro", email: "taro.y@example.jp" };
+        for weak in ["1234567890", "qwertyuiop", "password123", "doc4doc4doc4", "Yamada-2025-xyz"] {
+            assert!(check_new(weak, doc4).is_err(), "{weak}");
+        }
+        assert!(check_new("my-taro.y-pass-77", doc4).is_err(), "e-mail local part");
+    }
+
+    #[test]
+    fn the_fixture_passwords_pass() {
+        for ok in ["Sakiko-Own-77", "Another-pass-77", "Own-Passw0rd!", "Sakura-2025-haru"] {
+            assert_eq!(check_new(ok, Personal::login_id("doctor")), Ok(()), "{ok}");
+        }
     }
 }

@@ -10,11 +10,12 @@ pub struct LoginRow {
     pub id: i64,
     pub password_hash: String,
     pub disabled: bool,
+    pub role: String,
 }
 
 pub async fn find_for_login(pool: &PgPool, login_id: &str) -> sqlx::Result<Option<LoginRow>> {
     sqlx::query_as(
-        "SELECT id, password_hash, disabled_at IS NOT NULL AS disabled
+        "SELECT id, password_hash, disabled_at IS NOT NULL AS disabled, role
          FROM accounts WHERE lower(login_id) = lower($1)",
     )
     .bind(login_id)

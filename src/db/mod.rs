@@ -22,6 +22,7 @@ pub mod outbox;
 pub mod physicians;
 pub mod profile;
 pub mod proxy;
+pub mod rate_limit;
 pub mod reception;
 pub mod recruitment;
 pub mod reports;

@@ -198,6 +198,8 @@ pub struct HistoryRow {
     pub on_behalf: bool,
     /// The actor was a staff member (a decision or proxy entry).
     pub by_staff: bool,
+    /// The staff actor's association (named in the history, never 「ご本人」).
+    pub staff_association: Option<String>,
 }
 
 /// Changes to a physician's own records, newest first: their account, their physician record,
@@ -212,9 +214,12 @@ pub async fn history(
         "SELECT l.id, l.at, l.action, l.before, l.after,
                 l.actor_account_id IS NOT DISTINCT FROM $1 AS by_self,
                 l.on_behalf_of_account_id IS NOT DISTINCT FROM $1 AS on_behalf,
-                COALESCE(a.role <> 'physician', FALSE) AS by_staff
+                COALESCE(a.role <> 'physician', FALSE) AS by_staff,
+                s.name AS staff_association
          FROM audit_log l
          LEFT JOIN accounts a ON a.id = l.actor_account_id
+         LEFT JOIN staff_memberships m ON m.account_id = l.actor_account_id
+         LEFT JOIN associations s ON s.id = m.association_id
          WHERE l.action NOT LIKE 'auth.%'
            AND ((l.entity_type = 'account' AND l.entity_id = $1::text)
                 OR ($2::bigint IS NOT NULL AND l.entity_type = 'physician'

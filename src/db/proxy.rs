@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgPool};
 
 use crate::clock::Jst;
+use crate::domain::search::{contains_pattern, fold};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct PhysicianSummary {
@@ -18,7 +19,8 @@ pub struct PhysicianSummary {
 }
 
 /// Physicians matching a registry number or a name / furigana fragment, limited to one
-/// prefecture unless `prefecture` is None (JMA).
+/// prefecture unless `prefecture` is None (JMA). The fragment is compared folded (see
+/// `domain::search`), with LIKE's wildcards taken literally.
 pub async fn search(
     pool: &PgPool,
     query: &str,
@@ -30,15 +32,14 @@ pub async fn search(
                 prefecture_code, registration_completed_at
          FROM physicians
          WHERE ($2::smallint IS NULL OR prefecture_code = $2)
-           AND (registry_number = $1
-                OR replace(kanji_name, '　', '') LIKE '%' || replace($1, ' ', '') || '%'
-                OR replace(furigana, '　', '') LIKE '%' || replace($1, ' ', '') || '%')
+           AND (registry_number = $1 OR ($4 <> '%%' AND search_key LIKE $4))
          ORDER BY furigana, id
          LIMIT $3",
     )
     .bind(query)
     .bind(prefecture)
     .bind(limit)
+    .bind(contains_pattern(&fold(query)))
     .fetch_all(pool)
     .await
 }
@@ -143,4 +144,52 @@ pub async fn revoke_consent(
     .execute(conn)
     .await?;
     Ok(done.rows_affected())
+}
+
+/// One consent as the physician sees it, in force or revoked.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ConsentRecord {
+    pub id: i64,
+    pub association_name: String,
+    pub method: String,
+    pub recorded_by_name: String,
+    pub granted_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// Every consent a physician ever gave, newest first.
+pub async fn consents_of(pool: &PgPool, physician_id: i64) -> sqlx::Result<Vec<ConsentRecord>> {
+    sqlx::query_as(
+        "SELECT c.id, s.name AS association_name, c.method, a.display_name AS recorded_by_name,
+                c.granted_at, c.revoked_at
+         FROM proxy_consents c
+         JOIN associations s ON s.id = c.association_id
+         JOIN accounts a ON a.id = c.recorded_by
+         WHERE c.physician_id = $1
+         ORDER BY c.granted_at DESC, c.id DESC",
+    )
+    .bind(physician_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// The physician withdraws one consent of theirs. Ok(None): not theirs, or already revoked.
+pub async fn revoke_own_consent(
+    conn: &mut PgConnection,
+    physician_id: i64,
+    consent_id: i64,
+    now: Jst,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar(
+        "UPDATE proxy_consents c SET revoked_at = $3
+         FROM associations s
+         WHERE c.id = $2 AND c.physician_id = $1 AND c.revoked_at IS NULL
+           AND s.id = c.association_id
+         RETURNING s.name",
+    )
+    .bind(physician_id)
+    .bind(consent_id)
+    .bind(now)
+    .fetch_optional(conn)
+    .await
 }

@@ -34,6 +34,23 @@ fn to_chrono(t: OffsetDateTime) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp(t.unix_timestamp(), t.nanosecond()).unwrap_or_default()
 }
 
+/// Ends every session signed in to `account_id` except `keep` (the one changing the password).
+pub async fn end_for_account(
+    conn: &mut sqlx::PgConnection,
+    account_id: i64,
+    keep: Option<&str>,
+) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "DELETE FROM sessions WHERE data->'auth'->>'account_id' = $1::bigint::text
+           AND ($2::text IS NULL OR id <> $2)",
+    )
+    .bind(account_id)
+    .bind(keep)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 #[async_trait]
 impl SessionStore for PgSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {

@@ -848,7 +848,12 @@ mod tests {
         let lines: Vec<&str> = out.split("\r\n").collect();
         assert_eq!(lines[0], format!("{HEADER},結果,理由"));
         assert!(lines[1].starts_with("'=1+1,"), "{}", lines[1]);
-        assert!(lines[1].ends_with(",OK,"), "{}", lines[1]);
+        // Not a name either (issue 12): the row is refused, and still written defused.
+        assert!(
+            lines[1].contains("氏名には漢字・ひらがな・カタカナ・英字を使ってください"),
+            "{}",
+            lines[1]
+        );
         assert!(
             lines[2].contains(",OK（確認）,生年月日（西暦）：S45.5.15を1970-05-15に変換しました。")
         );

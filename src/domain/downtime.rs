@@ -36,6 +36,17 @@ pub fn resume_at(windows: &[Window], now: Jst) -> Option<Jst> {
     }
 }
 
+/// Paths served even inside a window: static files, health checks, and what the administrator
+/// needs to end or shorten a window (their own sign-in page and pages). Everyone else's
+/// `/login` stays closed.
+pub fn open_during_maintenance(path: &str) -> bool {
+    path.starts_with("/static/")
+        || path == "/healthz"
+        || path == "/readyz"
+        || path == "/admin"
+        || path.starts_with("/admin/")
+}
+
 /// Seconds for `Retry-After`, rounded up, at least 1.
 pub fn retry_after_seconds(now: Jst, resume: Jst) -> i64 {
     let millis = (resume - now).num_milliseconds().max(0);
@@ -54,6 +65,19 @@ pub fn current_and_upcoming(windows: &[Window], now: Jst) -> Vec<&Window> {
     list
 }
 
+/// A window that starts now or has already started stops the portal the moment it is saved:
+/// the administrator must confirm it, told what will happen.
+pub fn immediate_effect(starts_at: Jst, ends_at: Jst, now: Jst) -> Option<String> {
+    (starts_at <= now).then(|| {
+        format!(
+            "この停止予定は、登録した時点ですぐに始まります。{} まで、医師・事務局・研修会主催者の\
+             すべての画面とログインが使えなくなります（ログイン中の方も操作できなくなります）。\
+             システム管理者は停止中も管理者用ログイン（/admin/login）から停止予定を変更・削除できます。",
+            format_jp_datetime(ends_at)
+        )
+    })
+}
+
 /// A window must end after it starts and may not be absurdly long (a typing error).
 pub fn validate(starts_at: Jst, ends_at: Jst) -> Result<(), &'static str> {
     if ends_at <= starts_at {
@@ -67,6 +91,19 @@ pub fn validate(starts_at: Jst, ends_at: Jst) -> Result<(), &'static str> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn windows_starting_now_or_earlier_need_confirmation() {
+        let now = crate::clock::parse_jst("2025-05-10 10:00").unwrap();
+        let end = now + Duration::hours(2);
+        for (start, needs) in
+            [(now - Duration::hours(1), true), (now, true), (now + Duration::minutes(1), false)]
+        {
+            assert_eq!(super::immediate_effect(start, end, now).is_some(), needs, "{start}");
+        }
+        let text = super::immediate_effect(now, end, now).unwrap();
+        assert!(text.contains("2025年5月10日 12:00 まで"), "{text}");
+    }
+
     use super::*;
     use crate::clock::parse_jst;
 

@@ -53,10 +53,25 @@ pub fn parse_kanji_name(input: &str) -> Result<String, &'static str> {
     if name.chars().count() > 60 {
         return Err("氏名は60文字以内で入力してください。");
     }
-    if name.chars().any(|c| c.is_control()) {
-        return Err("氏名に使えない文字が含まれています。");
+    if !name.chars().all(is_name_char) {
+        return Err("氏名には漢字・ひらがな・カタカナ・英字を使ってください（記号や制御文字は使えません）。");
     }
     Ok(name)
+}
+
+/// A character of a person's name: kanji (the unified blocks, the compatibility ideographs
+/// such as 﨑, the supplementary planes such as 𠮷, and the selectors that pick a variant), kana,
+/// Latin letters, 々 〆 ・ ー, and the space and punctuation of a Latin name (. - ' and the
+/// comma of "family, given" as old rosters write it). No markup (< > & " = …), digits or controls.
+pub fn is_name_char(c: char) -> bool {
+    matches!(c,
+        '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}'
+        | '\u{20000}'..='\u{3FFFF}' | '\u{FE00}'..='\u{FE0F}' | '\u{E0100}'..='\u{E01EF}'
+        | '\u{3041}'..='\u{309F}' | '\u{30A0}'..='\u{30FF}' | '\u{FF66}'..='\u{FF9F}'
+        | '々' | '〆' | '\u{3000}' | ' ' | '.' | '-' | '\'' | ','
+        | 'A'..='Z' | 'a'..='z' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ' | '\u{00C0}'..='\u{024F}')
+        && c != '\u{00D7}'
+        && c != '\u{00F7}'
 }
 
 const HALF_KANA: [(char, char); 63] = [
@@ -395,12 +410,37 @@ mod tests {
             ("髙橋 﨑子", "髙橋\u{3000}﨑子"),
             ("  山田　　太郎 ", "山田\u{3000}太郎"),
             ("齋藤", "齋藤"),
-            ("渡邊 ㈱", "渡邊\u{3000}㈱"),
+            ("渡邊 𠮷子", "渡邊\u{3000}𠮷子"),
         ];
         for (input, want) in cases {
             assert_eq!(parse_kanji_name(input).unwrap(), want, "{input}");
         }
         assert!(parse_kanji_name("　").is_err());
+    }
+
+    #[test]
+    fn attack_markup_and_controls_are_not_names() {
+        for good in [
+            "髙橋 﨑子",
+            "𠮷田 太郎",
+            "佐々木 ノゾミ",
+            "John O'Brien-Smith",
+            "渡邉 ゆき",
+            "葛\u{E0100}城 一",
+        ] {
+            assert!(parse_kanji_name(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "<script>alert(1)</script>",
+            "山田\u{202E}太郎",
+            "山田\0",
+            "=HYPERLINK(1)",
+            "山田1号",
+            "a&b",
+            "渡邊 ㈱",
+        ] {
+            assert!(parse_kanji_name(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

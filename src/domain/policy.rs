@@ -38,6 +38,8 @@ pub enum Action {
     ViewOffice,
     ManageMaintenance,
     ManageAnnouncements,
+    /// Lift a login delay (a physician or clerk locked out by someone else's guesses).
+    UnlockLogins,
     ViewAuditLog,
     ChangeOwnPassword,
     ViewPhysician(PhysicianTarget),
@@ -82,7 +84,7 @@ pub fn allows(actor: &Actor, action: Action) -> bool {
         Action::ViewMyPage => actor.role == Physician,
         Action::ViewOffice => matches!(actor.role, MunicipalStaff | PrefecturalStaff | JmaStaff),
         Action::ManageMaintenance | Action::ManageAnnouncements => actor.role == Sysadmin,
-        Action::ViewAuditLog => matches!(actor.role, JmaStaff | Sysadmin),
+        Action::ViewAuditLog | Action::UnlockLogins => matches!(actor.role, JmaStaff | Sysadmin),
         Action::ChangeOwnPassword => true,
         Action::ManageReception(prefecture) => match actor.role {
             PrefecturalStaff => own_prefecture(actor) == Some(prefecture),
@@ -213,6 +215,7 @@ mod tests {
             ("maintenance", Action::ManageMaintenance, [false, false, false, false, true]),
             ("announcements", Action::ManageAnnouncements, [false, false, false, false, true]),
             ("audit log", Action::ViewAuditLog, [false, false, false, true, true]),
+            ("unlock logins", Action::UnlockLogins, [false, false, false, true, true]),
             ("own password", Action::ChangeOwnPassword, [true, true, true, true, true]),
             (
                 "own physician record in Tokyo",

@@ -2,11 +2,9 @@
 //! formulas, the per-prefecture count of certified physicians, address labels and the list of
 //! physicians to send renewal papers to. Pure functions from rows to bytes.
 //!
-//! Every cell from user data is written with `write_string` (never parsed as a formula), and a
-//! text that would start a formula when the sheet is re-saved as CSV (= + - @, tab, CR) gets a
-//! leading apostrophe.
-
-use std::borrow::Cow;
+//! Every cell from user data is written with `write_string`: a string cell is never parsed as a
+//! formula, so no apostrophe is added (it would print, as in 「'+81…」). The CSV downloads are
+//! made formula-safe in `domain::csv_text`.
 
 use chrono::NaiveDate;
 use rust_decimal::prelude::ToPrimitive;
@@ -28,14 +26,6 @@ pub const MET: &str = "○";
 pub const NOT_MET: &str = "×";
 
 /// A text cell that stays text even after a round trip through CSV.
-pub fn safe_text(text: &str) -> Cow<'_, str> {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        Cow::Owned(format!("'{text}"))
-    } else {
-        Cow::Borrowed(text)
-    }
-}
-
 fn units(value: Decimal) -> f64 {
     value.to_f64().unwrap_or(0.0)
 }
@@ -323,8 +313,8 @@ pub fn renewal_check(
     for (i, r) in rows.iter().enumerate() {
         let row = RENEWAL_FIRST_ROW + i as u32;
         ws.write_number_with_format(row, col::NO, (i + 1) as f64, &s.mark)?;
-        ws.write_string_with_format(row, col::NAME, safe_text(&r.kanji_name), &s.text)?;
-        ws.write_string_with_format(row, col::NUMBER, safe_text(&r.certificate_number), &s.text)?;
+        ws.write_string_with_format(row, col::NAME, &r.kanji_name, &s.text)?;
+        ws.write_string_with_format(row, col::NUMBER, &r.certificate_number, &s.text)?;
         for (offset, value) in r.mamis().into_iter().enumerate() {
             ws.write_number_with_format(row, col::MAMIS + offset as u16, units(value), &s.number)?;
         }
@@ -572,16 +562,11 @@ pub fn address_labels(
         let row = 3 + i as u32;
         let postal = r.postal_code.as_deref().map(|p| format!("〒{p}")).unwrap_or_default();
         let name = r.kanji_name.as_deref().map(|n| format!("{n} 様")).unwrap_or_default();
-        ws.write_string_with_format(row, 0, safe_text(&postal), &s.text)?;
-        ws.write_string_with_format(
-            row,
-            1,
-            safe_text(r.address.as_deref().unwrap_or("")),
-            &s.text,
-        )?;
-        ws.write_string_with_format(row, 2, safe_text(&name), &s.text)?;
+        ws.write_string_with_format(row, 0, &postal, &s.text)?;
+        ws.write_string_with_format(row, 1, r.address.as_deref().unwrap_or(""), &s.text)?;
+        ws.write_string_with_format(row, 2, &name, &s.text)?;
         ws.write_string_with_format(row, 3, programme_label(&r.programme), &s.text)?;
-        ws.write_string_with_format(row, 4, safe_text(&r.certificate_number), &s.text)?;
+        ws.write_string_with_format(row, 4, &r.certificate_number, &s.text)?;
         ws.write_string_with_format(row, 5, date_text(r.valid_until), &s.mark)?;
     }
     workbook.save_to_buffer()
@@ -641,7 +626,7 @@ pub fn renewal_targets(
             if r.open_application { "申請中" } else { "未申請" }.to_string(),
         ];
         for (offset, value) in cells.iter().enumerate() {
-            ws.write_string_with_format(row, 2 + offset as u16, safe_text(value), &s.text)?;
+            ws.write_string_with_format(row, 2 + offset as u16, value, &s.text)?;
         }
     }
     workbook.save_to_buffer()
@@ -650,15 +635,6 @@ pub fn renewal_targets(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn formula_starters_get_an_apostrophe() {
-        assert_eq!(safe_text("=1+2"), "'=1+2");
-        assert_eq!(safe_text("+81"), "'+81");
-        assert_eq!(safe_text("-x"), "'-x");
-        assert_eq!(safe_text("@SUM"), "'@SUM");
-        assert_eq!(safe_text("山田 太郎"), "山田 太郎");
-    }
 
     #[test]
     fn formulas_use_the_limits() {

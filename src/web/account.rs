@@ -43,6 +43,9 @@ pub async fn password_form(ctx: Ctx) -> AppResult<Response> {
     render(&page)
 }
 
+pub const PASSWORD_CHANGED: &str =
+    "パスワードを変更しました。ほかの端末・ブラウザでのログインはすべて終了しました。";
+
 #[derive(Deserialize)]
 pub struct PasswordForm {
     #[serde(default)]
@@ -60,7 +63,14 @@ pub async fn change_password(
 ) -> AppResult<Response> {
     let user = ctx.require(Action::ChangeOwnPassword)?.clone();
     let mut errors = PasswordErrors::default();
-    if let Err(message) = password::check_new(&form.new_password, &user.login_id) {
+    if let Err(message) = password::check_new(
+        &form.new_password,
+        password::Personal {
+            login_id: &user.login_id,
+            name: &user.display_name,
+            email: user.email.as_deref().unwrap_or(""),
+        },
+    ) {
         errors.new = Some(message);
     } else if form.new_password != form.confirm_password {
         errors.confirm = Some("確認のため入力したパスワードが一致しません。");
@@ -81,6 +91,9 @@ pub async fn change_password(
     }
     let hash = password::hash_async(form.new_password).await?;
     db::accounts::set_password(&mut tx, user.id, &hash, ctx.now).await?;
+    // Whoever else holds a session of this account (a stolen one too) is signed out.
+    let keep = ctx.session.id().map(|id| id.to_string());
+    db::sessions::end_for_account(&mut tx, user.id, keep.as_deref()).await?;
     let entry = audit::Entry {
         action: "account.password_change",
         entity_type: "account",
@@ -103,6 +116,7 @@ pub async fn change_password(
     }
     tx.commit().await?;
     state.mail_notify.notify_one();
-    ctx.flash("パスワードを変更しました。").await?;
+    ctx.session.cycle_id().await?;
+    ctx.flash(PASSWORD_CHANGED).await?;
     Ok(see_other(user.role.home_path()))
 }

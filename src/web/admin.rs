@@ -34,6 +34,9 @@ pub struct WindowForm {
     pub(crate) ends_at: String,
     #[serde(default)]
     pub(crate) reason: String,
+    /// Set by the confirmation step of a window that starts at once.
+    #[serde(default)]
+    pub(crate) confirm: String,
 }
 
 #[derive(Default)]
@@ -56,6 +59,8 @@ struct WindowsPage {
     windows: Vec<WindowView>,
     form: WindowForm,
     errors: WindowErrors,
+    /// What a window starting at once will do, asked to be confirmed.
+    confirm: Option<String>,
 }
 
 async fn windows_page(
@@ -63,6 +68,7 @@ async fn windows_page(
     ctx: &Ctx,
     form: WindowForm,
     errors: WindowErrors,
+    confirm: Option<String>,
 ) -> AppResult<Response> {
     let now = ctx.now;
     let windows = db::maintenance::all_windows(&state.pool)
@@ -89,13 +95,14 @@ async fn windows_page(
         windows,
         form,
         errors,
+        confirm,
     };
     Ok((status, render(&page)?).into_response())
 }
 
 pub async fn windows(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
     ctx.require(Action::ManageMaintenance)?;
-    windows_page(&state, &ctx, WindowForm::default(), WindowErrors::default()).await
+    windows_page(&state, &ctx, WindowForm::default(), WindowErrors::default(), None).await
 }
 
 pub(crate) fn required_time(text: &str) -> Result<Jst, &'static str> {
@@ -126,8 +133,13 @@ pub async fn create_window(
         }
     }
     let (Some(starts), Some(ends), false) = (starts, ends, errors.any()) else {
-        return windows_page(&state, &ctx, form, errors).await;
+        return windows_page(&state, &ctx, form, errors, None).await;
     };
+    if let Some(effect) = downtime::immediate_effect(starts, ends, ctx.now) {
+        if form.confirm != "yes" {
+            return windows_page(&state, &ctx, form, errors, Some(effect)).await;
+        }
+    }
     let mut tx = state.pool.begin().await?;
     let id = db::maintenance::create_window(&mut tx, starts, ends, &reason, ctx.now).await?;
     let entry = audit::Entry {

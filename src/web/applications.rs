@@ -24,11 +24,12 @@ use crate::domain::application::{self, Actor, Event};
 use crate::domain::category::{Category, Format, Programme};
 use crate::domain::policy::Action;
 use crate::domain::requirements::{Exemption, Rule};
+use crate::domain::upload;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::layout::Layout;
-use crate::web::work_page_report::rules::{clean_file_name, sniff};
+use crate::web::work_page_report::rules::clean_file_name;
 use crate::web::{render, see_other};
 
 /// Largest evidence file (10 MB); one file per upload request.
@@ -1322,10 +1323,14 @@ async fn read_upload(mut multipart: Multipart) -> Result<Upload, String> {
     let Some((name, data)) = found.filter(|(_, d)| !d.is_empty()) else {
         return Err("提出するファイルを選んでください（空のファイルは提出できません）。".into());
     };
-    match sniff(&data) {
-        Some(content_type) => Ok(Upload { name, content_type, data }),
+    match upload::detect(&data) {
+        Some(kind) => Ok(Upload {
+            name: upload::stored_name(&name, kind),
+            content_type: kind.content_type,
+            data,
+        }),
         None => Err(format!(
-            "「{name}」はPDF・JPEG・PNGのいずれでもないため提出できません。ファイルの中身で判定しています。"
+            "「{name}」はPDF・JPEG・PNGのいずれでもないか、ファイルが壊れているため提出できません。ファイルの中身で判定しています。"
         )),
     }
 }

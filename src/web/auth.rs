@@ -11,10 +11,9 @@ use serde_json::json;
 use crate::clock::format_jp_datetime;
 use crate::db::{self, audit};
 use crate::domain::downtime::current_and_upcoming;
+use crate::domain::role::Role;
 use crate::domain::text::{normalize_login_id, safe_next_path};
-use crate::domain::throttle::{
-    after_failure, is_locked, MAX_FAILURES_PER_IP, MAX_FAILURES_PER_LOGIN_ID,
-};
+use crate::domain::throttle::{MAX_FAILURES_PER_IP, MAX_FAILURES_PER_LOGIN_ID};
 use crate::error::AppResult;
 use crate::password;
 use crate::state::AppState;
@@ -23,7 +22,7 @@ use crate::web::layout::Layout;
 use crate::web::{csrf, render, see_other};
 
 pub const WRONG_CREDENTIALS: &str = "ログインIDまたはパスワードが正しくありません。";
-pub const LOCKED: &str = "ログインに続けて失敗したため、しばらくの間ログインできません。15分ほど時間をおいてからお試しください。";
+pub const LOCKED: &str = "ログインに続けて失敗したため、しばらくの間ログインできません。数分（失敗が続いた場合は最長15分）おいてからお試しください。急ぎの場合は事務局にロックの解除をご依頼ください。";
 
 pub struct NoticeView {
     pub title: String,
@@ -38,6 +37,8 @@ struct LoginPage {
     next: String,
     error: Option<&'static str>,
     notices: Vec<NoticeView>,
+    /// `/login`, or `/admin/login` (open during maintenance windows, administrators only).
+    action: &'static str,
 }
 
 #[derive(Deserialize)]
@@ -65,9 +66,18 @@ async fn notices(state: &AppState, ctx: &Ctx) -> AppResult<Vec<NoticeView>> {
     Ok(list)
 }
 
+struct Door {
+    action: &'static str,
+    admin_only: bool,
+}
+
+const PUBLIC: Door = Door { action: "/login", admin_only: false };
+const ADMIN: Door = Door { action: "/admin/login", admin_only: true };
+
 async fn login_page(
     state: &AppState,
     ctx: &Ctx,
+    door: &Door,
     login_id: String,
     next: String,
     error: Option<&'static str>,
@@ -79,6 +89,7 @@ async fn login_page(
         next,
         error,
         notices: notices(state, ctx).await?,
+        action: door.action,
     };
     render(&page)
 }
@@ -87,6 +98,24 @@ pub async fn show(
     State(state): State<AppState>,
     ctx: Ctx,
     Query(query): Query<LoginQuery>,
+) -> AppResult<Response> {
+    show_door(state, ctx, query, &PUBLIC).await
+}
+
+/// The administrators' sign-in, reachable during maintenance windows.
+pub async fn admin_show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(query): Query<LoginQuery>,
+) -> AppResult<Response> {
+    show_door(state, ctx, query, &ADMIN).await
+}
+
+async fn show_door(
+    state: AppState,
+    ctx: Ctx,
+    query: LoginQuery,
+    door: &Door,
 ) -> AppResult<Response> {
     if let Some(user) = &ctx.user {
         return Ok(see_other(user.role.home_path()));
@@ -101,7 +130,7 @@ pub async fn show(
         ctx.take_flash().await?
     };
     let next = query.next.unwrap_or_default();
-    login_page(&state, &ctx, String::new(), next, None, notice).await
+    login_page(&state, &ctx, door, String::new(), next, None, notice).await
 }
 
 #[derive(Deserialize)]
@@ -117,17 +146,30 @@ pub async fn submit(
     ctx: Ctx,
     Form(form): Form<LoginForm>,
 ) -> AppResult<Response> {
+    sign_in(state, ctx, form, &PUBLIC).await
+}
+
+pub async fn admin_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<LoginForm>,
+) -> AppResult<Response> {
+    sign_in(state, ctx, form, &ADMIN).await
+}
+
+async fn sign_in(state: AppState, ctx: Ctx, form: LoginForm, door: &Door) -> AppResult<Response> {
     let login_id = normalize_login_id(&form.login_id);
     let id_key = format!("id:{}", login_id.to_lowercase());
     let ip_key = ctx.ip.as_ref().map(|ip| format!("ip:{ip}"));
     let now = ctx.now;
 
-    let id_counter = db::throttle::get(&state.pool, &id_key).await?;
-    let ip_counter = match &ip_key {
-        Some(key) => db::throttle::get(&state.pool, key).await?,
-        None => None,
-    };
-    if is_locked(id_counter.as_ref(), now) || is_locked(ip_counter.as_ref(), now) {
+    // Counted before the password is checked, under the counters' row locks: a burst of
+    // parallel attempts gets exactly the limit's worth of checks.
+    let mut keys = vec![(id_key.as_str(), MAX_FAILURES_PER_LOGIN_ID)];
+    if let Some(key) = &ip_key {
+        keys.push((key.as_str(), MAX_FAILURES_PER_IP));
+    }
+    if !db::throttle::admit_attempt(&state.pool, &keys, now).await? {
         let mut conn = state.pool.acquire().await?;
         let entry = audit::Entry {
             action: "auth.login_refused_locked",
@@ -138,7 +180,7 @@ pub async fn submit(
         };
         audit::record(&mut conn, &ctx.who(), now, entry).await?;
         drop(conn);
-        let page = login_page(&state, &ctx, login_id, form.next, Some(LOCKED), None).await?;
+        let page = login_page(&state, &ctx, door, login_id, form.next, Some(LOCKED), None).await?;
         return Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response());
     }
 
@@ -148,23 +190,13 @@ pub async fn submit(
         .map(|a| a.password_hash.clone())
         .unwrap_or_else(|| password::dummy_hash().to_string());
     let password_ok = password::verify_async(form.password, stored).await;
-    let account = account.filter(|a| password_ok && !a.disabled);
+    // The administrators' door admits administrators only (the same answer as a wrong
+    // password for anyone else, so it tells nothing about other accounts).
+    let account = account.filter(|a| {
+        password_ok && !a.disabled && (!door.admin_only || a.role == Role::Sysadmin.code())
+    });
 
     let Some(account) = account else {
-        db::throttle::put(
-            &state.pool,
-            &id_key,
-            &after_failure(id_counter, now, MAX_FAILURES_PER_LOGIN_ID),
-        )
-        .await?;
-        if let Some(key) = &ip_key {
-            db::throttle::put(
-                &state.pool,
-                key,
-                &after_failure(ip_counter, now, MAX_FAILURES_PER_IP),
-            )
-            .await?;
-        }
         let mut conn = state.pool.acquire().await?;
         let entry = audit::Entry {
             action: "auth.login_failed",
@@ -176,11 +208,12 @@ pub async fn submit(
         audit::record(&mut conn, &ctx.who(), now, entry).await?;
         drop(conn);
         let page =
-            login_page(&state, &ctx, login_id, form.next, Some(WRONG_CREDENTIALS), None).await?;
+            login_page(&state, &ctx, door, login_id, form.next, Some(WRONG_CREDENTIALS), None)
+                .await?;
         return Ok((StatusCode::UNAUTHORIZED, page).into_response());
     };
 
-    db::throttle::clear(&state.pool, &id_key).await?;
+    db::throttle::succeeded(&state.pool, &id_key, ip_key.as_deref()).await?;
     // A new session ID on login, so an ID planted before login is worthless after it.
     ctx.session.cycle_id().await?;
     let auth =

@@ -1,19 +1,31 @@
-//! CSRF protection: a random token per session, required on every state-changing request
-//! (form field `csrf_token`, header `X-CSRF-Token`, or `?csrf_token=` for multipart uploads).
-//! The Origin header, when the browser sends one, must name this site.
+//! CSRF protection: a random token required on every state-changing request (form field
+//! `csrf_token`, header `X-CSRF-Token`, or `?csrf_token=` for multipart uploads). The Origin
+//! header, when the browser sends one, must name this site.
+//!
+//! A session that holds something (a signed-in user) keeps its token in the session. A visitor
+//! without one gets the token in a cookie of its own (double submit: the form must send back
+//! what the cookie holds), so an anonymous page view writes no session row. On https the
+//! cookie is `__Host-` prefixed, so no other host of the domain can plant one.
 
 use axum::body::{to_bytes, Body};
-use axum::extract::Request;
-use axum::http::{header, Method};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use rand::RngCore;
 use tower_sessions::Session;
 
 use crate::error::AppError;
+use crate::state::AppState;
 
 pub const FIELD: &str = "csrf_token";
 const SESSION_KEY: &str = "csrf";
+pub const COOKIE: &str = "mamis_csrf";
+const SECURE_COOKIE: &str = "__Host-mamis_csrf";
+
+/// The anonymous visitor's token (from the cookie, or new on this response).
+#[derive(Clone, Debug)]
+pub struct CookieToken(pub String);
 /// Largest url-encoded form read here (larger bodies are uploads and use the query token).
 const FORM_LIMIT: usize = 1024 * 1024;
 
@@ -23,14 +35,33 @@ pub fn new_token() -> String {
     hex::encode(bytes)
 }
 
-/// The session's token, created on first use.
-pub async fn token(session: &Session) -> Result<String, AppError> {
+/// The token forms of this request carry: the session's if it has one, else the cookie's.
+/// Nothing is written to the session here.
+pub async fn token(session: &Session, cookie: Option<&CookieToken>) -> Result<String, AppError> {
     if let Some(token) = session.get::<String>(SESSION_KEY).await? {
         return Ok(token);
     }
-    let token = new_token();
-    session.insert(SESSION_KEY, &token).await?;
-    Ok(token)
+    Ok(cookie.map(|c| c.0.clone()).unwrap_or_default())
+}
+
+fn cookie_name(secure: bool) -> &'static str {
+    if secure {
+        SECURE_COOKIE
+    } else {
+        COOKIE
+    }
+}
+
+/// The token in the request's cookie, if it has the shape of one.
+fn token_in_cookies(req: &Request, name: &str) -> Option<String> {
+    req.headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, v)| *k == name && v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(|(_, v)| v.to_string())
 }
 
 /// A fresh token (after login, so a token seen before login is useless after).
@@ -62,9 +93,30 @@ fn origin_matches_host(req: &Request) -> bool {
     origin_host.eq_ignore_ascii_case(host)
 }
 
-pub async fn verify(req: Request, next: Next) -> Response {
+pub async fn verify(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let secure = state.config.secure_cookies();
+    let name = cookie_name(secure);
+    let cookie = token_in_cookies(&req, name);
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
-        return next.run(req).await;
+        let (token, fresh) = match cookie {
+            Some(token) => (token, false),
+            None => (new_token(), true),
+        };
+        req.extensions_mut().insert(CookieToken(token.clone()));
+        let mut response = next.run(req).await;
+        if fresh {
+            // Lax, not Strict: a link from a mail opens a page with the cookie the other tabs
+            // use, instead of replacing it (double submit does not rely on SameSite).
+            let secure_attr = if secure { "; Secure" } else { "" };
+            let value = format!("{name}={token}; Path=/; HttpOnly; SameSite=Lax{secure_attr}");
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                response.headers_mut().append(header::SET_COOKIE, value);
+            }
+        }
+        return response;
+    }
+    if let Some(token) = &cookie {
+        req.extensions_mut().insert(CookieToken(token.clone()));
     }
     if !origin_matches_host(&req) {
         return AppError::Csrf.into_response();
@@ -74,7 +126,10 @@ pub async fn verify(req: Request, next: Next) -> Response {
     };
     let expected = match session.get::<String>(SESSION_KEY).await {
         Ok(Some(token)) => token,
-        Ok(None) => return AppError::Csrf.into_response(),
+        Ok(None) => match cookie {
+            Some(token) => token,
+            None => return AppError::Csrf.into_response(),
+        },
         Err(e) => return AppError::from(e).into_response(),
     };
     let mut offered = req

@@ -21,6 +21,7 @@ pub const AUTH_KEY: &str = "auth";
 pub const NOTICE_KEY: &str = "notice";
 /// The physician account a staff member is entering data for (代理入力).
 pub const PROXY_KEY: &str = "proxy_for";
+pub const NOT_UNDER_PROXY: &str = "代理入力中は、メールアドレス・パスワードの変更、パスワードの再設定、代理入力の同意の管理はできません。ご本人が操作してください。";
 pub const SESSION_IDLE: &str =
     "一定時間操作がなかったため、ログアウトしました。もう一度ログインしてください。";
 pub const SESSION_TOO_LONG: &str =
@@ -68,6 +69,25 @@ impl Ctx {
             Ok(user)
         } else {
             Err(AppError::Forbidden)
+        }
+    }
+
+    /// Credentials and the e-mail address are the physician's alone: refused under proxy entry
+    /// (staff could otherwise take the account over through a reset mailed to their address).
+    pub fn refuse_under_proxy(&self) -> Result<(), AppError> {
+        if self.proxy_by.is_some() {
+            return Err(AppError::BadRequest(NOT_UNDER_PROXY.into()));
+        }
+        Ok(())
+    }
+
+    /// Like `require`, for one record: a user who may not act on it gets the same 404 as for
+    /// a record that does not exist, so the answer tells nothing about other people's records.
+    /// Check the role's own access first (with `require`) where a 403 is the honest answer.
+    pub fn require_record(&self, action: Action) -> Result<&CurrentAccount, AppError> {
+        match self.require(action) {
+            Err(AppError::Forbidden) => Err(AppError::NotFound),
+            other => other,
         }
     }
 
@@ -158,7 +178,7 @@ impl FromRequestParts<AppState> for Ctx {
             .get::<Session>()
             .cloned()
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("session layer missing")))?;
-        let csrf = csrf::token(&session).await?;
+        let csrf = csrf::token(&session, parts.extensions.get::<csrf::CookieToken>()).await?;
         let now = state.clock.now();
         let mut user = None;
         let mut session_expired = false;

@@ -8,7 +8,7 @@ use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 
 use crate::clock::{format_jp_datetime, Jst};
-use crate::domain::downtime::{resume_message, retry_after_seconds};
+use crate::domain::downtime::{open_during_maintenance, resume_message, retry_after_seconds};
 use crate::state::AppState;
 use crate::web::layout::Layout;
 
@@ -18,10 +18,6 @@ struct MaintenancePage {
     layout: Layout,
     resume: String,
     resume_at: String,
-}
-
-pub fn always_available(path: &str) -> bool {
-    path.starts_with("/static/") || path == "/healthz" || path == "/readyz"
 }
 
 pub fn maintenance_response(now: Jst, resume: Jst) -> Response {
@@ -40,7 +36,7 @@ pub fn maintenance_response(now: Jst, resume: Jst) -> Response {
 }
 
 pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if always_available(req.uri().path()) {
+    if open_during_maintenance(req.uri().path()) {
         return next.run(req).await;
     }
     let now = state.clock.now();

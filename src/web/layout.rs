@@ -53,6 +53,9 @@ fn nav_for(user: &CurrentAccount) -> NavUser {
     if allows(&actor, Action::ManageAnnouncements) {
         links.push(NavLink { href: "/admin/announcements", label: "お知らせ" });
     }
+    if allows(&actor, Action::UnlockLogins) {
+        links.push(NavLink { href: "/admin/logins", label: "ログイン制限の解除" });
+    }
     if allows(&actor, Action::ViewAuditLog) {
         links.push(NavLink { href: "/audit", label: "操作履歴" });
     }

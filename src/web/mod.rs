@@ -2,11 +2,13 @@
 
 pub mod account;
 pub mod admin;
+pub mod admin_logins;
 pub mod applications;
 pub mod assets;
 pub mod audit;
 pub mod auth;
 pub mod certificates;
+pub mod consents;
 pub mod csrf;
 pub mod ctx;
 pub mod downtime;
@@ -14,7 +16,9 @@ pub mod files;
 pub mod headers;
 pub mod health;
 pub mod home;
+pub mod input;
 pub mod layout;
+pub mod limits;
 pub mod office_application_search;
 pub mod office_applications;
 pub mod office_changes;
@@ -45,17 +49,19 @@ pub mod work_preview;
 
 use askama::Template;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, Request};
+use axum::http::{header, HeaderName, HeaderValue, Request};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::db::sessions::PgSessionStore;
+use crate::domain::text::redact_path;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -85,9 +91,16 @@ pub fn router(state: AppState) -> Router {
         .with_path("/")
         .with_expiry(Expiry::OnInactivity(time::Duration::minutes(30)));
 
+    let hsts = state.config.secure_cookies().then(|| {
+        SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        )
+    });
     Router::new()
         .route("/", get(home::root))
         .route("/login", get(auth::show).post(auth::submit))
+        .route("/admin/login", get(auth::admin_show).post(auth::admin_submit))
         .route("/logout", post(auth::logout))
         .route("/mypage", get(home::mypage))
         .route("/mypage/credits/print", get(home::credits_print))
@@ -99,6 +112,8 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/announcements/{id}/delete", post(admin::delete_announcement))
         .route("/audit", get(audit::list))
         .route("/account/password", get(account::password_form).post(account::change_password))
+        .merge(admin_logins::routes())
+        .merge(consents::routes())
         .merge(welcome::routes())
         .merge(register::routes())
         .merge(recovery::routes())
@@ -123,13 +138,15 @@ pub fn router(state: AppState) -> Router {
         .merge(work_page_report::routes())
         .merge(applications::routes())
         .fallback(not_found)
-        .layer(from_fn(csrf::verify))
+        .layer(from_fn(input::clean))
+        .layer(from_fn_with_state(state.clone(), csrf::verify))
         .layer(sessions)
         .layer(from_fn_with_state(state.clone(), downtime::guard))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/static/style.css", get(assets::stylesheet))
         .layer(from_fn(headers::security))
+        .layer(tower::util::option_layer(hsts))
         .layer(from_fn_with_state(state.clone(), query_count::scope))
         .layer(DefaultBodyLimit::max(2 * 1024 * 1024))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
@@ -137,7 +154,7 @@ pub fn router(state: AppState) -> Router {
             tracing::info_span!(
                 "request",
                 method = %req.method(),
-                path = %req.uri().path(),
+                path = %redact_path(req.uri().path()),
                 request_id = %id,
                 queries = tracing::field::Empty,
             )

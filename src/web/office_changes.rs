@@ -135,7 +135,8 @@ async fn detail_page(
         .await?
         .ok_or(AppError::NotFound)?;
     if !may_manage(user, &p) {
-        return Err(AppError::Forbidden);
+        // Another prefecture's request: the same answer as a missing one (no existence oracle).
+        return Err(AppError::NotFound);
     }
     let decided = r.decided_at.map(|at| match &r.decided_by_name {
         Some(name) => format!("{}（{}）", jp_time(at), name),
@@ -194,7 +195,8 @@ async fn lock_pending(
         .await?
         .ok_or(AppError::NotFound)?;
     if !may_manage(user, &p) {
-        return Err(AppError::Forbidden);
+        // Another prefecture's request: the same answer as a missing one (no existence oracle).
+        return Err(AppError::NotFound);
     }
     if request.status != "pending" {
         return Err(already_decided(Some(&request.status)));

@@ -322,8 +322,9 @@ async fn show_page(
     note: String,
     note_error: Option<&'static str>,
 ) -> AppResult<Response> {
+    queue_scope(ctx)?;
     let review = link_reviews::review(&state.pool, id).await?.ok_or(AppError::NotFound)?;
-    ctx.require(Action::ManagePhysician(target(&review)))?;
+    ctx.require_record(Action::ManagePhysician(target(&review)))?;
     let page = ShowPage {
         layout: ctx.layout().with_notice(ctx.take_flash().await?),
         review: review.into(),
@@ -376,10 +377,11 @@ async fn decide(
     form: DecisionForm,
 ) -> AppResult<Response> {
     let note = form.note.trim().to_string();
+    queue_scope(&ctx)?;
     let mut tx = state.pool.begin().await?;
     // Locked until commit: a second decision waits here and then sees the first one's result.
     let review = link_reviews::lock(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    let user = ctx.require(Action::ManagePhysician(target(&review)))?;
+    let user = ctx.require_record(Action::ManagePhysician(target(&review)))?;
     let conflict = if review.status != "open" {
         Some(format!(
             "この確認は、すでに{}が「{}」として処理しています。画面の内容をご確認ください。",

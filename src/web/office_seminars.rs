@@ -291,6 +291,28 @@ pub async fn mail_received(
     Ok(())
 }
 
+/// The receipt for the public form: its address is unconfirmed, so the mail carries nothing
+/// the requester typed (no name, title or venue), only the portal's own words, the number and
+/// the dates; a stranger's address gets no attacker's text or links.
+pub async fn mail_received_unconfirmed(
+    conn: &mut PgConnection,
+    s: &MailSeminar<'_>,
+    now: Jst,
+) -> sqlx::Result<()> {
+    let body = format!(
+        "MAMISの研修会申請フォームから、このメールアドレスを連絡先とする申請を受け付けました。\n\n\
+         受付番号：{}\n開催日：{}\n申請先：{}\n\n\
+         申請先の都道府県医師会が内容を確認し、結果をこのメールアドレスにお知らせします。\n\
+         お心当たりがない場合は、このメールを破棄してください。\n{MAIL_FOOTER}",
+        s.id,
+        period_label(s.starts_on, s.ends_on),
+        prefecture_association_name(s.prefecture)
+    );
+    db::outbox::enqueue(conn, s.contact_email, "【MAMIS】研修会の申請を受け付けました", &body, now)
+        .await?;
+    Ok(())
+}
+
 /// The approval mail carrying the work-page URL: the only place the token ever appears.
 async fn mail_work_page(
     conn: &mut PgConnection,

@@ -447,6 +447,7 @@ struct EmailPage {
 }
 
 pub async fn email_form(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    ctx.refuse_under_proxy()?;
     let user = ctx.require(Action::ViewMyPage)?;
     let mut conn = state.pool.acquire().await?;
     let current = db::profile::account_email(&mut conn, user.id).await?.and_then(|a| a.email);
@@ -465,6 +466,7 @@ pub async fn email_submit(
     ctx: Ctx,
     Form(form): Form<EmailForm>,
 ) -> AppResult<Response> {
+    ctx.refuse_under_proxy()?;
     let user = ctx.require(Action::ViewMyPage)?.clone();
     let now = ctx.now;
     let mut tx = state.pool.begin().await?;
@@ -557,6 +559,7 @@ pub async fn email_confirm(
     ctx: Ctx,
     Query(query): Query<TokenQuery>,
 ) -> AppResult<Response> {
+    ctx.refuse_under_proxy()?;
     let now = ctx.now;
     let mut tx = state.pool.begin().await?;
     let claim = db::tokens::consume(&mut tx, Purpose::VerifyEmail, &query.token, now).await?;
@@ -780,7 +783,7 @@ pub async fn request_withdraw(
 pub struct HistoryView {
     pub at: String,
     pub what: &'static str,
-    pub by: &'static str,
+    pub by: String,
     pub proxy: bool,
     pub details: Vec<String>,
 }
@@ -882,14 +885,13 @@ pub async fn history(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respo
         .map(|r| HistoryView {
             at: jp_time(r.at),
             what: action_label(&r.action),
-            by: if r.on_behalf {
-                "事務局による代理入力"
-            } else if r.by_self {
-                "ご本人"
-            } else if r.by_staff {
-                "事務局"
-            } else {
-                "ログイン前の手続き"
+            by: match (r.on_behalf, r.by_self, r.by_staff, &r.staff_association) {
+                (true, _, _, Some(name)) => format!("{name}（事務局）による代理入力"),
+                (true, _, _, None) => "事務局による代理入力".to_string(),
+                (_, true, _, _) => "ご本人".to_string(),
+                (_, _, true, Some(name)) => format!("{name}（事務局）"),
+                (_, _, true, None) => "事務局".to_string(),
+                _ => "ログイン前の手続き".to_string(),
             },
             proxy: r.on_behalf,
             details: detail_lines(r.before.as_ref(), r.after.as_ref()),

@@ -14,16 +14,18 @@ use serde_json::json;
 use crate::clock::format_jp_datetime;
 use crate::db::{self, audit, tokens::Purpose};
 use crate::domain::person::parse_email;
+use crate::domain::rate_limit;
 use crate::error::AppResult;
 use crate::password;
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::layout::Layout;
+use crate::web::limits;
 use crate::web::{render, see_other};
 
 /// The one answer to every well-formed request, registered address or not.
 pub const SENT: &str = "入力されたメールアドレスが登録されている場合、ログインIDとパスワード再設定のご案内をお送りしました。";
-pub const RESET_DONE: &str = "パスワードを再設定しました。新しいパスワードでログインしてください。";
+pub const RESET_DONE: &str = "パスワードを再設定しました。ほかの端末・ブラウザでのログインはすべて終了しました。新しいパスワードでログインしてください。";
 /// At most this many reset mails per address per hour (a light brake on abuse).
 pub const MAX_RESET_MAILS_PER_HOUR: i64 = 5;
 const RESET_SUBJECT: &str = "【MAMIS】ログインIDとパスワード再設定のご案内";
@@ -48,6 +50,7 @@ fn forgot_page(ctx: &Ctx, email: String, error: Option<&'static str>, sent: bool
 }
 
 pub async fn forgot_form(ctx: Ctx) -> AppResult<Response> {
+    ctx.refuse_under_proxy()?;
     render(&forgot_page(&ctx, String::new(), None, false))
 }
 
@@ -62,6 +65,7 @@ pub async fn forgot_submit(
     ctx: Ctx,
     Form(form): Form<ForgotForm>,
 ) -> AppResult<Response> {
+    ctx.refuse_under_proxy()?;
     let email = match parse_email(&form.email) {
         Ok(email) => email,
         Err(message) => {
@@ -69,6 +73,10 @@ pub async fn forgot_submit(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
         }
     };
+    if let Some(refused) = limits::check(&state, &ctx, &[(rate_limit::FORGOT_PER_IP, None)]).await?
+    {
+        return Ok(refused);
+    }
     let now = ctx.now;
     let mut tx = state.pool.begin().await?;
     let accounts = db::profile::accounts_with_verified_email(&mut tx, &email).await?;
@@ -168,6 +176,7 @@ pub async fn reset_form(
     ctx: Ctx,
     Query(query): Query<TokenQuery>,
 ) -> AppResult<Response> {
+    ctx.refuse_under_proxy()?;
     let mut conn = state.pool.acquire().await?;
     let claim = db::tokens::peek(&mut conn, Purpose::ResetPassword, &query.token, ctx.now).await?;
     let account = match claim.and_then(|c| c.account_id) {
@@ -201,6 +210,7 @@ pub async fn reset_submit(
     ctx: Ctx,
     Form(form): Form<ResetForm>,
 ) -> AppResult<Response> {
+    ctx.refuse_under_proxy()?;
     let now = ctx.now;
     let mut tx = state.pool.begin().await?;
     let claim = db::tokens::peek(&mut tx, Purpose::ResetPassword, &form.token, now).await?;
@@ -215,7 +225,14 @@ pub async fn reset_submit(
     };
 
     let mut errors = ResetErrors::default();
-    if let Err(message) = password::check_new(&form.new_password, &account.login_id) {
+    if let Err(message) = password::check_new(
+        &form.new_password,
+        password::Personal {
+            login_id: &account.login_id,
+            name: &account.display_name,
+            email: account.email.as_deref().unwrap_or(""),
+        },
+    ) {
         errors.new = Some(message);
     } else if form.new_password != form.confirm_password {
         errors.confirm = Some("確認のため入力したパスワードが一致しません。");
@@ -238,6 +255,7 @@ pub async fn reset_submit(
         return invalid_link(&ctx);
     }
     db::accounts::set_password(&mut tx, account_id, &hash, now).await?;
+    db::sessions::end_for_account(&mut tx, account_id, None).await?;
     let who = audit::Who { actor_account_id: Some(account_id), ..ctx.who() };
     let entry = audit::Entry {
         action: "account.password_reset",
@@ -264,6 +282,10 @@ pub async fn reset_submit(
     let id_key = format!("id:{}", account.login_id.to_lowercase());
     db::throttle::clear(&state.pool, &id_key).await?;
     state.mail_notify.notify_one();
+    if ctx.user.as_ref().is_some_and(|u| u.id == account_id) {
+        // This browser's own session was ended in the store too: do not write it back.
+        ctx.session.remove::<crate::web::ctx::AuthData>(crate::web::ctx::AUTH_KEY).await?;
+    }
     ctx.flash(RESET_DONE).await?;
     Ok(see_other("/login"))
 }

@@ -13,6 +13,7 @@ use serde_json::json;
 
 use crate::db::{self, audit, tokens, tokens::Purpose};
 use crate::domain::person::parse_email;
+use crate::domain::rate_limit;
 use crate::domain::registration::{parse_details, parse_new_login_id, DetailsInput, FieldErrors};
 use crate::domain::role::Role;
 use crate::error::AppResult;
@@ -20,6 +21,7 @@ use crate::password;
 use crate::state::AppState;
 use crate::web::ctx::{AuthData, Ctx, AUTH_KEY};
 use crate::web::layout::{prefecture_options, Layout, PrefectureOption};
+use crate::web::limits;
 use crate::web::welcome::{MessagePage, REGISTRY_NUMBER_TAKEN};
 use crate::web::{csrf, render, see_other};
 
@@ -90,6 +92,13 @@ pub async fn start(
     let (Ok(email), true) = (email, errors.is_empty()) else {
         return start_page(&state, &ctx, form.email, errors, None).await;
     };
+    let limits = [
+        (rate_limit::REGISTER_PER_IP, None),
+        (rate_limit::REGISTER_PER_ADDRESS, Some(email.as_str())),
+    ];
+    if let Some(refused) = limits::check(&state, &ctx, &limits).await? {
+        return Ok(refused);
+    }
     let mut tx = state.pool.begin().await?;
     // The answer is the same whether or not the address is registered; the mail differs.
     if db::accounts::email_in_use(&mut tx, &email).await? {
@@ -199,6 +208,15 @@ pub async fn finish(
     else {
         return expired_page(&ctx);
     };
+    // Each try tells whether a registry number is taken: a few per link and address only.
+    let limits = [
+        (rate_limit::CONTINUE_PER_LINK, Some(form.token.as_str())),
+        (rate_limit::CONTINUE_PER_IP, None),
+    ];
+    if let Some(refused) = limits::check(&state, &ctx, &limits).await? {
+        tx.rollback().await?;
+        return Ok(refused);
+    }
     let mut errors = FieldErrors::default();
     let login_id = parse_new_login_id(&form.login_id).map_err(|e| errors.add("login_id", e)).ok();
     if let Some(id) = &login_id {
@@ -207,7 +225,14 @@ pub async fn finish(
                 .add("login_id", "このログインIDはすでに使われています。別のIDを選んでください。");
         }
     }
-    if let Err(e) = password::check_new(&form.password, login_id.as_deref().unwrap_or("")) {
+    if let Err(e) = password::check_new(
+        &form.password,
+        password::Personal {
+            login_id: login_id.as_deref().unwrap_or(""),
+            name: "",
+            email: &claimed.email,
+        },
+    ) {
         errors.add("password", e);
     } else if form.password != form.confirm_password {
         errors.add("confirm_password", "確認のため入力したパスワードが一致しません。");

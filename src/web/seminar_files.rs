@@ -14,10 +14,11 @@ use crate::clock::Jst;
 use crate::db::{self, reports};
 use crate::domain::policy::Action;
 use crate::domain::registration::FieldErrors;
+use crate::domain::upload;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
-use crate::web::work_page_report::rules::{clean_file_name, sniff, MAX_FILE_BYTES};
+use crate::web::work_page_report::rules::{clean_file_name, MAX_FILE_BYTES};
 
 pub const OWNER: &str = "seminar_application";
 pub const MAX_FILES: usize = 5;
@@ -79,13 +80,14 @@ async fn read_multipart(mut multipart: Multipart) -> Result<Submission, AppError
             if chosen {
                 out.file_errors.push(format!("「{file_name}」は空のファイルです。"));
             }
-        } else if sniff(&data) != Some("application/pdf") {
+        } else if upload::detect(&data) != Some(upload::PDF) {
             out.file_errors.push(format!("「{file_name}」はPDFではないため添付できません。"));
         } else if out.files.len() >= MAX_FILES {
             out.file_errors
                 .push(format!("添付できるのは{MAX_FILES}つまでです（「{file_name}」）。"));
         } else {
-            out.files.push(PdfFile { name: file_name, data });
+            let name = upload::stored_name(&file_name, upload::PDF);
+            out.files.push(PdfFile { name, data });
         }
     }
     Ok(out)

@@ -11,6 +11,7 @@ use axum::routing::get;
 use axum::Router;
 
 use crate::db::{self, audit, seminars};
+use crate::domain::rate_limit;
 use crate::domain::registration::FieldErrors;
 use crate::domain::seminar::{
     applications_open_on, check_application, parse_seminar, period_label, SeminarInput, Status,
@@ -19,8 +20,9 @@ use crate::error::AppResult;
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::layout::Layout;
+use crate::web::limits;
 use crate::web::office_seminars::{
-    draft_json, mail_received, new_seminar, unit_rows, MailSeminar, SeminarForm,
+    draft_json, mail_received_unconfirmed, new_seminar, unit_rows, MailSeminar, SeminarForm,
 };
 use crate::web::seminar_files::{self, AttachmentsView, Submission};
 use crate::web::seminar_guard;
@@ -95,6 +97,13 @@ pub async fn apply(
         Ok(d) => d,
         Err((errors, view)) => return apply_page(&ctx, input, view, file_error, errors),
     };
+    let limits = [
+        (rate_limit::SEMINAR_APPLY_PER_IP, None),
+        (rate_limit::SEMINAR_APPLY_PER_ADDRESS, Some(draft.contact_email.as_str())),
+    ];
+    if let Some(refused) = limits::check(&state, &ctx, &limits).await? {
+        return Ok(refused);
+    }
     let units = unit_rows(&draft);
     let mut tx = state.pool.begin().await?;
     if let Some(errors) = seminar_guard::cycle_errors(&mut tx, draft.starts_on, today).await? {
@@ -137,7 +146,7 @@ pub async fn apply(
         contact_name: &draft.contact_name,
         contact_email: &draft.contact_email,
     };
-    mail_received(&mut tx, &mail, ctx.now).await?;
+    mail_received_unconfirmed(&mut tx, &mail, ctx.now).await?;
     tx.commit().await?;
     state.mail_notify.notify_one();
     ctx.session.insert(APPLIED_KEY, id).await?;

@@ -209,7 +209,14 @@ pub async fn set_password(
         return Ok(go_to(here.next));
     }
     let mut errors = PasswordErrors::default();
-    if let Err(e) = password::check_new(&form.new_password, &here.login_id) {
+    if let Err(e) = password::check_new(
+        &form.new_password,
+        password::Personal {
+            login_id: &here.login_id,
+            name: ctx.user.as_ref().map_or("", |u| u.display_name.as_str()),
+            email: ctx.user.as_ref().and_then(|u| u.email.as_deref()).unwrap_or(""),
+        },
+    ) {
         errors.new = Some(e);
     } else if form.new_password != form.confirm_password {
         errors.confirm = Some("確認のため入力したパスワードが一致しません。");

@@ -191,7 +191,7 @@ async fn new_sports_certification_by_exemption_with_evidence() {
          Content-Type: application/pdf\r\n\r\n"
     )
     .into_bytes();
-    body.extend_from_slice(b"%PDF-1.4\n% JSPO certificate\n%%EOF\n");
+    body.extend_from_slice(&crate::common::pdf_file());
     body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
     let r = b
         .client
@@ -214,7 +214,7 @@ async fn new_sports_certification_by_exemption_with_evidence() {
 
 /// A PDF to upload as evidence.
 fn evidence_pdf() -> Vec<u8> {
-    b"%PDF-1.4\n% certificate\n%%EOF\n".to_vec()
+    crate::common::pdf_file()
 }
 
 /// Uploads `pdf` to `path` (a multipart form with one file field), as the page's form does.

@@ -247,7 +247,8 @@ async fn evidence_uploads_are_checked_by_content_and_size_and_downloaded_as_atta
     assert!(too_big.body.contains("10MBを超えている"), "{}", too_big.body);
     assert_eq!(app.count("SELECT count(*) FROM uploaded_files").await, 0);
 
-    let ok = upload(&mut b, id, "手帳 1頁.pdf", b"%PDF-1.7\n%%EOF\n").await;
+    let pdf = crate::common::pdf_file();
+    let ok = upload(&mut b, id, "手帳 1頁.pdf", &pdf).await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
     let file_id: i64 = sqlx::query_scalar(
         "SELECT id FROM uploaded_files WHERE owner_type = 'application' AND owner_id = $1",
@@ -268,7 +269,7 @@ async fn evidence_uploads_are_checked_by_content_and_size_and_downloaded_as_atta
     assert_eq!(r.headers()["content-type"], "application/pdf");
     assert!(r.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
     assert_eq!(r.headers()["x-content-type-options"], "nosniff");
-    assert_eq!(r.bytes().await.unwrap().as_ref(), b"%PDF-1.7\n%%EOF\n");
+    assert_eq!(r.bytes().await.unwrap().as_ref(), pdf.as_slice());
     assert_eq!(
         app.count("SELECT count(*) FROM audit_log WHERE action = 'application.upload'").await,
         1
@@ -295,7 +296,7 @@ async fn another_physician_gets_404_on_the_application() {
     let id = id_of(&start(&mut doctor, "occupational", "renewal").await);
     doctor.get(&format!("/mypage/applications/{id}")).await;
     assert_eq!(
-        upload(&mut doctor, id, "a.png", b"\x89PNG\r\n\x1a\n0000").await.status,
+        upload(&mut doctor, id, "a.png", &crate::common::png_file()).await.status,
         StatusCode::SEE_OTHER
     );
     let file_id: i64 =
@@ -448,4 +449,27 @@ async fn a_japanese_era_date_is_accepted_and_echoed_and_a_date_outside_the_valid
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     let shown = b.get(&format!("/mypage/applications/{id}")).await;
     assert_eq!(shown.body.matches("有効期間外のため算入されません").count(), 1, "{}", shown.body);
+}
+
+/// Issue 12: the HTML polyglot on the application evidence upload.
+#[tokio::test]
+async fn attack_html_polyglot_on_application_evidence_is_refused() {
+    let app = TestApp::spawn().await;
+    let mut b = app.signed_in("doctor").await;
+    let id = id_of(&start(&mut b, "occupational", "renewal").await);
+    b.get(&format!("/mypage/applications/{id}")).await;
+    let r = upload(&mut b, id, "report.html", crate::common::POLYGLOT).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("PDF・JPEG・PNGのいずれでもない"), "{}", r.body);
+    assert_eq!(app.count("SELECT count(*) FROM uploaded_files").await, 0);
+
+    b.get(&format!("/mypage/applications/{id}")).await;
+    let ok = upload(&mut b, id, "report.html", &crate::common::pdf_file()).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let (name, content_type): (String, String) =
+        sqlx::query_as("SELECT file_name, content_type FROM uploaded_files")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!((name.as_str(), content_type.as_str()), ("report.pdf", "application/pdf"));
 }

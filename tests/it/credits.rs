@@ -735,3 +735,18 @@ async fn credits_committed_after_the_due_date_are_marked_late() {
         "registered: no longer overdue"
     );
 }
+
+/// Issue 12: the HTML polyglot on the work page's attendee upload (no account needed).
+#[tokio::test]
+async fn attack_html_polyglot_on_the_attendee_upload_is_refused() {
+    let app = TestApp::spawn().await;
+    let (_, base) = seminar(&app).await;
+    let mut b = app.browser();
+    let path = format!("{base}/credits/upload");
+    b.get(&path).await;
+    let page = upload(&mut b, &path, "report.html", crate::common::POLYGLOT).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", page.body);
+    assert!(page.body.contains("何も保存していません"));
+    assert_eq!(app.count("SELECT count(*) FROM credit_uploads").await, 0);
+    assert_eq!(app.count("SELECT count(*) FROM uploaded_files").await, 0);
+}

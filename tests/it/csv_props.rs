@@ -50,10 +50,10 @@ const KANA: [(&str, &str); 24] = [
     ("ペ", "ﾍﾟ"),
 ];
 
-/// Characters of kanji names (all in CP932, variants included; a comma and a quote to force
-/// quoting).
+/// Characters of kanji names (all in CP932, variants included; a comma to force quoting). A
+/// double quote is no longer a name's character (issue 12: names are letters of names).
 const NAME_CHARS: [char; 14] =
-    ['山', '田', '髙', '﨑', '齋', '藤', '渡', '邊', '花', '子', '太', '郎', ',', '"'];
+    ['山', '田', '髙', '﨑', '齋', '藤', '渡', '邊', '花', '子', '太', '郎', ',', '々'];
 
 #[derive(Clone, Debug)]
 struct Attendee {

@@ -184,3 +184,57 @@ async fn administrator_publishes_an_announcement_on_the_login_page() {
         1
     );
 }
+
+/// Issue 12: a window starting in the past was saved without a word and shut `/admin` and
+/// `/login` at once, so nobody could delete it.
+#[tokio::test]
+async fn attack_window_in_the_past_needs_confirmation_and_the_administrator_stays_in() {
+    let app = TestApp::spawn_at("2025-05-10 10:00").await;
+    let mut admin = app.signed_in("admin").await;
+    admin.get("/admin/maintenance").await;
+    let window = [
+        ("starts_at", "2025-05-10T09:00"),
+        ("ends_at", "2025-05-10T18:00"),
+        ("reason", "緊急メンテナンス"),
+    ];
+    let asked = admin.post("/admin/maintenance", &window).await;
+    assert_eq!(asked.status, StatusCode::OK);
+    assert!(asked.body.contains("登録した時点ですぐに始まります"), "{}", asked.body);
+    assert!(asked.body.contains("2025年5月10日 18:00 まで"), "{}", asked.body);
+    let ours = "SELECT count(*) FROM maintenance_windows WHERE reason = '緊急メンテナンス'";
+    assert_eq!(app.count(ours).await, 0);
+    assert_eq!(app.browser().get("/login").await.status, StatusCode::OK);
+
+    let mut confirmed = window.to_vec();
+    confirmed.push(("confirm", "yes"));
+    assert_eq!(admin.post("/admin/maintenance", &confirmed).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.browser().get("/login").await.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(app.browser().get("/mypage").await.status, StatusCode::SERVICE_UNAVAILABLE);
+
+    // The signed-in administrator keeps the admin pages; a fresh one signs in at /admin/login.
+    assert_eq!(admin.get("/admin/maintenance").await.status, StatusCode::OK);
+    let mut fresh = app.browser();
+    assert_eq!(fresh.get("/admin/login").await.status, StatusCode::OK);
+    let r =
+        fresh.post("/admin/login", &[("login_id", "admin"), ("password", common::PASSWORD)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), Some("/admin"));
+    let list = fresh.get("/admin/maintenance").await;
+    assert_eq!(list.status, StatusCode::OK);
+    // Nobody else gets in through that door.
+    let mut doctor = app.browser();
+    doctor.get("/admin/login").await;
+    let r = doctor
+        .post("/admin/login", &[("login_id", "doctor"), ("password", common::PASSWORD)])
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+
+    let id: i64 =
+        sqlx::query_scalar("SELECT id FROM maintenance_windows WHERE reason = '緊急メンテナンス'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let r = fresh.post(&format!("/admin/maintenance/{id}/delete"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.browser().get("/login").await.status, StatusCode::OK);
+}

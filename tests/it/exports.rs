@@ -308,8 +308,9 @@ async fn renewal_check_has_the_portal_units_and_live_formulas() {
     assert_eq!(formula(first, col::HANDBOOK), "");
     assert_eq!(formula(first, col::PAID), "");
 
-    // A name that looks like a formula stays a string (with the CSV-safe apostrophe).
-    assert_eq!(text(&values, second, col::NAME), "'=HYPERLINK(\"http://evil.example\",\"x\")");
+    // Issue 12: a name that looks like a formula is a plain string cell, with no apostrophe
+    // printed in front of it (a string cell is never evaluated).
+    assert_eq!(text(&values, second, col::NAME), "=HYPERLINK(\"http://evil.example\",\"x\")");
     assert_eq!(formula(second, col::NAME), "");
     assert_eq!(text(&values, second, col::REQUIREMENT), "×");
     assert_eq!(text(&values, second, col::FULFILLED), "×");

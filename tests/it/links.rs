@@ -298,10 +298,12 @@ async fn the_queue_shows_each_prefecture_its_own_physicians() {
     let page = osaka.get("/office/links").await;
     assert!(page.body.contains("大阪 花子"));
     assert!(!page.body.contains("髙田"), "{}", page.body);
+    // Issue 12: the same 404 as for a review that does not exist.
     assert_eq!(
         osaka.get(&format!("/office/links/{}", s.tokyo_review)).await.status,
-        StatusCode::FORBIDDEN
+        StatusCode::NOT_FOUND
     );
+    assert_eq!(osaka.get("/office/links/999999").await.status, StatusCode::NOT_FOUND);
 
     let mut jma = app.signed_in("jma").await;
     let page = jma.get("/office/links").await;
@@ -343,7 +345,7 @@ async fn linking_attaches_the_certification_and_is_audited() {
     let page = osaka
         .post(&format!("/office/links/{}/link", s.tokyo_review), &[("note", "大阪から")])
         .await;
-    assert_eq!(page.status, StatusCode::FORBIDDEN, "not their prefecture");
+    assert_eq!(page.status, StatusCode::NOT_FOUND, "not their prefecture: as if missing");
     assert_eq!(review_status(app, s.tokyo_review).await, "open");
 
     let mut tokyo = app.signed_in("tokyo").await;

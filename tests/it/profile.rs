@@ -518,7 +518,7 @@ async fn rejection_needs_a_comment_and_changes_nothing() {
 }
 
 #[tokio::test]
-async fn staff_of_another_prefecture_cannot_see_or_decide_the_request() {
+async fn attack_other_prefecture_request_gets_the_same_404_as_a_missing_one() {
     let app = TestApp::spawn().await;
     let id = file_request(&app, "654321").await;
     osaka_staff(&app).await;
@@ -527,11 +527,13 @@ async fn staff_of_another_prefecture_cannot_see_or_decide_the_request() {
     assert_eq!(list.status, StatusCode::OK);
     assert!(!list.body.contains("山田"), "{}", list.body);
     assert!(!list.body.contains(&format!("/office/changes/{id}")), "{}", list.body);
-    assert_eq!(osaka.get(&format!("/office/changes/{id}")).await.status, StatusCode::FORBIDDEN);
+    // Issue 12: the same 404 as for a request that does not exist (no existence oracle).
+    assert_eq!(osaka.get(&format!("/office/changes/{id}")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(osaka.get("/office/changes/999999").await.status, StatusCode::NOT_FOUND);
     let approve = osaka.post(&format!("/office/changes/{id}/approve"), &[("comment", "")]).await;
-    assert_eq!(approve.status, StatusCode::FORBIDDEN);
+    assert_eq!(approve.status, StatusCode::NOT_FOUND);
     let reject = osaka.post(&format!("/office/changes/{id}/reject"), &[("comment", "不可")]).await;
-    assert_eq!(reject.status, StatusCode::FORBIDDEN);
+    assert_eq!(reject.status, StatusCode::NOT_FOUND);
     assert_eq!(pending_request_id(&app).await, id, "still pending");
     assert_eq!(doctor_details(&app).await.registry_number.as_deref(), Some("123456"));
 
@@ -702,7 +704,7 @@ async fn history_marks_proxy_entries_by_staff() {
 
     let mut b = app.signed_in("doctor").await;
     let history = b.get("/mypage/history").await;
-    assert!(history.body.contains("事務局による代理入力"), "{}", history.body);
+    assert!(history.body.contains("東京都医師会（事務局）による代理入力"), "{}", history.body);
     assert!(
         history.body.contains("所属施設：千代田産業保健クリニック → 丸の内メディカルセンター"),
         "{}",

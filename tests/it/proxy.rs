@@ -184,3 +184,108 @@ async fn a_request_filed_by_proxy_is_approved_by_someone_else() {
         .unwrap();
     assert_eq!(name, "山田\u{3000}太朗");
 }
+
+/// Issue 12: `tokyo` recorded a consent nobody heard of, changed the physician's e-mail to its
+/// own under proxy entry, then reset the password. Each step is refused now.
+#[tokio::test]
+async fn attack_proxy_entry_takes_over_the_account_is_refused_at_each_step() {
+    let app = TestApp::spawn().await;
+    let id = doctor_physician_id(&app).await;
+    let mut staff = app.signed_in("tokyo").await;
+    staff.get(&format!("/office/physicians/{id}")).await;
+    staff.post(&format!("/office/physicians/{id}/consent"), &[("method", "phone")]).await;
+
+    // 1. The physician is mailed about the consent at once.
+    let mails: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT to_address, subject, body_text FROM mail_outbox ORDER BY id")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    let (to, _, body) = mails
+        .iter()
+        .find(|(_, subject, _)| subject == "【MAMIS】代理入力の同意が記録されました")
+        .expect("a consent mail");
+    assert_eq!(to, "yamada.taro@example.jp");
+    assert!(body.contains("東京都医師会") && body.contains("電話"), "{body}");
+    assert!(body.contains("/mypage/consents"), "{body}");
+
+    // 2. Under proxy entry: no e-mail change, no reset, no password change.
+    staff.post(&format!("/office/physicians/{id}/proxy"), &[]).await;
+    assert_eq!(staff.get("/mypage/profile/email").await.status, StatusCode::BAD_REQUEST);
+    let r = staff.post("/mypage/profile/email", &[("email", "tokyo-office@example.jp")]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("代理入力中は"), "{}", r.body);
+    assert_eq!(staff.get("/forgot").await.status, StatusCode::BAD_REQUEST);
+    let r = staff.post("/forgot", &[("email", "yamada.taro@example.jp")]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(staff.get("/account/password").await.status, StatusCode::FORBIDDEN);
+    let email: String = sqlx::query_scalar("SELECT email FROM accounts WHERE login_id = 'doctor'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(email, "yamada.taro@example.jp");
+
+    // 3. A proxy action names the association in the physician's history.
+    staff.get("/mypage/profile/edit").await;
+    let r = staff
+        .post(
+            "/mypage/profile/edit",
+            &[
+                ("phone", "03-9999-0000"),
+                ("fax", ""),
+                ("postal_code", "100-0001"),
+                ("prefecture", "13"),
+                ("address", "東京都千代田区千代田2-2"),
+                ("workplace", "代理入力クリニック"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let mut doctor = app.signed_in("doctor").await;
+    let history = doctor.get("/mypage/history").await;
+    assert!(history.body.contains("東京都医師会（事務局）による代理入力"), "{}", history.body);
+
+    // 4. The physician sees every consent (who, when, how) and revokes it.
+    let consents = doctor.get("/mypage/consents").await;
+    assert_eq!(consents.status, StatusCode::OK);
+    assert!(consents.body.contains("東京都医師会") && consents.body.contains("電話"));
+    assert!(consents.body.contains("2025年4月10日 10:00"), "{}", consents.body);
+    let consent_id: i64 =
+        sqlx::query_scalar("SELECT id FROM proxy_consents").fetch_one(&app.pool).await.unwrap();
+    let r = doctor.post(&format!("/mypage/consents/{consent_id}/revoke"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(doctor.get("/mypage/consents").await.body.contains("取り消し済み"));
+    // Staff's proxy session ends with the consent.
+    let page = staff.get("/mypage").await;
+    assert_ne!(page.status, StatusCode::OK);
+}
+
+/// Issue 12: `%` and `_` matched everyone; 高崎 did not find 髙﨑, たかさき not タカサキ.
+#[tokio::test]
+async fn attack_search_wildcards_match_nothing_and_names_fold() {
+    let app = TestApp::spawn().await;
+    sqlx::query(
+        "INSERT INTO physicians (kanji_name, furigana, birth_date, sex, registry_number, phone,
+                                 prefecture_code, created_at, updated_at)
+         VALUES ('髙﨑　花子', 'タカサキ　ハナコ', '1975-01-02', 'female', '765432',
+                 '03-0000-1111', 13, now(), now())",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let mut tokyo = app.signed_in("tokyo").await;
+    for q in ["高崎", "髙﨑", "たかさき", "ﾀｶｻｷ", "タカサキ ハナコ", "高崎花子"]
+    {
+        let url = format!(
+            "/office/physicians?q={}",
+            url::form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
+        );
+        let page = tokyo.get(&url).await;
+        assert!(page.body.contains("髙﨑　花子"), "{q}: {}", page.body);
+    }
+    for q in ["%25", "_", "%25%25", "%5C"] {
+        let page = tokyo.get(&format!("/office/physicians?q={q}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(!page.body.contains("髙﨑") && !page.body.contains("山田"), "{q}: {}", page.body);
+    }
+}

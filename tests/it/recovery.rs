@@ -6,7 +6,7 @@ use chrono::Duration;
 use reqwest::StatusCode;
 
 const SENT: &str = "入力されたメールアドレスが登録されている場合、ログインIDとパスワード再設定のご案内をお送りしました。";
-const DONE: &str = "パスワードを再設定しました。新しいパスワードでログインしてください。";
+const DONE: &str = "パスワードを再設定しました。ほかの端末・ブラウザでのログインはすべて終了しました。新しいパスワードでログインしてください。";
 const USED_OR_EXPIRED: &str = "有効期限（1時間）が切れているか、すでに使用されています";
 const NEW_PASSWORD: &str = "Sakura-2025-haru";
 
@@ -260,4 +260,20 @@ async fn reset_mails_are_limited_per_address_and_hour() {
     app.clock.advance(Duration::minutes(61));
     b.post("/forgot", &[("email", "yamada.taro@example.jp")]).await;
     assert_eq!(app.count("SELECT count(*) FROM mail_outbox").await, 6);
+}
+
+/// Issue 12: the forgotten-password form is limited per client address as well.
+#[tokio::test]
+async fn attack_forgot_form_flood_from_one_client_is_limited() {
+    let app = TestApp::spawn().await;
+    let mut b = app.browser();
+    b.get("/forgot").await;
+    let mut refused = 0;
+    for i in 0..12 {
+        let page = b.post("/forgot", &[("email", &format!("guess{i}@example.jp"))]).await;
+        if page.status == StatusCode::TOO_MANY_REQUESTS {
+            refused += 1;
+        }
+    }
+    assert_eq!(refused, 2);
 }

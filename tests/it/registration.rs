@@ -486,3 +486,78 @@ async fn credits_waiting_for_a_physician_attach_when_they_register() {
         "someone else's credit stays where it was"
     );
 }
+
+/// Issue 12: /register sent 12 mails to one address.
+#[tokio::test]
+async fn attack_register_mail_flood_to_one_address_is_limited() {
+    let app = TestApp::spawn_at("2025-04-10 10:00").await;
+    let mut b = app.browser();
+    b.get("/register").await;
+    let mut refused = 0;
+    for _ in 0..12 {
+        let page = b.post("/register", &[("agree", "yes"), ("email", "victim@example.jp")]).await;
+        if page.status == StatusCode::TOO_MANY_REQUESTS {
+            refused += 1;
+            assert!(page.body.contains("1時間ほどたってから"), "{}", page.body);
+        }
+    }
+    assert_eq!(refused, 9);
+    let sent = app.count("SELECT count(*) FROM mail_outbox WHERE to_address = 'victim@example.jp'");
+    assert_eq!(sent.await, 3);
+}
+
+/// Issue 12: /register/continue told, without limit, which registry numbers are taken.
+#[tokio::test]
+async fn attack_register_continue_registry_number_oracle_is_limited() {
+    let app = TestApp::spawn_at("2025-04-10 10:00").await;
+    let mut b = app.browser();
+    b.get("/register").await;
+    b.post("/register", &[("agree", "yes"), ("email", "prober@example.jp")]).await;
+    let link = last_mail_link(&app, "prober@example.jp", "/register/continue").await;
+    b.get(&link).await;
+    let token = link.split("token=").nth(1).unwrap().to_string();
+    let mut statuses = Vec::new();
+    for n in 0..15 {
+        let registry = format!("{}", 100000 + n);
+        let mut fields = details(&[("registry_number", &registry), ("phone", "03-5555-0000")]);
+        fields.extend([
+            ("token", token.as_str()),
+            ("login_id", "x"),
+            ("password", "short"),
+            ("confirm_password", "short"),
+        ]);
+        statuses.push(b.post("/register/continue", &fields).await.status);
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count(), 5);
+}
+
+/// Issue 12: `<script>` was accepted as a 漢字氏名 (escaped on output, but not a name).
+#[tokio::test]
+async fn attack_markup_as_a_kanji_name_is_refused_next_to_the_field() {
+    let app = TestApp::spawn_at("2025-04-10 10:00").await;
+    let mut b = app.browser();
+    b.get("/register").await;
+    b.post("/register", &[("agree", "yes"), ("email", "markup@example.jp")]).await;
+    let link = last_mail_link(&app, "markup@example.jp", "/register/continue").await;
+    b.get(&link).await;
+    let token = link.split("token=").nth(1).unwrap().to_string();
+    let mut fields = details(&[
+        ("kanji_name", "<script>alert(1)</script>"),
+        ("registry_number", "234567"),
+        ("phone", "03-5555-0000"),
+    ]);
+    fields.extend([
+        ("token", token.as_str()),
+        ("login_id", "markup.user"),
+        ("password", "Own-Passw0rd!"),
+        ("confirm_password", "Own-Passw0rd!"),
+    ]);
+    let page = b.post("/register/continue", &fields).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.body.contains("氏名には漢字・ひらがな・カタカナ・英字を使ってください"),
+        "{}",
+        page.body
+    );
+    assert_eq!(app.count("SELECT count(*) FROM accounts WHERE login_id = 'markup.user'").await, 0);
+}

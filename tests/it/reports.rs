@@ -139,9 +139,6 @@ async fn post_report(b: &mut Browser, token: &str, parts: &[Part<'_>]) -> common
     common::Page { status, headers, body }
 }
 
-const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer\n%%EOF\n";
-const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0";
-
 fn report_fields<'a>(programme: &'a str) -> Vec<Part<'a>> {
     vec![
         Part::Field("attendee_count", "４２"),
@@ -189,7 +186,8 @@ async fn organizer_submits_the_report_and_tokyo_confirms_it() {
     assert!(form.body.contains("単位を登録した受講者は2人"));
 
     let mut parts = report_fields("13:00 開会\n13:10 講演「職場のメンタルヘルス」");
-    parts.push(Part::File("attachment", "プログラム.pdf", PDF));
+    let pdf = crate::common::pdf_file();
+    parts.push(Part::File("attachment", "プログラム.pdf", &pdf));
     let page = post_report(&mut organizer, &token, &parts).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     assert_eq!(page.location(), Some(format!("/work/{token}/report").as_str()));
@@ -325,11 +323,11 @@ async fn attachments_that_are_not_pdf_jpeg_or_png_are_refused_and_nothing_is_sav
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page
         .body
-        .contains("「report.pdf」はPDF・JPEG・PNGのいずれでもないため添付できません。"));
+        .contains("「report.pdf」はPDF・JPEG・PNGのいずれでもないか、ファイルが壊れているため添付できません。"));
     assert!(page.body.contains("プログラム"), "what was typed is kept");
 
     // Over 10 MB.
-    let mut big = PDF.to_vec();
+    let mut big = crate::common::pdf_file();
     big.resize(10 * 1024 * 1024 + 1, b' ');
     let mut parts = report_fields("プログラム");
     parts.push(Part::File("attachment", "big.pdf", &big));
@@ -368,7 +366,8 @@ async fn attachments_download_only_as_attachments_to_those_allowed() {
     let mut organizer = app.browser();
     organizer.get(&format!("/work/{token}/report")).await;
     let mut parts = report_fields("プログラム");
-    parts.push(Part::File("attachment", "会場写真.png", PNG));
+    let png = crate::common::png_file();
+    parts.push(Part::File("attachment", "会場写真.png", &png));
     assert_eq!(post_report(&mut organizer, &token, &parts).await.status, StatusCode::SEE_OTHER);
     let file_id: i64 =
         sqlx::query_scalar("SELECT id FROM uploaded_files").fetch_one(&app.pool).await.unwrap();
@@ -387,7 +386,7 @@ async fn attachments_download_only_as_attachments_to_those_allowed() {
     assert!(disposition.contains("filename*=UTF-8''%E4%BC%9A%E5%A0%B4%E5%86%99%E7%9C%9F.png"));
     assert_eq!(h.get("x-content-type-options").unwrap(), "nosniff");
     assert_eq!(h.get("referrer-policy").unwrap(), "no-referrer");
-    assert_eq!(r.bytes().await.unwrap().as_ref(), PNG);
+    assert_eq!(r.bytes().await.unwrap().as_ref(), png.as_slice());
 
     // Another seminar's work page does not open this file; nor does a made-up token.
     let other = organizer.get(&format!("/work/{other_token}/report/files/{file_id}")).await;
@@ -615,4 +614,46 @@ async fn physicians_apply_within_capacity_and_the_organizer_exports_the_credit_c
     let mut doctor = app.signed_in("doctor").await;
     assert_eq!(doctor.get(&format!("/seminars/{id}/apply")).await.status, StatusCode::NOT_FOUND);
     assert!(!anonymous.get("/seminars").await.body.contains("募集中の産業医研修会"));
+}
+
+/// Issue 12: `%PDF-1.4\n<html><script>…` named report.html was stored and served as HTML.
+#[tokio::test]
+async fn attack_html_polyglot_on_the_work_page_report_is_refused() {
+    let app = TestApp::spawn_at("2025-05-20 10:00").await;
+    let (id, token) = occupational(&app).await;
+    let mut organizer = app.browser();
+    organizer.get(&format!("/work/{token}/report")).await;
+    let mut parts = report_fields("プログラム");
+    parts.push(Part::File("attachment", "report.html", common::POLYGLOT));
+    let page = post_report(&mut organizer, &token, &parts).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.body.contains("「report.html」はPDF・JPEG・PNGのいずれでもないか"),
+        "{}",
+        page.body
+    );
+    assert_eq!(app.count("SELECT count(*) FROM uploaded_files").await, 0);
+    assert_eq!(report_status(&app, id).await, None);
+
+    // A real PDF under an .html name is kept as .pdf and served as a sandboxed PDF download.
+    let mut parts = report_fields("プログラム");
+    let pdf = common::pdf_file();
+    parts.push(Part::File("attachment", "report.html", &pdf));
+    assert_eq!(post_report(&mut organizer, &token, &parts).await.status, StatusCode::SEE_OTHER);
+    let (file_id, name): (i64, String) = sqlx::query_as("SELECT id, file_name FROM uploaded_files")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(name, "report.pdf");
+    let r = organizer
+        .client
+        .get(format!("{}/work/{token}/report/files/{file_id}", app.base))
+        .send()
+        .await
+        .unwrap();
+    let h = r.headers();
+    assert_eq!(h.get("content-type").unwrap(), "application/pdf");
+    assert!(h.get("content-disposition").unwrap().to_str().unwrap().contains("report.pdf"));
+    assert_eq!(h.get("x-content-type-options").unwrap(), "nosniff");
+    assert!(h.get("content-security-policy").unwrap().to_str().unwrap().contains("sandbox"));
 }

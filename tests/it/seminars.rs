@@ -141,7 +141,8 @@ async fn an_outside_body_applies_the_prefecture_and_jma_approve_and_the_work_pag
     assert_eq!(organizer, None, "an outside body");
     let received = mails(&app, CONTACT, "研修会の申請を受け付けました").await;
     assert_eq!(received.len(), 1);
-    assert!(received[0].contains(title));
+    assert!(!received[0].contains(title), "the address is unconfirmed: nothing typed is mailed");
+    assert!(received[0].contains("受付番号"));
 
     // 2. Tokyo reviews and approves: the seminar joins 2025年度 第3回 (intake 9/1).
     let mut tokyo = app.signed_in("tokyo").await;
@@ -593,4 +594,41 @@ async fn revoking_stops_the_old_url_and_reissuing_mails_a_new_one() {
     let detail = tokyo.get(&format!("/office/seminars/{id}")).await;
     assert!(detail.body.contains("作業ページのURLを無効化"));
     assert!(!detail.body.contains(&new));
+}
+
+/// Issue 12: 25 applications in 2.6 s sent 25 JMA-branded mails with the attacker's text to a
+/// victim's address and 25 junk entries into Tokyo's queue.
+#[tokio::test]
+async fn attack_seminar_apply_flood_is_limited_and_the_mail_carries_no_typed_text() {
+    let app = TestApp::spawn_at(NOW).await;
+    let victim = "victim@example.jp";
+    let mut answers = Vec::new();
+    for i in 0..25 {
+        let form =
+            with(outside_application(&format!("当選のお知らせ {i}")), "contact_email", victim);
+        let form = with(form, "contact_name", "http://evil.example/claim");
+        let form = with(form, "venue", "今すぐ http://evil.example へ");
+        answers.push(apply_publicly(&app, &form).await.1.status);
+    }
+    assert_eq!(answers.iter().filter(|s| **s == StatusCode::SEE_OTHER).count(), 5);
+    assert_eq!(answers.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count(), 20);
+    assert_eq!(app.count("SELECT count(*) FROM seminars WHERE title LIKE '当選%'").await, 5);
+    let mails = mails(&app, victim, "研修会の申請を受け付けました").await;
+    assert_eq!(mails.len(), 5);
+    for body in &mails {
+        assert!(!body.contains("evil.example") && !body.contains("当選"), "{body}");
+    }
+    // Per address too: other addresses from the same client stop at the per-client limit.
+    let mut others = 0;
+    for i in 0..10 {
+        let form = with(
+            outside_application(&format!("別件 {i}")),
+            "contact_email",
+            &format!("o{i}@example.jp"),
+        );
+        if apply_publicly(&app, &form).await.1.status == StatusCode::SEE_OTHER {
+            others += 1;
+        }
+    }
+    assert_eq!(others, 0, "25 tries already spent this client's 10 an hour");
 }

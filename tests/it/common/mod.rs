@@ -27,6 +27,40 @@ fn with_database(url: &str, name: &str) -> String {
     parsed.to_string()
 }
 
+/// A real one-page PDF (uploads are parsed, not only sniffed).
+pub fn pdf_file() -> Vec<u8> {
+    use lopdf::{dictionary, Document, Object};
+    let mut doc = Document::with_version("1.4");
+    let pages = doc.new_object_id();
+    let media_box: Vec<Object> = vec![0.into(), 0.into(), 10.into(), 10.into()];
+    let page = doc.add_object(dictionary! {
+        "Type" => "Page", "Parent" => pages, "MediaBox" => media_box,
+    });
+    let kids: Vec<Object> = vec![page.into()];
+    doc.objects.insert(
+        pages,
+        Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => 1 }),
+    );
+    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages });
+    doc.trailer.set("Root", catalog);
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    out
+}
+
+/// A real 2×2 PNG.
+pub fn png_file() -> Vec<u8> {
+    let mut out = Vec::new();
+    image::RgbImage::new(2, 2)
+        .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
+    out
+}
+
+/// The HTML polyglot of issue 12: PDF magic bytes, then a page with a script.
+pub const POLYGLOT: &[u8] =
+    b"%PDF-1.4\n<html><body><script>alert(document.cookie)</script></body></html>\n";
+
 /// A database that exists for one test.
 pub struct TestDb {
     pub name: String,
