@@ -422,7 +422,10 @@ async fn two_commits_at_once_on_one_seminar_are_serialised_and_double_nothing() 
     let rows: Vec<String> = (0..200)
         .map(|i| {
             format!(
-                "受講 {i},ジュコウ タロウ,1970-01-01,男,{},a{i}@example.jp,03-1111-2222,",
+                "受講 {}{},ジュコウ タロウ,1970-01-01,男,{},a{i}@example.jp,03-1111-2222,",
+                // Names are letters only (issue 12): two Latin letters tell the rows apart.
+                char::from(b'A' + (i / 26) as u8),
+                char::from(b'A' + (i % 26) as u8),
                 600_000 + i
             )
         })

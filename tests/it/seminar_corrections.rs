@@ -272,7 +272,8 @@ async fn an_application_carries_pdf_attachments_that_staff_download() {
     let token = b.csrf.clone().unwrap();
     let posted = application(title, "2025/10/18");
     let url = format!("{}/seminars/apply?csrf_token={token}", app.base);
-    let pdf: &[u8] = b"%PDF-1.4\n% programme\n%%EOF\n";
+    let pdf_file = crate::common::pdf_file();
+    let pdf: &[u8] = &pdf_file;
 
     // A file that is no PDF keeps the whole application out.
     let (content_type, body) = multipart(
