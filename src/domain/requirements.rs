@@ -361,7 +361,7 @@ pub fn sports_new(input: &Input) -> Vec<Rule> {
             .collect();
         let met = of_course.iter().any(|c| c.sports_evidence());
         let note = (!met && !of_course.is_empty()).then(|| {
-            "修了証の写し（写真またはPDF）を、その修了証の行から提出してください。".to_string()
+            "修了証の写し（写真またはPDF）を、申告した表の下の欄から提出してください。".to_string()
         });
         condition(label, met, note)
     })
@@ -388,7 +388,7 @@ pub fn sports_renewal(input: &Input) -> Vec<Rule> {
         rules.push(condition(
             "申告した再研修の修了証の写し（すべて）",
             missing == 0,
-            (missing > 0).then(|| format!("修了証の写しが{missing}件足りません。各行から提出してください（原本の郵送は不要です）。")),
+            (missing > 0).then(|| format!("修了証の写しが{missing}件足りません。申告した表の下の欄から提出してください（原本の郵送は不要です）。")),
         ));
     }
     rules.push(condition("実践活動の記録", input.practical_activity_recorded, None));
