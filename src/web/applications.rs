@@ -1341,60 +1341,7 @@ pub async fn upload(
     Path(id): Path<i64>,
     multipart: Multipart,
 ) -> AppResult<Response> {
-    let physician = registered(&state, &ctx).await?;
-    let read = read_upload(multipart).await;
-    let (mut tx, app) = lock_own(&state, &physician, id).await?;
-    let count = store::files(&mut tx, id).await?.len();
-    let upload = match read {
-        Ok(_) if !app.editable() => Err(NOT_EDITABLE.to_string()),
-        Ok(_) if count >= MAX_FILES => {
-            Err(format!("ファイルは{MAX_FILES}個まで提出できます。不要なものを削除してください。"))
-        }
-        other => other,
-    };
-    let upload = match upload {
-        Ok(u) => u,
-        Err(message) => {
-            drop(tx);
-            let errors = Errors { files: vec![message], ..Default::default() };
-            return show_page(
-                &state,
-                &ctx,
-                &physician,
-                id,
-                CreditForm::default(),
-                None,
-                errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
-        }
-    };
-    let file_id =
-        store::add_file(&mut tx, id, &upload.name, upload.content_type, &upload.data, ctx.now)
-            .await?;
-    store::touch(&mut tx, id, ctx.now).await?;
-    audit::record(
-        &mut tx,
-        &ctx.who(),
-        ctx.now,
-        audit::Entry {
-            action: "application.upload",
-            entity_type: "application",
-            entity_id: Some(id.to_string()),
-            before: None,
-            after: Some(json!({
-                "file_id": file_id,
-                "file_name": upload.name,
-                "content_type": upload.content_type,
-                "size_bytes": upload.data.len(),
-            })),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    ctx.flash(&format!("「{}」を提出しました。", upload.name)).await?;
-    Ok(see_other(&format!("/mypage/applications/{id}")))
+    store_evidence(&state, &ctx, id, None, multipart).await
 }
 
 /// The photo or PDF of one declared certificate (sports: 原本提出は不要, this is the evidence).
@@ -1404,14 +1351,29 @@ pub async fn upload_for_credit(
     Path((id, credit_id)): Path<(i64, i64)>,
     multipart: Multipart,
 ) -> AppResult<Response> {
-    let physician = registered(&state, &ctx).await?;
+    store_evidence(&state, &ctx, id, Some(credit_id), multipart).await
+}
+
+/// Stores one evidence file of the application, as the evidence of one declared credit when
+/// `credit_id` is given; refusals are shown next to the form they came from.
+async fn store_evidence(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    credit_id: Option<i64>,
+    multipart: Multipart,
+) -> AppResult<Response> {
+    let physician = registered(state, ctx).await?;
     let read = read_upload(multipart).await;
-    let (mut tx, app) = lock_own(&state, &physician, id).await?;
-    let declared = store::declared_credits(&mut tx, id).await?;
+    let (mut tx, app) = lock_own(state, &physician, id).await?;
+    let credit_known = match credit_id {
+        Some(c) => store::declared_credits(&mut tx, id).await?.iter().any(|d| d.id == c),
+        None => true,
+    };
     let count = store::files(&mut tx, id).await?.len();
     let upload = match read {
         Ok(_) if !app.editable() => Err(NOT_EDITABLE.to_string()),
-        Ok(_) if !declared.iter().any(|c| c.id == credit_id) => {
+        Ok(_) if !credit_known => {
             Err("その単位の記録が見つかりません。画面を更新してください。".to_string())
         }
         Ok(_) if count >= MAX_FILES => {
@@ -1423,10 +1385,13 @@ pub async fn upload_for_credit(
         Ok(u) => u,
         Err(message) => {
             drop(tx);
-            let errors = Errors { credit: vec![message], ..Default::default() };
+            let errors = match credit_id {
+                Some(_) => Errors { credit: vec![message], ..Default::default() },
+                None => Errors { files: vec![message], ..Default::default() },
+            };
             return show_page(
-                &state,
-                &ctx,
+                state,
+                ctx,
                 &physician,
                 id,
                 CreditForm::default(),
@@ -1440,7 +1405,9 @@ pub async fn upload_for_credit(
     let file_id =
         store::add_file(&mut tx, id, &upload.name, upload.content_type, &upload.data, ctx.now)
             .await?;
-    store::link_file_to_credit(&mut tx, id, file_id, credit_id).await?;
+    if let Some(credit) = credit_id {
+        store::link_file_to_credit(&mut tx, id, file_id, credit).await?;
+    }
     store::touch(&mut tx, id, ctx.now).await?;
     let entry = audit::Entry {
         action: "application.upload",
@@ -1457,7 +1424,11 @@ pub async fn upload_for_credit(
     };
     audit::record(&mut tx, &ctx.who(), ctx.now, entry).await?;
     tx.commit().await?;
-    ctx.flash(&format!("「{}」を修了証の写しとして提出しました。", upload.name)).await?;
+    let notice = match credit_id {
+        Some(_) => format!("「{}」を修了証の写しとして提出しました。", upload.name),
+        None => format!("「{}」を提出しました。", upload.name),
+    };
+    ctx.flash(&notice).await?;
     Ok(see_other(&format!("/mypage/applications/{id}")))
 }
 
