@@ -72,6 +72,11 @@ impl Application {
     pub fn received_by_municipal(&self) -> bool {
         self.receiving_kind == "municipal"
     }
+
+    pub fn status(&self) -> crate::domain::application::Status {
+        use crate::domain::application::Status;
+        Status::from_code(&self.status).unwrap_or(Status::Draft)
+    }
 }
 
 const APPLICATION_COLUMNS: &str = "a.id, a.physician_id, p.account_id AS applicant_account_id,

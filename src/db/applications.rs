@@ -52,7 +52,11 @@ pub struct Application {
 
 impl Application {
     pub fn editable(&self) -> bool {
-        self.state().status.is_editable()
+        self.status().is_editable()
+    }
+
+    pub fn status(&self) -> crate::domain::application::Status {
+        self.state().status
     }
 
     /// Where it is, for the transitions of `domain::application`.

@@ -20,7 +20,7 @@ use crate::clock::{format_jp_date, format_jp_datetime, jst};
 use crate::db::applications::{self as store, Application};
 use crate::db::physicians::Physician;
 use crate::db::{self, audit};
-use crate::domain::application::{self, Actor, Event};
+use crate::domain::application::{self, Actor, Event, Status};
 use crate::domain::category::{Category, Format, Programme};
 use crate::domain::policy::Action;
 use crate::domain::requirements::{Exemption, Rule};
@@ -857,7 +857,9 @@ async fn show_page(
             )
         }),
         receiver: app.receiving_association_name.clone(),
-        return_comment: (app.status == "returned").then(|| app.return_comment.clone()).flatten(),
+        return_comment: (app.status() == Status::Returned)
+            .then(|| app.return_comment.clone())
+            .flatten(),
         submitted: app.submitted_at.map(jp_time),
         fee_instructions: app
             .fee_instructions
@@ -1543,7 +1545,7 @@ pub async fn submit(
         )
         .await;
     }
-    let resubmission = app.status == "returned";
+    let resubmission = app.status() == Status::Returned;
     let status = status_on_submit(&app);
     store::submit(&mut tx, id, status, ctx.now).await?;
     store::add_event(

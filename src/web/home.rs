@@ -61,7 +61,7 @@ impl ApplicationStatusView {
     fn new(a: &db::applications::Application) -> Self {
         use crate::domain::application::Status;
         use crate::domain::schedule::YearMonth;
-        let status = Status::from_code(&a.status).unwrap_or(Status::Draft);
+        let status = a.status();
         let cycle = a.cycle_number.zip(a.committee_date).map(|(n, date)| {
             let committee = YearMonth::of(date);
             format!(
@@ -116,16 +116,12 @@ impl ApplicationStatusView {
     ) -> Option<&'a db::applications::Application> {
         use crate::domain::application::Status;
         let of = |a: &&db::applications::Application| a.programme == programme;
-        applications
-            .iter()
-            .filter(of)
-            .find(|a| Status::from_code(&a.status).is_some_and(|s| !s.is_closed()))
-            .or_else(|| {
-                applications.iter().filter(of).find(|a| {
-                    a.status != "withdrawn"
-                        && a.decided_at.is_some_and(|d| (now - d).num_days() <= 90)
-                })
+        applications.iter().filter(of).find(|a| !a.status().is_closed()).or_else(|| {
+            applications.iter().filter(of).find(|a| {
+                a.status() != Status::Withdrawn
+                    && a.decided_at.is_some_and(|d| (now - d).num_days() <= 90)
             })
+        })
     }
 }
 

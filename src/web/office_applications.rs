@@ -31,6 +31,7 @@ use crate::clock::{format_jp_date, format_jp_datetime, jst};
 use crate::db::accounts::CurrentAccount;
 use crate::db::application_review::{self as review_db, Application, Change, Cycle, Scope};
 use crate::db::{self, audit};
+use crate::domain::application::Status;
 use crate::domain::category::{Category, Format, Programme};
 use crate::domain::policy::{allows, Action, ApplicationTarget};
 use crate::domain::prefecture;
@@ -1267,8 +1268,8 @@ pub async fn cycle_page(
             kind: kind_label(&app.kind),
             prefecture: prefecture::name(app.prefecture_code).unwrap_or("不明"),
             status: status_label(&app.status),
-            awaiting: app.status == "prefecture_approved",
-            decided: matches!(app.status.as_str(), "approved" | "rejected"),
+            awaiting: app.status() == Status::PrefectureApproved,
+            decided: matches!(app.status(), Status::Approved | Status::Rejected),
             check_met: check.met,
             name: app.kanji_name,
         });

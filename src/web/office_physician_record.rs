@@ -92,12 +92,12 @@ async fn record(
         db::applications::list_for_physician(&mut *state.pool.acquire().await?, p.id)
             .await?
             .into_iter()
-            .filter(|a| a.status != "draft")
+            .filter(|a| a.status() != Status::Draft)
             .map(|a| ApplicationView {
                 id: a.id,
                 programme: programme_label(&a.programme),
                 kind: kind_label(&a.kind),
-                status: Status::from_code(&a.status).map(Status::label_for_staff).unwrap_or("不明"),
+                status: a.status().label_for_staff(),
                 submitted: a
                     .submitted_at
                     .map(|t| format_jp_date(t.with_timezone(&crate::clock::jst()).date_naive()))
