@@ -470,6 +470,36 @@ pub struct CertificationRow {
     pub valid_until: NaiveDate,
 }
 
+/// One application of a prefecture's request letter (依頼状) for a cycle.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct LetterSource {
+    pub kanji_name: String,
+    pub programme: String,
+    pub kind: String,
+    pub certificate_number: Option<String>,
+}
+
+/// The applications a prefecture forwarded into a cycle, in the letter's order.
+pub async fn letter_sources(
+    conn: &mut PgConnection,
+    prefecture: i16,
+    cycle_id: i64,
+) -> sqlx::Result<Vec<LetterSource>> {
+    sqlx::query_as(
+        "SELECT p.kanji_name, a.programme, a.kind, ce.certificate_number
+         FROM applications a
+         JOIN physicians p ON p.id = a.physician_id
+         LEFT JOIN certifications ce ON ce.id = a.certification_id
+         WHERE a.prefecture_code = $1 AND a.cycle_id = $2
+           AND a.status IN ('prefecture_approved', 'approved', 'rejected')
+         ORDER BY a.programme DESC, a.kind, a.forwarded_at NULLS LAST, p.furigana, a.id",
+    )
+    .bind(prefecture)
+    .bind(cycle_id)
+    .fetch_all(conn)
+    .await
+}
+
 /// A prefecture's internal deadlines, by the committee date of their cycle, for committees
 /// from `from` on.
 pub async fn internal_deadlines(

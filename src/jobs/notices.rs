@@ -26,17 +26,7 @@ pub struct Report {
     pub mailed: usize,
 }
 
-#[derive(Clone, Debug, sqlx::FromRow)]
-struct Candidate {
-    id: i64,
-    physician_id: i64,
-    programme: String,
-    certificate_number: String,
-    valid_from: NaiveDate,
-    valid_until: NaiveDate,
-    kanji_name: String,
-    email: Option<String>,
-}
+use crate::db::notices::{self as store, Candidate};
 
 const FOOTER: &str = "\n――\nMAMIS 認定医ポータル（日本医師会）\nこのメールは送信専用です。ご不明な点は所属の都道府県医師会へお問い合わせください。\n";
 
@@ -44,22 +34,7 @@ pub async fn run_daily(pool: &PgPool, clock: &Clock, base_url: &str) -> anyhow::
     let now = clock.now();
     let today = now.date_naive();
     // A slightly wide window (a year and a few days); `notices::due` decides exactly.
-    let candidates: Vec<Candidate> = sqlx::query_as(
-        "SELECT ce.id, ce.physician_id, ce.programme, ce.certificate_number, ce.valid_from,
-                ce.valid_until, p.kanji_name,
-                CASE WHEN a.email_verified_at IS NOT NULL AND a.disabled_at IS NULL
-                     THEN a.email END AS email
-         FROM certifications_on($1) ce
-         JOIN physicians p ON p.id = ce.physician_id
-         LEFT JOIN accounts a ON a.id = p.account_id
-         WHERE ce.status = 'active' AND ce.valid_until > $1
-           AND ce.valid_until <= $1 + INTERVAL '1 year 3 days'
-           AND ce.next_term_id IS NULL
-         ORDER BY ce.valid_until, ce.id",
-    )
-    .bind(today)
-    .fetch_all(pool)
-    .await?;
+    let candidates = store::candidates(pool, today).await?;
 
     let mut report = Report::default();
     let base = base_url.trim_end_matches('/');
@@ -67,19 +42,8 @@ pub async fn run_daily(pool: &PgPool, clock: &Clock, base_url: &str) -> anyhow::
         let Some(kind) = notices::due(c.valid_until, today) else { continue };
         report.candidates += 1;
         let mut tx = pool.begin().await?;
-        let inserted: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO notices_sent (certification_id, kind, valid_until, sent_at)
-             VALUES ($1, $2, $3, $4)
-             ON CONFLICT DO NOTHING
-             RETURNING certification_id",
-        )
-        .bind(c.id)
-        .bind(kind.code())
-        .bind(c.valid_until)
-        .bind(now)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if inserted.is_none() {
+        let inserted = store::record(&mut tx, c.id, kind.code(), c.valid_until, now).await?;
+        if !inserted {
             tx.rollback().await?;
             continue;
         }

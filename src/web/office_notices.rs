@@ -246,14 +246,6 @@ pub struct LetterQuery {
     prefecture: Option<String>,
 }
 
-#[derive(sqlx::FromRow)]
-struct LetterSource {
-    kanji_name: String,
-    programme: String,
-    kind: String,
-    certificate_number: Option<String>,
-}
-
 pub struct LetterRow {
     pub no: usize,
     pub name: String,
@@ -308,19 +300,7 @@ pub async fn request_letter(
             .ok_or_else(|| AppError::BadRequest("受付中の審査回がありません。".into()))?,
     };
     let cycle = review_db::cycle(&mut conn, cycle_id, false).await?.ok_or(AppError::NotFound)?;
-    let sources: Vec<LetterSource> = sqlx::query_as(
-        "SELECT p.kanji_name, a.programme, a.kind, ce.certificate_number
-         FROM applications a
-         JOIN physicians p ON p.id = a.physician_id
-         LEFT JOIN certifications ce ON ce.id = a.certification_id
-         WHERE a.prefecture_code = $1 AND a.cycle_id = $2
-           AND a.status IN ('prefecture_approved', 'approved', 'rejected')
-         ORDER BY a.programme DESC, a.kind, a.forwarded_at NULLS LAST, p.furigana, a.id",
-    )
-    .bind(own)
-    .bind(cycle_id)
-    .fetch_all(&mut *conn)
-    .await?;
+    let sources = review_db::letter_sources(&mut conn, own, cycle_id).await?;
     let mut counts: Vec<LetterCount> = Vec::new();
     let rows: Vec<LetterRow> = sources
         .into_iter()
