@@ -36,24 +36,53 @@ pub async fn application(
     today: NaiveDate,
 ) -> sqlx::Result<Option<Checked>> {
     let Some(facts) = store::check_facts(conn, id).await? else { return Ok(None) };
+    if let Some(kept) = kept(&facts) {
+        return Ok(Some(kept));
+    }
+    let portal = store::portal_credits(conn, facts.physician_id, &facts.programme).await?;
+    let declared = store::declared_credits(conn, id).await?;
+    Ok(Some(checked(&facts, &portal, &declared, today)))
+}
+
+/// The same check over credits the caller has already read for its page (the physician's
+/// portal credits of the application's programme and its declared credits).
+pub async fn application_with(
+    conn: &mut PgConnection,
+    id: i64,
+    today: NaiveDate,
+    portal: &[store::CreditRow],
+    declared: &[store::DeclaredCredit],
+) -> sqlx::Result<Option<Checked>> {
+    let Some(facts) = store::check_facts(conn, id).await? else { return Ok(None) };
+    Ok(Some(kept(&facts).unwrap_or_else(|| checked(&facts, portal, declared, today))))
+}
+
+/// The check kept at the decision, for a decided application that has one.
+fn kept(facts: &store::CheckFacts) -> Option<Checked> {
+    let status = Status::from_code(&facts.status).unwrap_or(Status::Draft);
+    if !matches!(check_date(status, None, NaiveDate::MIN), CheckDate::Frozen) {
+        return None;
+    }
+    let mut checked = serde_json::from_value::<Checked>(facts.decided_check.clone()?).ok()?;
+    checked.frozen = true;
+    Some(checked)
+}
+
+/// The engine's answer as of the application's check date (a decided application without a
+/// kept check — decided before checks were kept — is judged as of its submission, against the
+/// term it renewed, never the term its approval added).
+fn checked(
+    facts: &store::CheckFacts,
+    portal: &[store::CreditRow],
+    declared: &[store::DeclaredCredit],
+    today: NaiveDate,
+) -> Checked {
     let status = Status::from_code(&facts.status).unwrap_or(Status::Draft);
     let submitted_on = facts.submitted_at.map(|t| t.with_timezone(&jst()).date_naive());
     let as_of = match check_date(status, submitted_on, today) {
         CheckDate::AsOf(day) => day,
-        CheckDate::Frozen => {
-            if let Some(kept) = facts.decided_check.as_ref() {
-                if let Ok(mut checked) = serde_json::from_value::<Checked>(kept.clone()) {
-                    checked.frozen = true;
-                    return Ok(Some(checked));
-                }
-            }
-            // Decided before checks were kept: judged as of its submission, against the term
-            // it renewed (never the term its approval added).
-            submitted_on.unwrap_or(today)
-        }
+        CheckDate::Frozen => submitted_on.unwrap_or(today),
     };
-    let portal = store::portal_credits(conn, facts.physician_id, &facts.programme).await?;
-    let declared = store::declared_credits(conn, id).await?;
     let mut credits: Vec<Credit> = Vec::with_capacity(portal.len() + declared.len());
     credits.extend(
         portal
@@ -63,14 +92,13 @@ pub async fn application(
     credits.extend(declared.iter().filter_map(|c| {
         credit(&c.category, &c.format, c.units, c.attended_on, Source::Declared, c.evidenced)
     }));
-    let outcome = judge(&facts, credits, as_of);
-    Ok(Some(Checked {
-        outcome,
+    Checked {
+        outcome: judge(facts, credits, as_of),
         as_of,
         term_from: facts.valid_from,
         term_until: facts.valid_until,
         frozen: matches!(status, Status::Approved | Status::Rejected),
-    }))
+    }
 }
 
 /// Keeps the check of application `id` as it stands at its decision (call in the deciding

@@ -783,8 +783,9 @@ async fn show_page(
         details.receiving_association_id.trim().parse().ok(),
     )
     .await?;
-    let checked =
-        crate::app::checks::application(&mut conn, id, today).await?.ok_or(AppError::NotFound)?;
+    let checked = crate::app::checks::application_with(&mut conn, id, today, &portal, &declared)
+        .await?
+        .ok_or(AppError::NotFound)?;
     drop(conn);
     let outcome = checked.outcome;
     let programme = Programme::from_code(&app.programme).unwrap_or(Programme::Occupational);
