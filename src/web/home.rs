@@ -485,21 +485,30 @@ fn renewal_needs(programme: &str) -> &'static str {
 /// The physician's certifications as they stand on `today`, with the open or recent
 /// application of each programme and the renewal advice (which uses the prefecture's internal
 /// deadlines).
+/// `guidance`: read the applications and the prefecture's deadlines for the next step (the
+/// my page); the printable history shows the terms and progress only.
 async fn certification_views(
     state: &AppState,
     physician: &db::physicians::Physician,
     now: crate::clock::Jst,
+    guidance: bool,
 ) -> AppResult<Vec<CertificationView>> {
     use crate::domain::schedule::{renewal_advice, YearMonth};
     use crate::domain::terms::{standing, Standing};
     let today = now.date_naive();
     let sums = db::credit_views::sums_within_validity(&state.pool, physician.id, today).await?;
-    let applications =
-        db::applications::list_for_physician(&mut *state.pool.acquire().await?, physician.id)
-            .await?;
-    let deadlines = match physician.prefecture_code {
-        Some(code) => db::application_review::internal_deadlines(&state.pool, code, today).await?,
-        None => Vec::new(),
+    let (applications, deadlines) = match (guidance, physician.prefecture_code) {
+        (false, _) => (Vec::new(), Vec::new()),
+        (true, code) => (
+            db::applications::list_for_physician(&mut *state.pool.acquire().await?, physician.id)
+                .await?,
+            match code {
+                Some(code) => {
+                    db::application_review::internal_deadlines(&state.pool, code, today).await?
+                }
+                None => Vec::new(),
+            },
+        ),
     };
     let internal = |committee: YearMonth| {
         deadlines.iter().find(|(date, _)| YearMonth::of(*date) == committee).map(|(_, d)| *d)
@@ -576,7 +585,7 @@ pub async fn mypage(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respon
         open_reviews as usize,
     );
     let certifications = if display == CertificationDisplay::Show {
-        certification_views(&state, &physician, ctx.now).await?
+        certification_views(&state, &physician, ctx.now, true).await?
     } else {
         Vec::new()
     };
@@ -622,7 +631,7 @@ pub async fn credits_print(State(state): State<AppState>, ctx: Ctx) -> AppResult
     if physician.registration_completed_at.is_none() {
         return Ok(see_other("/welcome"));
     }
-    let certifications = certification_views(&state, &physician, ctx.now).await?;
+    let certifications = certification_views(&state, &physician, ctx.now, false).await?;
     let history = history_entries(db::credit_views::history(&state.pool, physician.id).await?);
     let page = CreditsPrintPage {
         layout: ctx.layout(),

@@ -17,7 +17,7 @@ const BOUNDS: &[(&str, u32)] = &[
     // + the physician's applications and the prefecture's internal deadlines (issue 9), the
     // credits held for staff review (issue 10: 「確認中の単位があります」).
     ("doctor /mypage", 9),
-    ("doctor /mypage/credits/print", 8),
+    ("doctor /mypage/credits/print", 6),
     ("doctor /mypage/applications", 6),
     // + the requirement check's facts (app::checks, issue 9); it reuses the page's credits.
     ("doctor application", 13),
