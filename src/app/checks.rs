@@ -57,6 +57,40 @@ pub async fn application_with(
     Ok(Some(kept(&facts).unwrap_or_else(|| checked(&facts, portal, declared, today))))
 }
 
+/// The checks of several applications (a list such as JMA's cycle page) in four statements
+/// whatever their number, by application id.
+pub async fn applications(
+    conn: &mut PgConnection,
+    ids: &[i64],
+    today: NaiveDate,
+) -> sqlx::Result<std::collections::HashMap<i64, Checked>> {
+    let facts = store::check_facts_of(conn, ids).await?;
+    let open: Vec<&store::CheckFacts> = facts.iter().filter(|f| kept(f).is_none()).collect();
+    let physicians: Vec<i64> = open.iter().map(|f| f.physician_id).collect();
+    let open_ids: Vec<i64> = open.iter().map(|f| f.id).collect();
+    let portal = store::portal_credits_of(conn, &physicians).await?;
+    let declared = store::declared_credits_of(conn, &open_ids).await?;
+    Ok(facts
+        .iter()
+        .map(|f| {
+            let checked = kept(f).unwrap_or_else(|| {
+                let portal: Vec<store::CreditRow> = portal
+                    .iter()
+                    .filter(|c| c.physician_id == f.physician_id && c.programme == f.programme)
+                    .map(|c| c.credit.clone())
+                    .collect();
+                let declared: Vec<store::DeclaredCredit> = declared
+                    .iter()
+                    .filter(|d| d.application_id == f.id)
+                    .map(|d| d.credit.clone())
+                    .collect();
+                checked(f, &portal, &declared, today)
+            });
+            (f.id, checked)
+        })
+        .collect())
+}
+
 /// The check kept at the decision, for a decided application that has one.
 fn kept(facts: &store::CheckFacts) -> Option<Checked> {
     let status = Status::from_code(&facts.status).unwrap_or(Status::Draft);

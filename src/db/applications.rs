@@ -389,6 +389,11 @@ pub struct CheckFacts {
 }
 
 pub async fn check_facts(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<CheckFacts>> {
+    Ok(check_facts_of(conn, &[id]).await?.pop())
+}
+
+/// The check's facts of several applications in one statement (lists).
+pub async fn check_facts_of(conn: &mut PgConnection, ids: &[i64]) -> sqlx::Result<Vec<CheckFacts>> {
     sqlx::query_as(&format!(
         "SELECT a.id, a.physician_id, a.programme, a.kind, a.route, a.route_document_date,
                 a.status, a.submitted_at, a.practical_activity, a.late_reason,
@@ -398,11 +403,11 @@ pub async fn check_facts(conn: &mut PgConnection, id: i64) -> sqlx::Result<Optio
                 a.decided_check, a.exemption
          FROM applications a
          {}
-         WHERE a.id = $1",
+         WHERE a.id = ANY($1)",
         crate::db::terms::RENEWED_TERM_JOIN
     ))
-    .bind(id)
-    .fetch_optional(conn)
+    .bind(ids)
+    .fetch_all(conn)
     .await
 }
 
@@ -422,6 +427,57 @@ pub async fn freeze_check(
 
 // ---------------------------------------------------------------------------------------------
 // Credits: the portal's and the declared ones.
+
+/// Portal credits of several physicians (all programmes), with whose they are.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct OwnedCreditRow {
+    pub physician_id: i64,
+    pub programme: String,
+    #[sqlx(flatten)]
+    pub credit: CreditRow,
+}
+
+pub async fn portal_credits_of(
+    conn: &mut PgConnection,
+    physician_ids: &[i64],
+) -> sqlx::Result<Vec<OwnedCreditRow>> {
+    sqlx::query_as(
+        "SELECT c.physician_id, s.programme, c.id, c.category, c.format, c.units,
+                s.ends_on AS date
+         FROM credits c JOIN seminars s ON s.id = c.seminar_id
+         WHERE c.physician_id = ANY($1)
+           AND c.match_status = 'matched' AND c.withdrawn_at IS NULL
+         ORDER BY s.ends_on, c.id",
+    )
+    .bind(physician_ids)
+    .fetch_all(conn)
+    .await
+}
+
+/// Declared credits of several applications, with whose they are.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct OwnedDeclaredCredit {
+    pub application_id: i64,
+    #[sqlx(flatten)]
+    pub credit: DeclaredCredit,
+}
+
+pub async fn declared_credits_of(
+    conn: &mut PgConnection,
+    application_ids: &[i64],
+) -> sqlx::Result<Vec<OwnedDeclaredCredit>> {
+    sqlx::query_as(
+        "SELECT d.application_id, d.id, d.category, d.format, d.units, d.attended_on, d.source,
+                d.note,
+                EXISTS (SELECT 1 FROM uploaded_files f WHERE f.declared_credit_id = d.id)
+                    AS evidenced
+         FROM declared_credits d
+         WHERE d.application_id = ANY($1) ORDER BY d.attended_on, d.id",
+    )
+    .bind(application_ids)
+    .fetch_all(conn)
+    .await
+}
 
 /// One credit as the requirement check reads it.
 #[derive(Clone, Debug, sqlx::FromRow)]

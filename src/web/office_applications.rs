@@ -1257,9 +1257,12 @@ pub async fn cycle_page(
         .await?
         .ok_or(AppError::NotFound)?;
     let today = ctx.now.date_naive();
+    let applications = review_db::in_cycle(&state.pool, cycle_id).await?;
+    let ids: Vec<i64> = applications.iter().map(|a| a.id).collect();
+    let checks =
+        crate::app::checks::applications(&mut *state.pool.acquire().await?, &ids, today).await?;
     let mut rows = Vec::new();
-    for app in review_db::in_cycle(&state.pool, cycle_id).await? {
-        let check = check_application(&state, &app, today).await?;
+    for app in applications {
         rows.push(CycleRowView {
             id: app.id,
             version: app.version,
@@ -1270,7 +1273,7 @@ pub async fn cycle_page(
             status: status_label(&app.status),
             awaiting: app.status() == Status::PrefectureApproved,
             decided: matches!(app.status(), Status::Approved | Status::Rejected),
-            check_met: check.met,
+            check_met: checks.get(&app.id).is_some_and(|c| c.outcome.met),
             name: app.kanji_name,
         });
     }

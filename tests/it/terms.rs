@@ -438,3 +438,23 @@ async fn the_prefectures_fee_instructions_and_handbook_address_reach_the_physici
         app.count("SELECT count(*) FROM audit_log WHERE action = 'reception.changed'").await >= 1
     );
 }
+
+#[tokio::test]
+async fn the_list_check_agrees_with_the_single_check() {
+    let app = TestApp::spawn_at("2026-04-10 10:00").await;
+    let waiting = renewal_submitted(&app, "2026-04-10").await;
+    let today = date(2026, 4, 10);
+    let mut conn = app.pool.acquire().await.unwrap();
+    let one = mamis::app::checks::application(&mut conn, waiting, today).await.unwrap().unwrap();
+    let many = mamis::app::checks::applications(&mut conn, &[waiting], today).await.unwrap();
+    assert_eq!(many[&waiting], one);
+    assert!(one.outcome.met);
+    drop(conn);
+    approve(&app, waiting).await;
+    let mut conn = app.pool.acquire().await.unwrap();
+    let later = date(2027, 1, 10);
+    let one = mamis::app::checks::application(&mut conn, waiting, later).await.unwrap().unwrap();
+    let many = mamis::app::checks::applications(&mut conn, &[waiting], later).await.unwrap();
+    assert_eq!(many[&waiting], one);
+    assert!(one.frozen && one.outcome.met);
+}
