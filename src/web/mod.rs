@@ -3,6 +3,7 @@
 pub mod account;
 pub mod admin;
 pub mod admin_logins;
+pub mod application_files;
 pub mod applications;
 pub mod assets;
 pub mod audit;

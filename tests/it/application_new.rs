@@ -376,3 +376,31 @@ async fn sports_renewal_with_a_declared_certificate_and_no_upload_is_refused() {
     let page = b.post(&format!("/mypage/applications/{id}/submit"), &[]).await;
     assert!(page.status.is_redirection(), "{}", page.body);
 }
+
+/// A phone photo of a 修了証 is several MB: the row's upload takes up to 10 MB like the others.
+#[tokio::test]
+async fn a_certificate_photo_of_several_megabytes_is_accepted_on_its_row() {
+    let app = TestApp::spawn_at("2026-04-10 10:00").await;
+    newcomer(&app).await;
+    let mut b = app.signed_in("newdoc").await;
+    let id = start(&mut b, "sports").await;
+    assert_eq!(declare_certificate(&mut b, id, "sports_early", "", "2019-05-01").await, 303);
+    let mut noise = image::RgbImage::new(1100, 1000);
+    let mut x: u32 = 12345;
+    for p in noise.pixels_mut() {
+        x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        *p = image::Rgb([(x >> 8) as u8, (x >> 16) as u8, (x >> 24) as u8]);
+    }
+    let mut png = Vec::new();
+    noise.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+    assert!(png.len() > 3 * 1024 * 1024, "{} bytes", png.len());
+    let credit = declared_ids(&app, id).await[0];
+    b.get(&format!("/mypage/applications/{id}")).await;
+    let status =
+        upload(&mut b, &format!("/mypage/applications/{id}/credits/{credit}/file"), &png).await;
+    assert!(status.is_redirection(), "{status}");
+    assert_eq!(
+        app.count("SELECT count(*) FROM uploaded_files WHERE declared_credit_id IS NOT NULL").await,
+        1
+    );
+}
