@@ -102,6 +102,7 @@ pub async fn latest_for_update(
 /// One term of a physician's certification, for the staff's record page.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct PhysicianTerm {
+    pub id: i64,
     pub certification_id: i64,
     pub programme: String,
     pub certificate_number: String,
@@ -115,7 +116,7 @@ pub struct PhysicianTerm {
 /// Every term of every certification of a physician, by programme and then oldest first.
 pub async fn of_physician(pool: &PgPool, physician_id: i64) -> sqlx::Result<Vec<PhysicianTerm>> {
     sqlx::query_as(
-        "SELECT c.id AS certification_id, c.programme, c.certificate_number, c.status,
+        "SELECT t.id, c.id AS certification_id, c.programme, c.certificate_number, c.status,
                 t.valid_from, t.valid_until, t.origin, t.application_id
          FROM certifications c JOIN certification_terms t ON t.certification_id = c.id
          WHERE c.physician_id = $1

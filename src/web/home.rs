@@ -33,6 +33,8 @@ pub struct CertificationView {
     pub valid_until: String,
     /// An approved next term: 「2026年8月1日～2031年7月31日（承認済み）」 and its certificate.
     pub next_term: Option<(i64, String)>,
+    /// Earlier terms whose certificates stay downloadable: (term id, 「2016年8月1日 ～ 2021年7月31日」).
+    pub earlier_terms: Vec<(i64, String)>,
     /// The open or recent application of this programme, in the physician's words.
     pub application: Option<ApplicationStatusView>,
     pub status: &'static str,
@@ -497,8 +499,8 @@ async fn certification_views(
     use crate::domain::terms::{standing, Standing};
     let today = now.date_naive();
     let sums = db::credit_views::sums_within_validity(&state.pool, physician.id, today).await?;
-    let (applications, deadlines) = match (guidance, physician.prefecture_code) {
-        (false, _) => (Vec::new(), Vec::new()),
+    let (applications, deadlines, terms) = match (guidance, physician.prefecture_code) {
+        (false, _) => (Vec::new(), Vec::new(), Vec::new()),
         (true, code) => (
             db::applications::list_for_physician(&mut *state.pool.acquire().await?, physician.id)
                 .await?,
@@ -508,6 +510,7 @@ async fn certification_views(
                 }
                 None => Vec::new(),
             },
+            db::terms::of_physician(&state.pool, physician.id).await?,
         ),
     };
     let internal = |committee: YearMonth| {
@@ -530,9 +533,23 @@ async fn certification_views(
         } else {
             renewal_advice(c.valid_until, today, internal).text()
         };
+        let earlier_terms = terms
+            .iter()
+            .filter(|t| t.certification_id == c.id && t.valid_until < c.valid_from)
+            .rev()
+            .map(|t| {
+                let text = format!(
+                    "{} ～ {}",
+                    format_jp_date(t.valid_from),
+                    format_jp_date(t.valid_until)
+                );
+                (t.id, text)
+            })
+            .collect();
         views.push(CertificationView {
             id: c.id,
             term_id: c.term_id,
+            earlier_terms,
             programme: programme_label(&c.programme),
             number: c.certificate_number,
             valid_from: format_jp_date(c.valid_from),

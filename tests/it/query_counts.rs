@@ -14,9 +14,9 @@ use rust_decimal::Decimal;
 /// Statements per page at most: the session, the signed-in account and the page's own data,
 /// as measured when this test was written (a page that needs more should say why).
 const BOUNDS: &[(&str, u32)] = &[
-    // + the physician's applications and the prefecture's internal deadlines (issue 9), the
-    // credits held for staff review (issue 10: 「確認中の単位があります」).
-    ("doctor /mypage", 9),
+    // + the physician's applications, the prefecture's internal deadlines and the earlier
+    // terms' certificates (issue 9), the credits held for staff review (issue 10).
+    ("doctor /mypage", 10),
     ("doctor /mypage/credits/print", 6),
     ("doctor /mypage/applications", 6),
     // + the requirement check's facts (app::checks, issue 9); it reuses the page's credits.

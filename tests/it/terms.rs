@@ -186,10 +186,10 @@ async fn a_renewal_approved_before_expiry_keeps_the_term_in_force_and_adds_the_n
              AND valid_from = DATE '2021-08-01'"
         ))
         .await;
-    assert_eq!(
-        pdf(&mut doctor, &format!("/mypage/certificates/{cert}/terms/{old_term}.pdf")).await,
-        StatusCode::OK
-    );
+    let link = format!("/mypage/certificates/{cert}/terms/{old_term}.pdf");
+    assert!(home.body.contains(&link), "the earlier term's certificate is linked: {}", home.body);
+    assert!(home.body.contains("以前の有効期間（2021年8月1日 ～ 2026年7月31日）"));
+    assert_eq!(pdf(&mut doctor, &link).await, StatusCode::OK);
     let verify = verification_page(&app).await;
     assert!(verify.contains("有効な認定です"), "{verify}");
     assert!(verify.contains("2026年8月1日 ～ 2031年7月31日"), "{verify}");
