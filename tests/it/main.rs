@@ -23,6 +23,7 @@ mod downtime;
 mod exports;
 mod fuzz_corpus;
 mod links;
+mod living_demo;
 mod mail;
 mod mail_retry_cap;
 mod members;
