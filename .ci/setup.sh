@@ -131,3 +131,15 @@ note "$(cargo --version)"
 note "$(cargo fmt --version)"
 note "$(cargo clippy --version)"
 
+
+# --- The page checkers: axe-core (run in Chromium by the browser journeys,
+# tests/it/common/a11y.rs) and the W3C Nu HTML checker (run by .ci/run), from the npm registry at
+# the versions .ci/tools/package-lock.json pins.
+step "Page checkers (axe-core, vnu-jar)"
+if [ -f .ci/tools/node_modules/axe-core/axe.min.js ] && [ -f .ci/tools/node_modules/vnu-jar/build/dist/vnu.jar ]; then
+    note "present in .ci/tools/node_modules"
+else
+    command -v npm >/dev/null 2>&1 || apt_install nodejs npm
+    note "npm ci --prefix .ci/tools"
+    npm ci --prefix .ci/tools --no-audit --no-fund --loglevel=error </dev/null
+fi
