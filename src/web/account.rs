@@ -103,16 +103,13 @@ pub async fn change_password(
     };
     audit::record(&mut tx, &ctx.who(), ctx.now, entry).await?;
     if let Some(email) = &user.email {
-        let body = format!(
-            "{} 様\n\nMAMISのパスワードが {} に変更されました。\n\
-             お心当たりがない場合は、至急お問い合わせ窓口までご連絡ください。\n\n\
-             ログイン: {}/login\n",
-            user.display_name,
-            format_jp_datetime(ctx.now),
-            state.config.base_url
-        );
-        db::outbox::enqueue(&mut tx, email, "【MAMIS】パスワード変更のお知らせ", &body, ctx.now)
-            .await?;
+        let message = crate::mail::messages::account::PasswordChanged {
+            name: user.display_name.clone(),
+            changed_at: format_jp_datetime(ctx.now),
+            login_url: format!("{}/login", state.config.base_url),
+            sig: crate::mail::Signature::portal("パスワード変更のお知らせ"),
+        };
+        crate::mail::queue(&mut tx, email, &message, ctx.now).await?;
     }
     tx.commit().await?;
     state.mail_notify.notify_one();

@@ -1373,22 +1373,20 @@ pub async fn submit(
     .await?;
     let email = ctx.user.as_ref().and_then(|u| u.email.clone());
     if let Some(email) = &email {
-        let body = format!(
-            "{} 様\n\n次の申請を受け付けました。\n\n申請番号：{}\n区分：{}（{}）\n受付先：{}\n提出日時：{}\n\n審査の状況はマイページの「申請」でご確認いただけます。\n審査・登録料（10,000円）のお支払いは、都道府県医師会の案内に従ってください。{}\n",
-            physician.kanji_name,
-            id,
-            programme_label(&app.programme),
-            kind_label(&app.kind),
-            app.receiving_association_name,
-            format_jp_datetime(ctx.now),
-            if app.programme == "occupational" && !declared.is_empty() {
-                "\n手帳で申告した単位がある場合は、手帳の原本を都道府県医師会へ郵送してください。"
-            } else {
-                ""
-            },
-        );
-        db::outbox::enqueue(&mut tx, email, "【MAMIS】申請を受け付けました", &body, ctx.now)
-            .await?;
+        let message = crate::mail::messages::physician::ApplicationSubmitted {
+            name: physician.kanji_name.clone(),
+            application_id: id,
+            programme: programme_label(&app.programme).to_string(),
+            kind: kind_label(&app.kind).to_string(),
+            receiving: app.receiving_association_name.clone(),
+            submitted_at: format_jp_datetime(ctx.now),
+            mail_handbook: app.programme == "occupational" && !declared.is_empty(),
+            sig: crate::mail::Signature::portal_for(
+                app.receiving_association_name.clone(),
+                "申請の受付のお知らせ",
+            ),
+        };
+        crate::mail::queue(&mut tx, email, &message, ctx.now).await?;
     }
     tx.commit().await?;
     if email.is_some() {

@@ -68,7 +68,6 @@ pub fn routes() -> Router<AppState> {
 const COMMENT_MAX: usize = 1000;
 pub const CONFLICT_MESSAGE: &str =
     "この申請は、ほかの担当者がすでに処理しました。画面の内容をご確認ください。";
-const MAIL_FOOTER: &str = "\n――\nMAMIS 認定医ポータル（日本医師会）\nこのメールは送信専用です。ご不明な点は申請先の医師会へお問い合わせください。\n";
 
 // ---------------------------------------------------------------------------------------------
 // Who sees and does what.
@@ -143,28 +142,43 @@ pub(crate) fn when(at: Option<chrono::DateTime<chrono::Utc>>) -> Option<String> 
 // ---------------------------------------------------------------------------------------------
 // Mail, events and audit.
 
-fn application_lines(app: &Application) -> String {
-    format!(
-        "申請番号：{}\n制度：{}\n申請の種類：{}\n",
-        app.id,
-        programme_label(&app.programme),
-        kind_label(&app.kind)
-    )
+use crate::mail::messages::physician::{
+    ApplicationCertified, ApplicationFeeRecorded, ApplicationHandbookReceived, ApplicationHead,
+    ApplicationPrefectureApproved, ApplicationReceivedMunicipal, ApplicationRejected,
+    ApplicationReturned, Committee,
+};
+use crate::mail::messages::{Contact, Message};
+use crate::mail::{self, Signature};
+
+fn mail_head(app: &Application) -> ApplicationHead {
+    ApplicationHead {
+        name: app.kanji_name.clone(),
+        application_id: app.id,
+        programme: programme_label(&app.programme).to_string(),
+        kind: kind_label(&app.kind).to_string(),
+    }
+}
+
+/// Sent by the association that acted; questions go to the association the physician
+/// applied through.
+fn mail_signature(app: &Application, sender: String, reason: &str) -> Signature {
+    Signature {
+        sender,
+        contact: Contact::association(app.receiving_name.clone()),
+        reason: reason.to_string(),
+    }
 }
 
 async fn mail_physician(
     conn: &mut PgConnection,
     app: &Application,
-    subject: &str,
-    message: &str,
+    message: &impl Message,
     ctx: &Ctx,
 ) -> sqlx::Result<()> {
     let Some(to) = app.email.as_deref() else {
         return Ok(());
     };
-    let body =
-        format!("{} 様\n\n{message}\n\n{}{MAIL_FOOTER}", app.kanji_name, application_lines(app));
-    db::outbox::enqueue(conn, to, subject, &body, ctx.now).await?;
+    mail::queue(conn, to, message, ctx.now).await?;
     Ok(())
 }
 
@@ -659,14 +673,12 @@ pub async fn receive(
     }
     let after = json!({ "status": "municipal_received" });
     record_step(&mut tx, &ctx, &app, Tier::Municipal, "received", None, after).await?;
-    mail_physician(
-        &mut tx,
-        &app,
-        "【MAMIS】申請を郡市区医師会が受け付けました",
-        &format!("{}があなたの申請を受け付け、都道府県医師会へ回しました。", app.receiving_name),
-        &ctx,
-    )
-    .await?;
+    let message = ApplicationReceivedMunicipal {
+        head: mail_head(&app),
+        municipal: app.receiving_name.clone(),
+        sig: mail_signature(&app, app.receiving_name.clone(), "申請の審査の状況のお知らせ"),
+    };
+    mail_physician(&mut tx, &app, &message, &ctx).await?;
     tx.commit().await?;
     state.mail_notify.notify_one();
     ctx.flash("受け付けました。都道府県医師会の審査に回ります。").await?;
@@ -710,19 +722,16 @@ pub async fn return_to_physician(
     let after =
         json!({ "status": "returned", "returned_by_tier": tier.code(), "comment": comment });
     record_step(&mut tx, &ctx, &app, tier, "returned", Some(&comment), after).await?;
-    mail_physician(
-        &mut tx,
-        &app,
-        "【MAMIS】申請が差し戻されました",
-        &format!(
-            "あなたの申請が{}から差し戻されました。\n\n【差し戻しの理由】\n{comment}\n\n\
-             マイページの申請の画面から内容を修正し、再申請してください。\n{}/mypage",
-            tier.label(),
-            state.config.base_url
-        ),
-        &ctx,
-    )
-    .await?;
+    let sender =
+        mail::messages::acting_association(user.association.as_ref().map(|a| a.name.as_str()));
+    let message = ApplicationReturned {
+        head: mail_head(&app),
+        tier: tier.label().to_string(),
+        comment: comment.clone(),
+        mypage_url: format!("{}/mypage", state.config.base_url),
+        sig: mail_signature(&app, sender, "申請の審査の状況のお知らせ"),
+    };
+    mail_physician(&mut tx, &app, &message, &ctx).await?;
     tx.commit().await?;
     state.mail_notify.notify_one();
     ctx.flash("差し戻しました。医師に理由をメールで知らせました。").await?;
@@ -750,24 +759,25 @@ async fn record_receipt(
         drop(tx);
         return stale(&state, &ctx, id).await;
     }
-    let (action, subject, message, notice) = if handbook {
-        (
-            "handbook_received",
-            "【MAMIS】手帳の原本を受け取りました",
-            "都道府県医師会が、郵送された手帳の原本を受け取りました。",
-            "手帳の原本の受領を記録しました。",
-        )
+    let (action, notice) = if handbook {
+        ("handbook_received", "手帳の原本の受領を記録しました。")
     } else {
-        (
-            "fee_recorded",
-            "【MAMIS】申請料の入金を確認しました",
-            "都道府県医師会が、申請料（10,000円）の入金を確認しました。",
-            "入金を記録しました。",
-        )
+        ("fee_recorded", "入金を記録しました。")
     };
     let after = json!({ action: true });
     record_step(&mut tx, &ctx, &app, Tier::Prefectural, action, None, after).await?;
-    mail_physician(&mut tx, &app, subject, message, &ctx).await?;
+    let sig = mail_signature(
+        &app,
+        prefecture_association_name(app.prefecture_code),
+        "申請の審査の状況のお知らせ",
+    );
+    if handbook {
+        let message = ApplicationHandbookReceived { head: mail_head(&app), sig };
+        mail_physician(&mut tx, &app, &message, &ctx).await?;
+    } else {
+        let message = ApplicationFeeRecorded { head: mail_head(&app), sig };
+        mail_physician(&mut tx, &app, &message, &ctx).await?;
+    }
     tx.commit().await?;
     state.mail_notify.notify_one();
     ctx.flash(notice).await?;
@@ -855,20 +865,20 @@ pub async fn prefecture_approve(
         after,
     )
     .await?;
-    mail_physician(
-        &mut tx,
-        &app,
-        "【MAMIS】申請を都道府県医師会が承認しました",
-        &format!(
-            "都道府県医師会があなたの申請を承認し、日本医師会へ進達しました。\n\
-             日本医師会の{}年度 第{}回運営委員会（{}）で審査します。承認されると認定証をマイページからダウンロードでき、紙の認定証はその約1か月後に都道府県医師会から届きます。",
-            cycle.fiscal_year,
-            cycle.number,
-            format_jp_date(cycle.committee_date)
+    let message = ApplicationPrefectureApproved {
+        head: mail_head(&app),
+        committee: Committee {
+            fiscal_year: cycle.fiscal_year,
+            number: cycle.number,
+            date: format_jp_date(cycle.committee_date),
+        },
+        sig: mail_signature(
+            &app,
+            prefecture_association_name(app.prefecture_code),
+            "申請の審査の状況のお知らせ",
         ),
-        &ctx,
-    )
-    .await?;
+    };
+    mail_physician(&mut tx, &app, &message, &ctx).await?;
     tx.commit().await?;
     state.mail_notify.notify_one();
     ctx.flash(&format!(
@@ -964,20 +974,17 @@ async fn approve_at_committee(
         "previous": before,
     });
     record_step(tx, ctx, app, Tier::Jma, "approved", Some(&comment), after).await?;
-    mail_physician(
-        tx,
-        app,
-        "【MAMIS】認定されました（認定証をダウンロードできます）",
-        &format!(
-            "日本医師会の運営委員会（{}）の決定として、あなたの申請が承認されました。\n\n{comment}\n\n\
-             認定証（PDF）は今すぐマイページからダウンロードできます。\n{}/mypage/certificates/{certification_id}/terms/{term_id}.pdf\n\
-             紙の認定証は、都道府県医師会から約1か月後にお送りします。",
-            format_jp_date(committee),
+    let message = ApplicationCertified {
+        head: mail_head(app),
+        committee_date: format_jp_date(committee),
+        comment: comment.clone(),
+        certificate_url: format!(
+            "{}/mypage/certificates/{certification_id}/terms/{term_id}.pdf",
             state.config.base_url
         ),
-        ctx,
-    )
-    .await?;
+        sig: mail_signature(app, mail::messages::JMA.into(), "申請の審査の結果のお知らせ"),
+    };
+    mail_physician(tx, app, &message, ctx).await?;
     Ok(Ok(()))
 }
 
@@ -1021,16 +1028,12 @@ pub async fn decide(
     }
     let after = json!({ "status": "rejected", "comment": reason });
     record_step(&mut tx, &ctx, &app, Tier::Jma, "rejected", Some(&reason), after).await?;
-    mail_physician(
-        &mut tx,
-        &app,
-        "【MAMIS】申請について（不承認）",
-        &format!(
-            "日本医師会の運営委員会で、あなたの申請は承認されませんでした。\n\n【理由】\n{reason}"
-        ),
-        &ctx,
-    )
-    .await?;
+    let message = ApplicationRejected {
+        head: mail_head(&app),
+        reason: reason.clone(),
+        sig: mail_signature(&app, mail::messages::JMA.into(), "申請の審査の結果のお知らせ"),
+    };
+    mail_physician(&mut tx, &app, &message, &ctx).await?;
     tx.commit().await?;
     state.mail_notify.notify_one();
     ctx.flash("不承認にしました。医師に理由をメールで知らせました。").await?;

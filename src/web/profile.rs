@@ -493,35 +493,20 @@ pub async fn email_submit(
     };
     let token =
         db::tokens::issue(&mut tx, Purpose::VerifyEmail, Some(user.id), &email, now).await?;
-    let body = format!(
-        "{name} 様\n\n\
-         MAMIS（認定医ポータル）で、メールアドレスをこのアドレスに変更する手続きが行われました。\n\
-         変更を完了するには、次のURLを開いてください。\n\
-         {base}/mypage/profile/email/confirm?token={token}\n\n\
-         このURLは {until} まで（24時間）、1回だけ使えます。\n\
-         URLを開くまで、メールアドレスは変更されません。\n\
-         お心当たりがない場合は、このメールを破棄してください。\n",
-        name = account.display_name,
-        base = state.config.base_url,
-        until = format_jp_datetime(now + Purpose::VerifyEmail.lifetime()),
-    );
-    db::outbox::enqueue(&mut tx, &email, "【MAMIS】メールアドレス変更の確認", &body, now).await?;
+    let message = crate::mail::messages::account::EmailChangeConfirmation {
+        name: account.display_name.clone(),
+        link: format!("{}/mypage/profile/email/confirm?token={token}", state.config.base_url),
+        until: format_jp_datetime(now + Purpose::VerifyEmail.lifetime()),
+        sig: crate::mail::Signature::portal("メールアドレス変更の確認"),
+    };
+    crate::mail::queue(&mut tx, &email, &message, now).await?;
     if let Some(old) = &account.email {
-        let notice = format!(
-            "{} 様\n\nMAMISで、登録メールアドレスを別のアドレスに変更する手続きが {} に行われました。\n\
-             新しいアドレスに届いたURLを開くと変更が完了します。それまでは、このアドレスが使われます。\n\
-             お心当たりがない場合は、至急お問い合わせ窓口までご連絡ください。\n",
-            account.display_name,
-            format_jp_datetime(now),
-        );
-        db::outbox::enqueue(
-            &mut tx,
-            old,
-            "【MAMIS】メールアドレス変更手続きのお知らせ",
-            &notice,
-            now,
-        )
-        .await?;
+        let notice = crate::mail::messages::account::EmailChangeNotice {
+            name: account.display_name.clone(),
+            requested_at: format_jp_datetime(now),
+            sig: crate::mail::Signature::portal("メールアドレス変更手続きのお知らせ"),
+        };
+        crate::mail::queue(&mut tx, old, &notice, now).await?;
     }
     let entry = audit::Entry {
         action: "account.email_change_requested",

@@ -1252,21 +1252,17 @@ pub async fn missing_submit(
     .await?;
     // The organizer hears of it at once (the details are on the work page, not in the mail).
     if let Some(s) = &seminar {
-        let body = format!(
-            "{} ご担当者様\n\n研修会「{}」（{}）の受講者から、単位がMAMISに反映されていないとの報告がありました。\n研修会の作業ページの「単位未反映の報告」で内容をご確認のうえ、受講者の単位登録（または修正）をお願いします。\n\n単位の登録期限：{}\n",
-            s.organizer_name,
-            s.title,
-            date_range(s.starts_on, s.ends_on),
-            format_jp_date(deadline::due_date(s.ends_on)),
-        );
-        db::outbox::enqueue(
-            &mut conn,
-            &s.contact_email,
-            "【MAMIS】受講者から単位未反映の報告がありました",
-            &body,
-            ctx.now,
-        )
-        .await?;
+        let message = crate::mail::messages::organizer::MissingCreditReported {
+            organizer: s.organizer_name.clone(),
+            seminar_title: s.title.clone(),
+            period: date_range(s.starts_on, s.ends_on),
+            deadline: format_jp_date(deadline::due_date(s.ends_on)),
+            sig: crate::mail::Signature::portal_for(
+                crate::mail::messages::prefecture_association(s.approving_prefecture_code),
+                "受講者からの単位未反映のご報告のお知らせ",
+            ),
+        };
+        crate::mail::queue(&mut conn, &s.contact_email, &message, ctx.now).await?;
     }
     conn.commit().await?;
     if seminar.is_some() {
@@ -1497,22 +1493,18 @@ pub async fn apply(
     )
     .await?;
     if let Some(email) = ctx.user.as_ref().and_then(|u| u.email.as_deref()) {
-        let body = format!(
-            "{} 様\n\n次の研修会への受講申込みを受け付けました。\n\n研修会：{}\n日程：{}\n会場：{}\n主催：{}\n\n当日の案内は主催者からお知らせします。申込みの取消しはマイページの「受講者を募集中の研修会」からできます。\n",
-            physician.kanji_name,
-            seminar.title,
-            date_range(seminar.starts_on, seminar.ends_on),
-            seminar.venue,
-            seminar.organizer_name,
-        );
-        db::outbox::enqueue(
-            &mut tx,
-            email,
-            "【MAMIS】研修会の受講申込みを受け付けました",
-            &body,
-            ctx.now,
-        )
-        .await?;
+        let message = crate::mail::messages::physician::SeminarApplicationReceived {
+            name: physician.kanji_name.clone(),
+            seminar_title: seminar.title.clone(),
+            period: date_range(seminar.starts_on, seminar.ends_on),
+            venue: seminar.venue.clone(),
+            organizer: seminar.organizer_name.clone(),
+            sig: crate::mail::Signature::portal_for(
+                seminar.organizer_name.clone(),
+                "研修会の受講申込みの受付のお知らせ",
+            ),
+        };
+        crate::mail::queue(&mut tx, email, &message, ctx.now).await?;
     }
     tx.commit().await?;
     state.mail_notify.notify_one();

@@ -465,3 +465,43 @@ async fn a_long_queue_is_paged_fifty_at_a_time_oldest_first() {
     assert!(beyond.body.contains("<td>700120</td>"));
     assert_eq!(tokyo.get("/office/applications?page=x").await.status, StatusCode::BAD_REQUEST);
 }
+
+/// The signature of a mail: what follows its 「――」 line.
+fn signature(body: &str) -> &str {
+    body.rsplit_once("\n――\n").map(|(_, s)| s).unwrap_or_else(|| panic!("unsigned:\n{body}"))
+}
+
+#[tokio::test]
+async fn review_mails_are_signed_by_the_association_that_acted() {
+    let app = TestApp::spawn_at("2026-04-10 10:00").await;
+    let id = submitted(&app, "occupational", "renewal", chiyoda(&app).await).await;
+    let mut chiyoda_staff = app.signed_in("chiyoda").await;
+    let r = step(&app, &mut chiyoda_staff, id, "return", &[("comment", "写真が不鮮明です")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    resubmit(&app, id).await;
+    let r = step(&app, &mut chiyoda_staff, id, "receive", &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let mut tokyo_staff = app.signed_in("tokyo").await;
+    let r =
+        step(&app, &mut tokyo_staff, id, "return", &[("comment", "日付を確認してください")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+
+    let bodies: Vec<String> =
+        sqlx::query_scalar("SELECT body_text FROM mail_outbox WHERE to_address = $1 ORDER BY id")
+            .bind(DOCTOR_MAIL)
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(bodies.len(), 3, "{bodies:#?}");
+    // The municipal association returned it and received it; the prefecture returned it next.
+    // Questions always go to the association the physician applied through.
+    let senders = ["千代田区医師会", "千代田区医師会", "東京都医師会"];
+    for (body, sender) in bodies.iter().zip(senders) {
+        let s = signature(body);
+        assert!(s.contains(&format!("送信元：{sender}\n")), "{body}");
+        assert!(s.contains("お問い合わせ先：千代田区医師会\n"), "{body}");
+        assert!(s.contains("このメールは、申請の審査の状況のお知らせのためにお送りしています。"));
+        assert!(s.contains("このメールは送信専用です。"), "{body}");
+    }
+    assert!(bodies[2].contains("【差し戻しの理由】\n日付を確認してください\n"), "{}", bodies[2]);
+}
