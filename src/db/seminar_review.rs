@@ -6,15 +6,15 @@ use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool};
 
 use crate::clock::Jst;
-use crate::domain::seminar::SeminarScope;
+use crate::domain::policy::Scope;
 
 /// The scope as three bind values: everything, or an approving prefecture, or an organizer.
-fn scope_binds(scope: SeminarScope) -> (bool, Option<i16>, Option<i64>) {
+fn scope_binds(scope: Scope) -> (bool, Option<i16>, Option<i64>) {
     match scope {
-        SeminarScope::All => (true, None, None),
-        SeminarScope::ApprovedBy(code) => (false, Some(code), None),
-        SeminarScope::OrganizedBy(id) => (false, None, Some(id)),
-        SeminarScope::Nothing => (false, None, None),
+        Scope::All => (true, None, None),
+        Scope::Prefecture(code) => (false, Some(code), None),
+        Scope::Association(id) => (false, None, Some(id)),
+        Scope::Nothing => (false, None, None),
     }
 }
 
@@ -42,7 +42,7 @@ const LIST_COLUMNS: &str = "s.id, s.programme, s.title, s.starts_on, s.ends_on, 
 /// Seminars within `scope`, optionally of one status; the newest applications first.
 pub async fn list(
     pool: &PgPool,
-    scope: SeminarScope,
+    scope: Scope,
     status: Option<&str>,
     limit: i64,
 ) -> sqlx::Result<Vec<ListRow>> {
@@ -320,7 +320,7 @@ pub struct AttendeeRow {
 pub async fn attendees(
     pool: &PgPool,
     seminar_id: i64,
-    scope: SeminarScope,
+    scope: Scope,
 ) -> sqlx::Result<Vec<AttendeeRow>> {
     let (all, prefecture, organizer) = scope_binds(scope);
     sqlx::query_as(

@@ -9,6 +9,7 @@ pub mod deadline;
 pub mod downtime;
 pub mod era;
 pub mod member_csv;
+pub mod menu;
 pub mod notices;
 pub mod person;
 pub mod policy;

@@ -16,8 +16,7 @@ use serde_json::json;
 use crate::clock::format_jp_date;
 use crate::db::{self, audit, held_credits};
 use crate::domain::category::Category;
-use crate::domain::policy::{allows, Action, SeminarTarget};
-use crate::domain::role::{AssociationKind, Role};
+use crate::domain::policy::{self, allows, Action, List, SeminarTarget};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
@@ -38,19 +37,8 @@ pub fn routes() -> Router<AppState> {
 /// (all) for JMA; anyone else has none.
 fn scope(ctx: &Ctx) -> AppResult<Option<i16>> {
     let user = ctx.require(Action::ViewOffice)?;
-    let own = user
-        .association
-        .as_ref()
-        .filter(|a| a.kind == AssociationKind::Prefectural)
-        .and_then(|a| a.prefecture_code);
-    let probe = SeminarTarget {
-        organizer_association_id: None,
-        approving_prefecture_code: own.unwrap_or(0),
-    };
-    if !allows(&user.actor(), Action::ManageSeminar(probe)) {
-        return Err(AppError::Forbidden);
-    }
-    Ok(if user.role == Role::JmaStaff { None } else { own })
+    let scope = policy::scope(&user.actor(), List::SeminarFollowUp);
+    scope.prefecture_filter().ok_or(AppError::Forbidden)
 }
 
 fn units_text(units: &str) -> String {

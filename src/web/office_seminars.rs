@@ -23,12 +23,12 @@ use crate::db::seminar_review::{self, Cycle, ListRow};
 use crate::db::seminars::{self, NewSeminar, Seminar};
 use crate::db::{self, audit};
 use crate::domain::category::{Category, Format, Programme};
-use crate::domain::policy::{allows, Action, SeminarTarget};
+use crate::domain::policy::{self, allows, Action, List, Scope, SeminarTarget};
 use crate::domain::prefecture;
 use crate::domain::registration::FieldErrors;
 use crate::domain::seminar::{
     check_application, parse_seminar, period_label, status_label, units_field, SeminarDraft,
-    SeminarInput, SeminarScope, Status,
+    SeminarInput, Status,
 };
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -132,7 +132,7 @@ pub struct SeminarForm {
 impl SeminarForm {
     pub fn new(mut input: SeminarInput, errors: FieldErrors) -> Self {
         if input.idempotency_key.is_empty() {
-            input.idempotency_key = uuid::Uuid::new_v4().simple().to_string();
+            input.idempotency_key = db::tokens::new_token();
         }
         SeminarForm {
             prefectures: prefecture_options(&input.approving_prefecture),
@@ -373,8 +373,8 @@ async fn mail_simple(
 // ---------------------------------------------------------------------------------------------
 // Who sees what.
 
-fn scope_of(user: &CurrentAccount) -> SeminarScope {
-    SeminarScope::for_actor(&user.actor())
+fn scope_of(user: &CurrentAccount) -> Scope {
+    policy::scope(&user.actor(), List::Seminars)
 }
 
 /// Staff see a seminar they may review, manage or see the attendees of; others get 404 so the
@@ -479,15 +479,15 @@ pub async fn list(
     let actor = user.actor();
     let page = ListPage {
         scope: match scope {
-            SeminarScope::All => "全国の研修会".to_string(),
-            SeminarScope::ApprovedBy(code) => {
+            Scope::All => "全国の研修会".to_string(),
+            Scope::Prefecture(code) => {
                 format!("{}が承認する研修会", prefecture_association_name(code))
             }
-            SeminarScope::OrganizedBy(_) => format!(
+            Scope::Association(_) => format!(
                 "{}が主催する研修会",
                 user.association.as_ref().map(|a| a.name.as_str()).unwrap_or("")
             ),
-            SeminarScope::Nothing => "表示できる研修会はありません".to_string(),
+            Scope::Nothing => "表示できる研修会はありません".to_string(),
         },
         statuses: Status::ALL
             .into_iter()

@@ -9,7 +9,7 @@ use crate::common::TestApp;
 use chrono::NaiveDate;
 use mamis::db::seminar_review;
 use mamis::db::seminars::{self, NewSeminar};
-use mamis::domain::seminar::SeminarScope;
+use mamis::domain::policy::Scope as SeminarScope;
 use reqwest::StatusCode;
 use rust_decimal::Decimal;
 
@@ -198,7 +198,7 @@ async fn the_queries_filter_by_scope_on_their_own() {
     };
     let organized = seminar_review::list(
         &app.pool,
-        SeminarScope::OrganizedBy(f.chiyoda_association),
+        SeminarScope::Association(f.chiyoda_association),
         None,
         100,
     )
@@ -206,7 +206,7 @@ async fn the_queries_filter_by_scope_on_their_own() {
     .unwrap();
     assert_eq!(titles(organized), [f.chiyoda.0]);
     let tokyo =
-        seminar_review::list(&app.pool, SeminarScope::ApprovedBy(13), None, 100).await.unwrap();
+        seminar_review::list(&app.pool, SeminarScope::Prefecture(13), None, 100).await.unwrap();
     let mut expected = vec![f.chiyoda.0, f.minato.0, f.outside_tokyo.0];
     expected.sort();
     assert_eq!(titles(tokyo), expected);
@@ -225,13 +225,13 @@ async fn the_queries_filter_by_scope_on_their_own() {
 
     let attendees = |id, scope| seminar_review::attendees(&app.pool, id, scope);
     assert_eq!(attendees(f.outside_osaka.1, SeminarScope::All).await.unwrap().len(), 1);
-    assert!(attendees(f.outside_osaka.1, SeminarScope::ApprovedBy(13)).await.unwrap().is_empty());
-    assert!(attendees(f.minato.1, SeminarScope::OrganizedBy(f.chiyoda_association))
+    assert!(attendees(f.outside_osaka.1, SeminarScope::Prefecture(13)).await.unwrap().is_empty());
+    assert!(attendees(f.minato.1, SeminarScope::Association(f.chiyoda_association))
         .await
         .unwrap()
         .is_empty());
     assert_eq!(
-        attendees(f.chiyoda.1, SeminarScope::OrganizedBy(f.chiyoda_association)).await.unwrap()[0]
+        attendees(f.chiyoda.1, SeminarScope::Association(f.chiyoda_association)).await.unwrap()[0]
             .kanji_name,
         f.chiyoda.2
     );
