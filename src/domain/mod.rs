@@ -2,6 +2,7 @@
 
 pub mod application;
 pub mod attendee_csv;
+pub mod audience;
 pub mod category;
 pub mod credit_window;
 pub mod csv_text;

@@ -36,6 +36,7 @@ mod query_counts;
 mod recovery;
 mod registration;
 mod reports;
+mod route_table;
 mod schema;
 mod security_account;
 mod security_input;
