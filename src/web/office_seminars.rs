@@ -37,6 +37,7 @@ use crate::web::layout::{prefecture_options, Layout, PrefectureOption};
 use crate::web::seminar_files::{self, AttachmentsView, Submission};
 use crate::web::seminar_guard;
 use crate::web::seminar_timetable::{self, TimetableView};
+use crate::web::work_credits::{self, list_page};
 use crate::web::{render, see_other};
 
 pub fn routes() -> Router<AppState> {
@@ -612,22 +613,14 @@ fn history_label(action: &str) -> String {
     .to_string()
 }
 
-pub struct AttendeeView {
-    pub kanji_name: String,
-    pub registry_number: String,
-    pub category: &'static str,
-    pub units: String,
-    pub status: &'static str,
-    pub late: bool,
-}
-
-fn match_label(code: &str) -> &'static str {
+/// A seminar's attendees in staff words (the organizer's page speaks to the organizer).
+fn staff_match_label(code: &str) -> (&'static str, &'static str) {
     match code {
-        "matched" => "反映済み",
-        "unmatched" => "該当する医師なし（登録待ち）",
-        "birth_date_mismatch" => "生年月日が不一致（確認待ち）",
-        "rejected" => "対象外",
-        _ => "不明",
+        "matched" => ("反映済み", "ok"),
+        "unmatched" => ("該当する医師なし（登録待ち）", "waiting"),
+        "birth_date_mismatch" => ("生年月日が不一致（確認待ち）", "error"),
+        "rejected" => ("紐付けを見送り", "error"),
+        _ => ("不明", ""),
     }
 }
 
@@ -651,7 +644,7 @@ struct ShowPage {
     attachments: Vec<seminar_files::AttachmentView>,
     history: Vec<HistoryView>,
     /// None: this user may not see the attendees (DOMAIN §9).
-    attendees: Option<Vec<AttendeeView>>,
+    attendees: Option<work_credits::ListPage>,
     can_review: bool,
     can_decide: bool,
     can_manage_work_page: bool,
@@ -668,6 +661,19 @@ async fn show_page(
     status: StatusCode,
     conflict: Option<String>,
     decision: DecisionState,
+) -> AppResult<Response> {
+    let list = work_credits::ListQuery::default();
+    show_page_with(state, ctx, id, status, conflict, decision, &list).await
+}
+
+async fn show_page_with(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    status: StatusCode,
+    conflict: Option<String>,
+    decision: DecisionState,
+    list: &work_credits::ListQuery,
 ) -> AppResult<Response> {
     let user = ctx.require(Action::ViewOffice)?;
     let mut conn = state.pool.acquire().await?;
@@ -717,22 +723,7 @@ async fn show_page(
         })
         .collect();
     let attendees = if allows(&actor, Action::ViewSeminarAttendees(target)) {
-        Some(
-            seminar_review::attendees(&state.pool, id, scope_of(user))
-                .await?
-                .into_iter()
-                .map(|a| AttendeeView {
-                    category: Category::from_code(&a.category)
-                        .map(Category::label)
-                        .unwrap_or("不明"),
-                    units: a.units.normalize().to_string(),
-                    status: match_label(&a.match_status),
-                    late: a.late,
-                    kanji_name: a.kanji_name,
-                    registry_number: a.registry_number,
-                })
-                .collect(),
-        )
+        Some(list_page(state, id, list, ctx.now, staff_match_label).await?)
     } else {
         None
     };
@@ -763,8 +754,10 @@ pub async fn show(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<i64>,
+    Query(list): Query<work_credits::ListQuery>,
 ) -> AppResult<Response> {
-    show_page(&state, &ctx, id, StatusCode::OK, None, DecisionState::default()).await
+    let decision = DecisionState::default();
+    show_page_with(&state, &ctx, id, StatusCode::OK, None, decision, &list).await
 }
 
 #[derive(Default, Deserialize)]
