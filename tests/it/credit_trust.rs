@@ -14,11 +14,11 @@ const BOUNDARY: &str = "----mamis-trust-boundary-7Hq2";
 const HEADER: &str =
     "漢字氏名,フリガナ,生年月日（西暦）,性別,医籍登録番号,メールアドレス,電話番号,FAX番号";
 
-fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+pub(crate) fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
 }
 
-fn csv(rows: &[&str]) -> Vec<u8> {
+pub(crate) fn csv(rows: &[&str]) -> Vec<u8> {
     let mut text = format!("\u{FEFF}{HEADER}\r\n");
     for row in rows {
         text.push_str(row);
@@ -28,7 +28,7 @@ fn csv(rows: &[&str]) -> Vec<u8> {
 }
 
 /// An approved Tokyo occupational seminar (更新 1, 専門 2) held on `day`, with its work page.
-async fn seminar_on(app: &TestApp, title: &str, day: NaiveDate) -> (i64, String) {
+pub(crate) async fn seminar_on(app: &TestApp, title: &str, day: NaiveDate) -> (i64, String) {
     let now = app.clock.now();
     let mut conn = app.pool.acquire().await.unwrap();
     let units =
@@ -64,7 +64,7 @@ async fn seminar_on(app: &TestApp, title: &str, day: NaiveDate) -> (i64, String)
     (id, format!("/work/{token}"))
 }
 
-async fn upload(b: &mut Browser, base: &str, content: &[u8]) -> Page {
+pub(crate) async fn upload(b: &mut Browser, base: &str, content: &[u8]) -> Page {
     b.get(&format!("{base}/credits/upload")).await;
     let token = b.csrf.clone().unwrap();
     let mut body = format!(
@@ -94,7 +94,7 @@ fn upload_id(page: &Page) -> i64 {
 }
 
 /// Uploads and commits; returns the flash message shown on the credit list.
-async fn upload_and_commit(
+pub(crate) async fn upload_and_commit(
     b: &mut Browser,
     base: &str,
     content: &[u8],
@@ -122,7 +122,7 @@ async fn active_credits(app: &TestApp, seminar_id: i64) -> i64 {
     .unwrap()
 }
 
-const DOCTOR_WRONG_BIRTH: &str =
+pub(crate) const DOCTOR_WRONG_BIRTH: &str =
     "山田 太郎,ヤマダ タロウ,1970-05-16,男,123456,yamada.taro@example.jp,03-1234-5678,";
 
 #[tokio::test]
