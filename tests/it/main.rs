@@ -38,6 +38,7 @@ mod reports;
 mod security_account;
 mod security_input;
 mod security_login;
+mod security_multipart;
 mod seminar_corrections;
 mod seminar_visibility;
 mod seminars;
