@@ -1608,6 +1608,17 @@ pub async fn paper_create(
             return paper_form_with(&state, &ctx, input, errors).await;
         }
     };
+    // Posted twice (a double click, a reload): one seminar and one work-page mail.
+    let key = seminar_guard::key(&input);
+    if let Some(key) = key {
+        if let Some(seen) = seminar_guard::seen(&mut tx, key, "seminar_paper", ctx.now).await? {
+            drop(tx);
+            return Ok(see_other(&match seen {
+                Some(id) => format!("/office/seminars/{id}"),
+                None => "/office/seminars".to_string(),
+            }));
+        }
+    }
     let units = unit_rows(&draft);
     let new = new_seminar(
         &draft,
@@ -1618,6 +1629,9 @@ pub async fn paper_create(
         true,
     );
     let id = seminars::create(&mut tx, &new, ctx.now).await?;
+    if let Some(key) = key {
+        db::form_submissions::done(&mut tx, key, id).await?;
+    }
     seminar_review::record_paper_decision(&mut tx, id, user.id, ctx.now).await?;
     let mut after = draft_json(&draft);
     after["status"] = json!(Status::Approved.code());
