@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use chrono::{Months, NaiveDate};
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::json;
@@ -23,6 +23,7 @@ use crate::db::seminar_review::{self, Cycle, ListRow};
 use crate::db::seminars::{self, NewSeminar, Seminar};
 use crate::db::{self, audit};
 use crate::domain::category::{Category, Format, Programme};
+use crate::domain::deadline::{self, DueNotice};
 use crate::domain::policy::{allows, Action, SeminarTarget};
 use crate::domain::prefecture;
 use crate::domain::registration::FieldErrors;
@@ -323,7 +324,16 @@ async fn mail_work_page(
     why: WorkPageMail,
     now: Jst,
 ) -> sqlx::Result<()> {
-    let deadline = s.ends_on.checked_add_months(Months::new(1)).unwrap_or(s.ends_on);
+    let due = match deadline::due_notice(s.ends_on, now.date_naive()) {
+        DueNotice::Ahead(day) => format!(
+            "・受講者の単位は、研修会の最終日から1か月以内（{}まで）に登録してください。",
+            format_jp_date(day)
+        ),
+        DueNotice::Passed(day) => format!(
+            "・単位の登録期限（研修会の最終日から1か月：{}）は過ぎています。できるだけ早く登録してください（登録はできますが、期限後の登録として記録されます）。",
+            format_jp_date(day)
+        ),
+    };
     let (subject, opening) = match why {
         WorkPageMail::Approved => (
             "【MAMIS】研修会が承認されました（作業ページのご案内）",
@@ -342,11 +352,10 @@ async fn mail_work_page(
         "{} 様\n\n{opening}\n\n{}\n\
          この研修会の作業ページ（受講者の単位の登録などを行うページ）は次のURLです。\n\n{base_url}/work/{token}\n\n\
          ・このURLを知っている人は誰でも作業ページを開けます。研修会の担当者以外には知らせないでください。\n\
-         ・受講者の単位は、研修会の最終日から1か月以内（{}まで）に登録してください。\n\
+         {due}\n\
          ・この研修会では単位シールや紙（PDF）の修了証は発行しないでください（単位の二重付与になります）。\n{MAIL_FOOTER}",
         s.contact_name,
         seminar_lines(s),
-        format_jp_date(deadline),
     );
     db::outbox::enqueue(conn, s.contact_email, subject, &body, now).await?;
     Ok(())
@@ -540,7 +549,7 @@ fn cycle_label(c: &Cycle) -> String {
 }
 
 fn seminar_view(s: &Seminar, cycle: Option<&Cycle>) -> SeminarView {
-    let due = s.ends_on.checked_add_months(Months::new(1)).unwrap_or(s.ends_on);
+    let due = deadline::due_date(s.ends_on);
     SeminarView {
         id: s.id,
         title: s.title.clone(),
