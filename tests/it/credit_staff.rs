@@ -201,3 +201,60 @@ async fn a_held_credit_rejected_with_a_reason_is_mailed_to_the_seminar_contact()
     assert_eq!(again.status, StatusCode::CONFLICT);
     assert_eq!(app.count(contact_mails).await, before + 1);
 }
+
+#[tokio::test]
+async fn a_rejected_row_corrected_by_the_organizer_reaches_the_physician() {
+    let app = TestApp::spawn().await;
+    let (seminar_id, base) = seminar_on(&app, "直して届く研修会", date(2025, 4, 5)).await;
+    let mut organizer = app.browser();
+    let csv = crate::credit_trust::csv(&[DOCTOR_WRONG_BIRTH]);
+    upload_and_commit(&mut organizer, &base, &csv, &[]).await;
+    let mut tokyo = app.signed_in("tokyo").await;
+    tokyo.get("/office/held-credits").await;
+    let reason = "生年月日を名簿で確認してください。";
+    let done = tokyo
+        .post(&format!("/office/held-credits/{seminar_id}/123456/reject"), &[("reason", reason)])
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+
+    // The same file again keeps the staff's decision (the birth date did not change).
+    upload_and_commit(&mut organizer, &base, &csv, &[]).await;
+    let list = organizer.get(&format!("{base}/credits")).await;
+    assert!(list.body.contains(&format!("事務局からの理由：{reason}")), "{}", list.body);
+
+    // The organizer corrects the birth date with 「直す」: matched, shown to all three sides.
+    organizer.get(&format!("{base}/credits/new?registry_number=123456")).await;
+    let fixed = organizer
+        .post(
+            &format!("{base}/credits/new"),
+            &[
+                ("kanji_name", "山田 太郎"),
+                ("furigana", "ヤマダ タロウ"),
+                ("birth_date", "1970-05-15"),
+                ("sex", "男"),
+                ("registry_number", "123456"),
+                ("email", "yamada.taro@example.jp"),
+                ("phone", "03-1234-5678"),
+                ("lifelong_renewal", "1"),
+                ("lifelong_specialized", "2"),
+            ],
+        )
+        .await;
+    assert_eq!(fixed.status, StatusCode::SEE_OTHER, "{}", fixed.body);
+    let list = organizer.get(&format!("{base}/credits")).await;
+    assert!(list.body.contains("反映済み（本人のマイページに表示）"), "{}", list.body);
+    assert!(!list.body.contains("事務局からの理由"), "the old reason is gone: {}", list.body);
+    let statuses: Vec<String> = sqlx::query_scalar(
+        "SELECT match_status FROM credits WHERE seminar_id = $1 AND withdrawn_at IS NULL",
+    )
+    .bind(seminar_id)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(statuses, ["matched", "matched"]);
+    let mut doctor = app.signed_in("doctor").await;
+    let my = doctor.get("/mypage").await;
+    assert!(!my.body.contains("確認中の単位があります"));
+    let staff = tokyo.get(&format!("/office/seminars/{seminar_id}")).await;
+    assert!(staff.body.contains("反映済み") && !staff.body.contains("見送りの理由"));
+}
