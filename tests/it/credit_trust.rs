@@ -488,3 +488,44 @@ async fn credits_attached_to_nobody_after_the_deadline_show_in_the_deadline_watc
     assert!(section.contains("<td>1人</td>"), "one waiting for registration: {section}");
     assert!(section.contains(">1人</a>"), "one held for review, linked to the queue");
 }
+
+#[tokio::test]
+async fn a_course_seminars_csv_marks_completion_per_attendee() {
+    let app = TestApp::spawn().await;
+    let (seminar_id, base) =
+        seminar_on(&app, "健康スポーツ医学講習会 前期", date(2025, 4, 5)).await;
+    for sql in [
+        "UPDATE seminars SET programme = 'sports' WHERE id = $1",
+        "DELETE FROM seminar_units WHERE seminar_id = $1",
+        "INSERT INTO seminar_units (seminar_id, category, units) VALUES ($1, 'sports_early', 13)",
+    ] {
+        sqlx::query(sql).bind(seminar_id).execute(&app.pool).await.unwrap();
+    }
+    let mut b = app.browser();
+    let header = format!("\u{FEFF}{HEADER},単位_健康スポーツ医学講習会 前期\r\n");
+    let file = format!(
+        "{header}\
+         山田 太郎,ヤマダ タロウ,1970-05-15,男,123456,yamada.taro@example.jp,03-1234-5678,,修了\r\n\
+         佐藤 花子,サトウ ハナコ,1971-01-02,女,234567,sato@example.jp,03-1234-5678,,未修了\r\n\
+         鈴木 一郎,スズキ イチロウ,1972-03-04,男,345678,suzuki@example.jp,03-1234-5678,,6.5\r\n"
+    );
+    let page = upload(&mut b, &base, file.as_bytes()).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("講習会のため、修了したかどうかで登録します"), "{}", page.body);
+    assert!(page.body.contains("付与する単位がありません"), "未修了: no credit");
+    let id = upload_id(&page);
+    let done = b.post(&format!("{base}/credits/uploads/{id}/commit"), &[]).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let stored: Vec<(String, String, Decimal, String)> = sqlx::query_as(
+        "SELECT registry_number, category, units, match_status FROM credits WHERE seminar_id = $1",
+    )
+    .bind(seminar_id)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        stored,
+        [("123456".into(), "sports_early".into(), Decimal::from(13), "matched".into())],
+        "only the completed attendee, with the whole course"
+    );
+}
