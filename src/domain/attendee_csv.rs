@@ -526,8 +526,7 @@ pub struct StoredCells(pub String, pub String, pub String, pub String, pub Strin
 
 impl StoredCells {
     pub fn of(row: &AttendeeRow) -> StoredCells {
-        let units: Vec<String> =
-            row.units.iter().map(|(c, u)| format!("{} {}単位", c.label(), u)).collect();
+        let units: Vec<String> = row.units.iter().map(|(c, u)| c.credit_text(u)).collect();
         StoredCells(
             row.kanji_name.clone(),
             row.furigana.clone(),

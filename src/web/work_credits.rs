@@ -56,11 +56,10 @@ pub fn match_label(code: &str) -> (&'static str, &'static str) {
 }
 
 fn credit_text(row: &ListedCredit) -> String {
-    format!(
-        "{} {}単位",
-        Category::from_code(&row.category).map(Category::label).unwrap_or(""),
-        row.units.normalize()
-    )
+    match Category::from_code(&row.category) {
+        Some(category) => category.credit_text(row.units.normalize()),
+        None => format!("{}単位", row.units.normalize()),
+    }
 }
 
 /// One view per attendee: the credits in force, or (all withdrawn) the withdrawn ones.

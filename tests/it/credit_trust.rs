@@ -513,6 +513,7 @@ async fn a_course_seminars_csv_marks_completion_per_attendee() {
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains("講習会のため、修了したかどうかで登録します"), "{}", page.body);
     assert!(page.body.contains("付与する単位がありません"), "未修了: no credit");
+    assert!(page.body.contains("健康スポーツ医学講習会 前期 修了"), "a course shown as completed");
     let id = upload_id(&page);
     let done = b.post(&format!("{base}/credits/uploads/{id}/commit"), &[]).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
@@ -528,4 +529,6 @@ async fn a_course_seminars_csv_marks_completion_per_attendee() {
         [("123456".into(), "sports_early".into(), Decimal::from(13), "matched".into())],
         "only the completed attendee, with the whole course"
     );
+    let list = b.get(&format!("{base}/credits")).await;
+    assert!(list.body.contains("健康スポーツ医学講習会 前期 修了"), "{}", list.body);
 }
