@@ -306,40 +306,6 @@ pub async fn history(pool: &PgPool, seminar_id: i64) -> sqlx::Result<Vec<History
 }
 
 #[derive(Clone, Debug, sqlx::FromRow)]
-pub struct AttendeeRow {
-    pub kanji_name: String,
-    pub registry_number: String,
-    pub category: String,
-    pub units: Decimal,
-    pub match_status: String,
-    pub late: bool,
-}
-
-/// The credits registered for a seminar, if the seminar lies within `scope` (the query refuses
-/// on its own what the policy refuses).
-pub async fn attendees(
-    pool: &PgPool,
-    seminar_id: i64,
-    scope: Scope,
-) -> sqlx::Result<Vec<AttendeeRow>> {
-    let (all, prefecture, organizer) = scope_binds(scope);
-    sqlx::query_as(
-        "SELECT c.kanji_name, c.registry_number, c.category, c.units, c.match_status, c.late
-         FROM credits c
-         JOIN seminars s ON s.id = c.seminar_id
-         WHERE c.seminar_id = $1 AND c.withdrawn_at IS NULL
-           AND ($2 OR s.approving_prefecture_code = $3 OR s.organizer_association_id = $4)
-         ORDER BY c.registry_number, c.category",
-    )
-    .bind(seminar_id)
-    .bind(all)
-    .bind(prefecture)
-    .bind(organizer)
-    .fetch_all(pool)
-    .await
-}
-
-#[derive(Clone, Debug, sqlx::FromRow)]
 pub struct WorkPageRow {
     pub issued_at: DateTime<Utc>,
     pub issued_by_name: Option<String>,
