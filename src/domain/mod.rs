@@ -1,7 +1,9 @@
 //! Pure rules of the domain: no I/O here, only types and functions tested without a database.
 
 pub mod application;
+pub mod application_event;
 pub mod attendee_csv;
+pub mod audit_action;
 pub mod category;
 pub mod credit_window;
 pub mod csv_text;
