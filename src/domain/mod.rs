@@ -10,6 +10,7 @@ pub mod csv_text;
 pub mod deadline;
 pub mod downtime;
 pub mod era;
+pub mod field_errors;
 pub mod member_csv;
 pub mod notices;
 pub mod person;
