@@ -1288,12 +1288,6 @@ pub async fn missing_submit(
 
 const SEMINARS_PER_PAGE: i64 = 50;
 
-#[derive(Default, Deserialize)]
-pub struct PageQuery {
-    #[serde(default)]
-    page: Option<i64>,
-}
-
 pub struct OpenSeminarView {
     pub id: i64,
     pub title: String,
@@ -1348,20 +1342,78 @@ struct SeminarsPage {
     signed_in_physician: bool,
     page: i64,
     pages: i64,
+    total: i64,
+    query: SeminarQuery,
+    prefectures: Vec<crate::web::layout::PrefectureOption>,
+    /// The filters as a query string for the pager links (starts with '&', or empty).
+    filter_query: String,
+    filtered: bool,
+    /// Dates that could not be read, shown beside their field.
+    errors: crate::domain::field_errors::FieldErrors,
+    /// 和暦 dates read back in the Western calendar.
+    from_echo: Option<String>,
+    until_echo: Option<String>,
+}
+
+/// The recruitment list's GET form: page, prefecture, programme, dates (Western or 和暦).
+#[derive(Clone, Default, Deserialize)]
+pub struct SeminarQuery {
+    #[serde(default)]
+    page: Option<i64>,
+    #[serde(default)]
+    pub prefecture: String,
+    #[serde(default)]
+    pub programme: String,
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub until: String,
+}
+
+fn open_filter(
+    query: &SeminarQuery,
+    errors: &mut crate::domain::field_errors::FieldErrors,
+) -> db::recruitment::OpenFilter {
+    use crate::domain::era::parse_typed_date;
+    let date =
+        |text: &str, field: &'static str, errors: &mut crate::domain::field_errors::FieldErrors| {
+            let text = text.trim();
+            if text.is_empty() {
+                return None;
+            }
+            let parsed = parse_typed_date(text);
+            if parsed.is_none() {
+                errors.add(
+                    field,
+                    "日付を「2025-06-01」または「令和7年6月1日」のように入力してください。",
+                );
+            }
+            parsed
+        };
+    db::recruitment::OpenFilter {
+        prefecture: crate::domain::prefecture::parse(query.prefecture.trim()),
+        programme: crate::domain::category::Programme::from_code(query.programme.trim())
+            .map(|p| p.code()),
+        from: date(&query.from, "from", errors),
+        until: date(&query.until, "until", errors),
+    }
 }
 
 pub async fn open_seminars(
     State(state): State<AppState>,
     ctx: Ctx,
-    Query(query): Query<PageQuery>,
+    Query(query): Query<SeminarQuery>,
 ) -> AppResult<Response> {
     let today = ctx.now.date_naive();
-    let total = db::recruitment::open_count(&state.pool, today).await?;
+    let mut errors = crate::domain::field_errors::FieldErrors::default();
+    let filter = open_filter(&query, &mut errors);
+    let total = db::recruitment::open_count(&state.pool, today, &filter).await?;
     let pages = ((total + SEMINARS_PER_PAGE - 1) / SEMINARS_PER_PAGE).max(1);
     let page = query.page.unwrap_or(1).clamp(1, pages);
     let seminars = db::recruitment::open_seminars(
         &state.pool,
         today,
+        &filter,
         SEMINARS_PER_PAGE,
         (page - 1) * SEMINARS_PER_PAGE,
     )
@@ -1390,6 +1442,23 @@ pub async fn open_seminars(
         signed_in_physician: physician.is_some(),
         page,
         pages,
+        total,
+        prefectures: crate::web::layout::prefecture_options(&query.prefecture),
+        filter_query: [
+            ("prefecture", &query.prefecture),
+            ("programme", &query.programme),
+            ("from", &query.from),
+            ("until", &query.until),
+        ]
+        .iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(k, v)| format!("&{k}={}", crate::error::urlencode(v.trim())))
+        .collect(),
+        filtered: filter != db::recruitment::OpenFilter::default(),
+        errors,
+        from_echo: crate::domain::era::western_echo(&query.from),
+        until_echo: crate::domain::era::western_echo(&query.until),
+        query,
     };
     render(&page)
 }
