@@ -397,6 +397,32 @@ pub fn label_of(code: &str) -> String {
     }
 }
 
+/// The kinds of record the program writes to `audit_log.entity_type` (the /audit filter).
+pub const ENTITY_TYPES: &[&str] = &[
+    "account",
+    "announcement",
+    "application",
+    "certification",
+    "certification_import",
+    "change_request",
+    "email",
+    "export",
+    "link_review",
+    "login",
+    "maintenance_window",
+    "member_import_batch",
+    "missing_credit_report",
+    "physician",
+    "prefecture",
+    "prefecture_deadline",
+    "registration",
+    "review_cycle",
+    "seminar",
+    "seminar_applicant",
+    "seminar_report",
+    "work_page",
+];
+
 /// What kind of record an entry concerns (`audit_log.entity_type`), in Japanese.
 pub fn entity_label(entity_type: &str) -> &str {
     match entity_type {
@@ -437,6 +463,13 @@ mod tests {
             assert_eq!(AuditAction::parse(a.code()), Some(*a));
             assert!(codes.insert(a.code()), "duplicate code {}", a.code());
             assert!(!a.label().is_ascii(), "{} needs a Japanese label", a.code());
+        }
+    }
+
+    #[test]
+    fn every_entity_type_has_a_japanese_label() {
+        for t in ENTITY_TYPES {
+            assert!(!entity_label(t).is_ascii(), "{t}");
         }
     }
 

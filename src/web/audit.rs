@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::clock::{format_jp_datetime, jst};
 use crate::db::{self, audit::Filter};
-use crate::domain::audit_action::{entity_label, label_of, AuditAction};
+use crate::domain::audit_action::{entity_label, label_of, AuditAction, ENTITY_TYPES};
 use crate::domain::policy::Action;
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -53,6 +53,7 @@ pub struct ActionChoice {
 struct AuditPage {
     layout: Layout,
     actions: Vec<ActionChoice>,
+    entity_types: Vec<ActionChoice>,
     query: AuditQuery,
     rows: Vec<AuditView>,
     older: Option<String>,
@@ -114,6 +115,14 @@ pub async fn list(
         })
         .collect();
     actions.sort_by_key(|a| a.code);
-    let page = AuditPage { layout: ctx.layout(), actions, query, rows, older };
+    let entity_types = ENTITY_TYPES
+        .iter()
+        .map(|t| ActionChoice {
+            code: t,
+            label: entity_label(t),
+            selected: *t == query.entity_type.trim(),
+        })
+        .collect();
+    let page = AuditPage { layout: ctx.layout(), actions, entity_types, query, rows, older };
     render(&page)
 }
