@@ -1049,13 +1049,8 @@ pub struct ChoiceView {
     pub checked: bool,
 }
 
-#[derive(Default)]
-struct MissingErrors {
-    choice: Option<String>,
-    title: Option<&'static str>,
-    date: Option<String>,
-    note: Option<&'static str>,
-}
+/// The missing-credit form's errors, keyed by field id.
+type MissingErrors = crate::domain::field_errors::FieldErrors;
 
 #[derive(Template)]
 #[template(path = "mypage/missing.html")]
@@ -1147,7 +1142,7 @@ pub async fn missing_submit(
     let mut errors = MissingErrors::default();
     let note = form.note.trim();
     if note.chars().count() > NOTE_MAX {
-        errors.note = Some("補足は1,000文字以内で入力してください。");
+        errors.add("note", "補足は1,000文字以内で入力してください。");
     }
     let mut conn = state.pool.begin().await?;
     let chosen = form.seminar_id.trim();
@@ -1162,30 +1157,27 @@ pub async fn missing_submit(
                 (Some(s), title, Some(date))
             }
             None => {
-                errors.choice =
-                    Some("選んだ研修会が見つかりません。もう一度検索してください。".into());
+                errors.add("choice", "選んだ研修会が見つかりません。もう一度検索してください。");
                 (None, String::new(), None)
             }
         }
     } else {
         let title = form.title.trim().to_string();
         if title.is_empty() {
-            errors.title = Some("研修会名を入力するか、上の検索から研修会を選んでください。");
+            errors.add("title", "研修会名を入力するか、上の検索から研修会を選んでください。");
         } else if title.chars().count() > 200 {
-            errors.title = Some("研修会名は200文字以内で入力してください。");
+            errors.add("title", "研修会名は200文字以内で入力してください。");
         }
-        let date = crate::domain::person::parse_western_date(
-            &crate::domain::text::to_halfwidth_ascii(&form.date),
-        );
+        let date = crate::domain::era::parse_typed_date(&form.date);
         match date {
             None => {
-                errors.date = Some("開催日を「2025-05-10」のように入力してください。".into())
+                errors.add("date", "開催日を「2025-05-10」または「令和7年5月10日」のように入力してください。")
             }
             Some(d) if d > today => {
-                errors.date = Some("開催日が未来の日付になっています。".into())
+                errors.add("date", "開催日が未来の日付になっています。")
             }
             Some(d) if d < rules::portal_credits_from(&state.config) => {
-                errors.date = Some(format!(
+                errors.add("date", format!(
                     "{}より前に開催された研修会の単位はポータルには登録されません。手帳のシールまたは修了証でご確認ください。",
                     format_jp_date(rules::portal_credits_from(&state.config))
                 ))
@@ -1196,17 +1188,13 @@ pub async fn missing_submit(
     };
     if let Some(s) = &seminar {
         if db::reports::has_open_missing(&mut conn, physician.id, s.id).await? {
-            errors.choice =
-                Some("この研修会については、すでに報告しています。回答をお待ちください。".into());
+            errors.add(
+                "choice",
+                "この研修会については、すでに報告しています。回答をお待ちください。",
+            );
         }
     }
-    let (Some(date), true) = (
-        date,
-        errors.choice.is_none()
-            && errors.title.is_none()
-            && errors.date.is_none()
-            && errors.note.is_none(),
-    ) else {
+    let (Some(date), true) = (date, errors.is_empty()) else {
         drop(conn);
         return missing_page(
             &state,

@@ -317,3 +317,50 @@ async fn the_favicon_and_focus_script_are_served() {
     let login = b.get("/login").await;
     assert!(login.body.contains("<link rel=\"icon\" href=\"/favicon.ico\""));
 }
+
+#[tokio::test]
+async fn the_missing_credit_report_takes_a_japanese_era_date_and_summarises_its_errors() {
+    let app = TestApp::spawn_at("2025-06-20 10:00").await;
+    let mut doctor = app.signed_in("doctor").await;
+    doctor.get("/mypage/missing-credits").await;
+    let page = doctor
+        .post(
+            "/mypage/missing-credits",
+            &[("title", ""), ("date", "先月"), ("note", ""), ("q", "")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(title_of(&page).starts_with("入力内容を確認してください"));
+    assert!(page.body.contains("<a href=\"#title\">"), "{}", page.body);
+    assert!(page.body.contains("<a href=\"#date\">"), "{}", page.body);
+    let page = doctor
+        .post(
+            "/mypage/missing-credits",
+            &[("title", "産業医研修会"), ("date", "令和7年5月10日"), ("note", ""), ("q", "")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let stored: chrono::NaiveDate =
+        sqlx::query_scalar("SELECT seminar_date FROM missing_credit_reports")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(stored, chrono::NaiveDate::from_ymd_opt(2025, 5, 10).unwrap());
+}
+
+#[tokio::test]
+async fn the_password_form_summarises_its_errors() {
+    let app = TestApp::spawn().await;
+    let mut doctor = app.signed_in("doctor").await;
+    doctor.get("/account/password").await;
+    let page = doctor
+        .post(
+            "/account/password",
+            &[("current_password", "wrong"), ("new_password", "x"), ("confirm_password", "y")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(title_of(&page).starts_with("入力内容を確認してください"));
+    assert!(page.body.contains("<a href=\"#new_password\">"), "{}", page.body);
+    assert!(page.body.contains("<a href=\"#current_password\">"), "{}", page.body);
+}
