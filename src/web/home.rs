@@ -608,9 +608,10 @@ pub async fn mypage(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respon
     };
     let history = history_entries(db::credit_views::history(&state.pool, physician.id).await?);
     let held_credits = crate::web::office_held_credits::held_lines(&state, physician.id).await?;
+    let announcements = crate::web::layout::site_notices(&state, ctx.now).await?;
     let page = MyPage {
         held_credits,
-        layout: ctx.layout().with_notice(ctx.take_flash().await?),
+        layout: ctx.layout().with_notice(ctx.take_flash().await?).with_announcements(announcements),
         name: physician.kanji_name.clone(),
         furigana: physician.furigana.clone(),
         display: match display {
@@ -669,38 +670,19 @@ struct OfficePage {
     layout: Layout,
     association: String,
     role_label: &'static str,
-    can_view_audit: bool,
-    can_import_members: bool,
-    can_import_certifications: bool,
-    can_manage_physicians: bool,
-    can_manage_reception: bool,
+    menu: Vec<crate::domain::menu::MenuItem>,
 }
 
-pub async fn office(ctx: Ctx) -> AppResult<Response> {
+pub async fn office(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
     let user = ctx.require(Action::ViewOffice)?;
-    let actor = user.actor();
-    let allows = |action| crate::domain::policy::allows(&actor, action);
-    let can_view_audit = allows(Action::ViewAuditLog);
-    let can_import_members = allows(Action::ImportMembers);
-    let can_import_certifications = allows(Action::ImportCertifications);
-    let can_manage_physicians = matches!(
-        user.role,
-        crate::domain::role::Role::PrefecturalStaff | crate::domain::role::Role::JmaStaff
-    );
-    let can_manage_reception = user
-        .association
-        .as_ref()
-        .and_then(|a| a.prefecture_code)
-        .is_some_and(|code| allows(Action::ManageReception(code)));
     let page = OfficePage {
-        can_manage_reception,
-        can_import_members,
-        can_import_certifications,
-        can_manage_physicians,
         association: user.association.as_ref().map(|a| a.name.clone()).unwrap_or_default(),
         role_label: user.role.label(),
-        can_view_audit,
-        layout: ctx.layout().with_notice(ctx.take_flash().await?),
+        menu: crate::domain::menu::office(&user.actor()),
+        layout: ctx
+            .layout()
+            .with_notice(ctx.take_flash().await?)
+            .with_announcements(crate::web::layout::site_notices(&state, ctx.now).await?),
     };
     render(&page)
 }

@@ -6,9 +6,11 @@ pub mod admin_logins;
 pub mod application_files;
 pub mod applications;
 pub mod assets;
+pub mod audience;
 pub mod audit;
 pub mod auth;
 pub mod certificates;
+pub mod confirm;
 pub mod consents;
 pub mod csrf;
 pub mod ctx;
@@ -82,22 +84,8 @@ async fn not_found() -> AppError {
     AppError::NotFound
 }
 
-pub fn router(state: AppState) -> Router {
-    let request_id = HeaderName::from_static("x-request-id");
-    let sessions = SessionManagerLayer::new(PgSessionStore::new(state.pool.clone()))
-        .with_name(SESSION_COOKIE)
-        .with_http_only(true)
-        .with_same_site(SameSite::Lax)
-        .with_secure(state.config.secure_cookies())
-        .with_path("/")
-        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(30)));
-
-    let hsts = state.config.secure_cookies().then(|| {
-        SetResponseHeaderLayer::if_not_present(
-            header::STRICT_TRANSPORT_SECURITY,
-            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
-        )
-    });
+/// Every page of the portal, by audience (the guard and the other layers come in `router`).
+fn pages() -> Router<AppState> {
     Router::new()
         .route("/", get(home::root))
         .route("/login", get(auth::show).post(auth::submit))
@@ -108,7 +96,10 @@ pub fn router(state: AppState) -> Router {
         .route("/office", get(home::office))
         .route("/admin", get(home::admin))
         .route("/admin/maintenance", get(admin::windows).post(admin::create_window))
-        .route("/admin/maintenance/{id}/delete", post(admin::delete_window))
+        .route(
+            "/admin/maintenance/{id}/delete",
+            get(admin::delete_window_page).post(admin::delete_window),
+        )
         .route("/admin/announcements", get(admin::announcements).post(admin::create_announcement))
         .route("/admin/announcements/{id}/delete", post(admin::delete_announcement))
         .route("/audit", get(audit::list))
@@ -138,7 +129,27 @@ pub fn router(state: AppState) -> Router {
         .merge(work_page::routes())
         .merge(work_page_report::routes())
         .merge(applications::routes())
+}
+
+pub fn router(state: AppState) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    let sessions = SessionManagerLayer::new(PgSessionStore::new(state.pool.clone()))
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.config.secure_cookies())
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(30)));
+
+    let hsts = state.config.secure_cookies().then(|| {
+        SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        )
+    });
+    pages()
         .fallback(not_found)
+        .layer(from_fn_with_state(state.clone(), audience::guard))
         .layer(from_fn(input::clean))
         .layer(from_fn_with_state(state.clone(), csrf::verify))
         .layer(sessions)
@@ -146,6 +157,10 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/static/style.css", get(assets::stylesheet))
+        .route("/static/focus.js", get(assets::focus_script))
+        .route("/static/favicon.svg", get(assets::favicon_svg))
+        .route("/favicon.ico", get(assets::favicon_ico))
+        .route("/apple-touch-icon.png", get(assets::touch_icon))
         .layer(from_fn(headers::security))
         .layer(tower::util::option_layer(hsts))
         .layer(from_fn_with_state(state.clone(), query_count::scope))

@@ -29,11 +29,11 @@ use sqlx::PgConnection;
 
 use crate::clock::{format_jp_date, format_jp_datetime, jst};
 use crate::db::accounts::CurrentAccount;
-use crate::db::application_review::{self as review_db, Application, Change, Cycle, Scope};
+use crate::db::application_review::{self as review_db, Application, Change, Cycle};
 use crate::db::{self, audit};
 use crate::domain::application::Status;
 use crate::domain::category::{Category, Format, Programme};
-use crate::domain::policy::{allows, Action, ApplicationTarget};
+use crate::domain::policy::{self, allows, Action, ApplicationTarget, List, Scope};
 use crate::domain::prefecture;
 use crate::domain::review::{self, kind_label, status_label, Tier};
 use crate::domain::role::Role;
@@ -59,7 +59,7 @@ pub fn routes() -> Router<AppState> {
         .route("/office/cycles", get(cycles))
         .route("/office/cycles/{id}", get(cycle_page))
         .route("/office/cycles/{id}/approve", post(cycle_bulk_approve))
-        .route("/office/cycles/{id}/close", post(cycle_close))
+        .route("/office/cycles/{id}/close", get(cycle_close_page).post(cycle_close))
         .route("/office/cycles/{id}/reopen", post(cycle_reopen))
         .route("/office/paper-certificates", get(paper_list))
         .route("/office/paper-certificates/{certification_id}/sent", post(paper_sent))
@@ -82,26 +82,11 @@ fn tier_of(user: &CurrentAccount) -> Option<Tier> {
 }
 
 pub(crate) fn scope_of(user: &CurrentAccount) -> Scope {
-    let association = user.association.as_ref();
-    match user.role {
-        Role::MunicipalStaff => association.map(|a| Scope::Municipal(a.id)),
-        Role::PrefecturalStaff => {
-            association.and_then(|a| a.prefecture_code).map(Scope::Prefectural)
-        }
-        Role::JmaStaff => Some(Scope::Jma),
-        _ => None,
-    }
-    .unwrap_or(Scope::Nothing)
+    policy::scope(&user.actor(), List::Applications)
 }
 
 fn target(app: &Application) -> ApplicationTarget {
-    ApplicationTarget {
-        applicant_account_id: app.applicant_account_id.unwrap_or(-1),
-        prefecture_code: app.prefecture_code,
-        received_by_association_id: app
-            .received_by_municipal()
-            .then_some(app.receiving_association_id),
-    }
+    app.policy_target()
 }
 
 /// Staff outside the application's reach get 404: the page does not tell them it exists.
@@ -204,21 +189,6 @@ async fn record_step(
     audit::record(conn, &ctx.who(), ctx.now, entry).await
 }
 
-fn event_label(action: &str) -> &str {
-    match action {
-        "submitted" => "申請",
-        "resubmitted" => "修正して再申請",
-        "received" => "郡市区医師会が受付",
-        "returned" => "差し戻し",
-        "fee_recorded" => "申請料の入金を記録",
-        "handbook_received" => "手帳の原本を受領",
-        "prefecture_approved" => "都道府県医師会が承認（日本医師会へ進達）",
-        "approved" => "日本医師会が承認（認定）",
-        "rejected" => "日本医師会が不承認",
-        other => other,
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // The queue.
 
@@ -291,14 +261,14 @@ pub async fn list(
         .map(QueueView::new)
         .collect();
     let heading = match scope {
-        Scope::Municipal(_) => format!(
+        Scope::Association(_) => format!(
             "{}で受け付ける申請",
             user.association.as_ref().map(|a| a.name.as_str()).unwrap_or("")
         ),
-        Scope::Prefectural(code) => {
+        Scope::Prefecture(code) => {
             format!("{}で審査する申請", prefecture_association_name(code))
         }
-        Scope::Jma => "日本医師会の審査待ちの申請".to_string(),
+        Scope::All => "日本医師会の審査待ちの申請".to_string(),
         Scope::Nothing => "審査する申請はありません".to_string(),
     };
     let caption = if pages > 1 {
@@ -498,7 +468,7 @@ async fn show_page(
                 Some(t) => t.label(),
                 None => "医師",
             },
-            what: event_label(&e.action).to_string(),
+            what: crate::domain::application_event::label_of(&e.action),
             who: e.actor_name.unwrap_or_default(),
             comment: e.comment,
         })
@@ -1058,11 +1028,12 @@ struct DeadlinesPage {
     rows: Vec<DeadlineView>,
 }
 
+/// A prefectural clerk's own prefecture (their applications' scope); others have none.
 fn own_prefecture(user: &CurrentAccount) -> AppResult<i16> {
-    if user.role != Role::PrefecturalStaff {
-        return Err(AppError::Forbidden);
+    match scope_of(user) {
+        Scope::Prefecture(code) => Ok(code),
+        _ => Err(AppError::Forbidden),
     }
-    user.association.as_ref().and_then(|a| a.prefecture_code).ok_or(AppError::Forbidden)
 }
 
 async fn deadline_rows(
@@ -1098,10 +1069,7 @@ pub async fn deadlines(State(state): State<AppState>, ctx: Ctx) -> AppResult<Res
 }
 
 pub(crate) fn parse_date(text: &str) -> Option<NaiveDate> {
-    let text = text.trim();
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(text, "%Y/%m/%d"))
-        .ok()
+    crate::domain::era::parse_typed_date(text)
 }
 
 pub async fn save_deadlines(
@@ -1168,7 +1136,7 @@ pub async fn save_deadlines(
 // JMA: the cycles.
 
 fn require_jma(user: &CurrentAccount) -> AppResult<()> {
-    if user.role == Role::JmaStaff {
+    if policy::allows(&user.actor(), Action::DecideApplicationsAtCommittee) {
         Ok(())
     } else {
         Err(AppError::Forbidden)
@@ -1347,6 +1315,10 @@ pub async fn cycle_bulk_approve(
 
 #[derive(Deserialize, Default)]
 pub struct CloseForm {
+    /// Sent by the confirmation page.
+    #[serde(default)]
+    confirm: String,
+    /// Closing before the intake deadline, confirmed as such.
     #[serde(default)]
     confirm_early: String,
 }
@@ -1358,10 +1330,45 @@ struct CycleClosePage {
     id: i64,
     label: String,
     intake_deadline: String,
+    committee_date: String,
+    /// The intake deadline has not come yet.
+    early: bool,
+    /// Applications in the cycle that still await JMA's decision (closing is refused).
+    awaiting: i64,
+}
+
+fn close_page(ctx: &Ctx, cycle: &Cycle, awaiting: i64) -> AppResult<Response> {
+    let page = CycleClosePage {
+        layout: ctx.layout(),
+        id: cycle.id,
+        label: cycle_label(cycle),
+        intake_deadline: format_jp_date(cycle.intake_deadline),
+        committee_date: format_jp_date(cycle.committee_date),
+        early: ctx.now.date_naive() < cycle.intake_deadline,
+        awaiting,
+    };
+    render(&page)
+}
+
+/// Closing a cycle is confirmed on a page of its own that says what it changes.
+pub async fn cycle_close_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(cycle_id): Path<i64>,
+) -> AppResult<Response> {
+    let user = ctx.require(Action::ViewOffice)?;
+    require_jma(user)?;
+    let mut conn = state.pool.acquire().await?;
+    let cycle = review_db::cycle(&mut conn, cycle_id, false).await?.ok_or(AppError::NotFound)?;
+    if cycle.closed_at.is_some() {
+        return Ok(see_other(&format!("/office/cycles/{cycle_id}")));
+    }
+    let awaiting = review_db::awaiting_in_cycle(&mut conn, cycle_id).await?;
+    close_page(&ctx, &cycle, awaiting)
 }
 
 /// Closes a cycle once every application in it is decided; later forwards join the next one.
-/// Before the intake deadline it asks for confirmation on a page of its own.
+/// Without the confirmation page's answer it shows that page and changes nothing.
 pub async fn cycle_close(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -1379,6 +1386,10 @@ pub async fn cycle_close(
     let awaiting = review_db::awaiting_in_cycle(&mut tx, cycle_id).await?;
     let today = ctx.now.date_naive();
     let confirmed = form.confirm_early == "yes";
+    if form.confirm != "yes" && !confirmed {
+        drop(tx);
+        return close_page(&ctx, &cycle, awaiting);
+    }
     match review::close_blocker(today, cycle.intake_deadline, confirmed, awaiting) {
         Some(review::CloseBlocker::Awaiting(n)) => {
             drop(tx);
@@ -1387,13 +1398,7 @@ pub async fn cycle_close(
         }
         Some(review::CloseBlocker::BeforeIntakeDeadline) => {
             drop(tx);
-            let page = CycleClosePage {
-                layout: ctx.layout(),
-                id: cycle_id,
-                label: cycle_label(&cycle),
-                intake_deadline: format_jp_date(cycle.intake_deadline),
-            };
-            return render(&page);
+            return close_page(&ctx, &cycle, awaiting);
         }
         None => {}
     }

@@ -36,6 +36,7 @@ use crate::domain::policy::Action;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
+use crate::web::input;
 use crate::web::layout::Layout;
 use crate::web::work_page::{private, WorkPage};
 use crate::web::{render, see_other};
@@ -569,14 +570,22 @@ impl ReportSubmission {
 
 const REQUEST_TOO_LARGE: &str = "一度に送信できる大きさを超えました。添付ファイルは1回に3つ（各10MBまで）にして、もう一度送信してください。";
 
-/// Reads the multipart form. Err: the request itself could not be read (too large, broken).
-async fn read_submission(mut multipart: Multipart) -> Result<ReportSubmission, String> {
+/// Why a report form could not be read.
+enum ReadError {
+    /// The request itself (too large, broken): the form is shown again with the message.
+    Unreadable(String),
+    /// A text field holds a control character: 400, as for a url-encoded form.
+    Refused(AppError),
+}
+
+/// Reads the multipart form.
+async fn read_submission(mut multipart: Multipart) -> Result<ReportSubmission, ReadError> {
     let unreadable = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ReadError::Unreadable(if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             REQUEST_TOO_LARGE.to_string()
         } else {
             "送信内容を受け取れませんでした。もう一度送信してください。".to_string()
-        }
+        })
     };
     let mut out = ReportSubmission::default();
     while let Some(mut field) = multipart.next_field().await.map_err(unreadable)? {
@@ -621,13 +630,10 @@ async fn read_submission(mut multipart: Multipart) -> Result<ReportSubmission, S
                 }
             }
             _ => {
-                // Multipart text does not pass the form filter (web::input): the same
-                // cleaning here, bidi and other control characters removed.
+                // The same check as a url-encoded form's (web::input): a control character
+                // is refused with the message, not silently removed.
                 let text = field.text().await.map_err(unreadable)?;
-                let text: String = crate::domain::text::strip_bidi(&text)
-                    .chars()
-                    .filter(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
-                    .collect();
+                let text = input::form_text(&text).map_err(ReadError::Refused)?.into_owned();
                 out.fields.insert(name, text);
             }
         }
@@ -662,7 +668,8 @@ pub async fn report_submit(
     }
     let submission = match read_submission(multipart).await {
         Ok(s) => s,
-        Err(message) => {
+        Err(ReadError::Refused(refused)) => return Err(refused),
+        Err(ReadError::Unreadable(message)) => {
             let errors = ReportErrors { conflict: Some(message), ..Default::default() };
             return report_page(&state, &ctx, &work, None, errors, StatusCode::PAYLOAD_TOO_LARGE)
                 .await;
@@ -1049,13 +1056,8 @@ pub struct ChoiceView {
     pub checked: bool,
 }
 
-#[derive(Default)]
-struct MissingErrors {
-    choice: Option<String>,
-    title: Option<&'static str>,
-    date: Option<String>,
-    note: Option<&'static str>,
-}
+/// The missing-credit form's errors, keyed by field id.
+type MissingErrors = crate::domain::field_errors::FieldErrors;
 
 #[derive(Template)]
 #[template(path = "mypage/missing.html")]
@@ -1147,7 +1149,7 @@ pub async fn missing_submit(
     let mut errors = MissingErrors::default();
     let note = form.note.trim();
     if note.chars().count() > NOTE_MAX {
-        errors.note = Some("補足は1,000文字以内で入力してください。");
+        errors.add("note", "補足は1,000文字以内で入力してください。");
     }
     let mut conn = state.pool.begin().await?;
     let chosen = form.seminar_id.trim();
@@ -1162,30 +1164,27 @@ pub async fn missing_submit(
                 (Some(s), title, Some(date))
             }
             None => {
-                errors.choice =
-                    Some("選んだ研修会が見つかりません。もう一度検索してください。".into());
+                errors.add("choice", "選んだ研修会が見つかりません。もう一度検索してください。");
                 (None, String::new(), None)
             }
         }
     } else {
         let title = form.title.trim().to_string();
         if title.is_empty() {
-            errors.title = Some("研修会名を入力するか、上の検索から研修会を選んでください。");
+            errors.add("title", "研修会名を入力するか、上の検索から研修会を選んでください。");
         } else if title.chars().count() > 200 {
-            errors.title = Some("研修会名は200文字以内で入力してください。");
+            errors.add("title", "研修会名は200文字以内で入力してください。");
         }
-        let date = crate::domain::person::parse_western_date(
-            &crate::domain::text::to_halfwidth_ascii(&form.date),
-        );
+        let date = crate::domain::era::parse_typed_date(&form.date);
         match date {
             None => {
-                errors.date = Some("開催日を「2025-05-10」のように入力してください。".into())
+                errors.add("date", "開催日を「2025-05-10」または「令和7年5月10日」のように入力してください。")
             }
             Some(d) if d > today => {
-                errors.date = Some("開催日が未来の日付になっています。".into())
+                errors.add("date", "開催日が未来の日付になっています。")
             }
             Some(d) if d < rules::portal_credits_from(&state.config) => {
-                errors.date = Some(format!(
+                errors.add("date", format!(
                     "{}より前に開催された研修会の単位はポータルには登録されません。手帳のシールまたは修了証でご確認ください。",
                     format_jp_date(rules::portal_credits_from(&state.config))
                 ))
@@ -1196,17 +1195,13 @@ pub async fn missing_submit(
     };
     if let Some(s) = &seminar {
         if db::reports::has_open_missing(&mut conn, physician.id, s.id).await? {
-            errors.choice =
-                Some("この研修会については、すでに報告しています。回答をお待ちください。".into());
+            errors.add(
+                "choice",
+                "この研修会については、すでに報告しています。回答をお待ちください。",
+            );
         }
     }
-    let (Some(date), true) = (
-        date,
-        errors.choice.is_none()
-            && errors.title.is_none()
-            && errors.date.is_none()
-            && errors.note.is_none(),
-    ) else {
+    let (Some(date), true) = (date, errors.is_empty()) else {
         drop(conn);
         return missing_page(
             &state,
@@ -1284,12 +1279,6 @@ pub async fn missing_submit(
 
 const SEMINARS_PER_PAGE: i64 = 50;
 
-#[derive(Default, Deserialize)]
-pub struct PageQuery {
-    #[serde(default)]
-    page: Option<i64>,
-}
-
 pub struct OpenSeminarView {
     pub id: i64,
     pub title: String,
@@ -1344,20 +1333,78 @@ struct SeminarsPage {
     signed_in_physician: bool,
     page: i64,
     pages: i64,
+    total: i64,
+    query: SeminarQuery,
+    prefectures: Vec<crate::web::layout::PrefectureOption>,
+    /// The filters as a query string for the pager links (starts with '&', or empty).
+    filter_query: String,
+    filtered: bool,
+    /// Dates that could not be read, shown beside their field.
+    errors: crate::domain::field_errors::FieldErrors,
+    /// 和暦 dates read back in the Western calendar.
+    from_echo: Option<String>,
+    until_echo: Option<String>,
+}
+
+/// The recruitment list's GET form: page, prefecture, programme, dates (Western or 和暦).
+#[derive(Clone, Default, Deserialize)]
+pub struct SeminarQuery {
+    #[serde(default)]
+    page: Option<i64>,
+    #[serde(default)]
+    pub prefecture: String,
+    #[serde(default)]
+    pub programme: String,
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub until: String,
+}
+
+fn open_filter(
+    query: &SeminarQuery,
+    errors: &mut crate::domain::field_errors::FieldErrors,
+) -> db::recruitment::OpenFilter {
+    use crate::domain::era::parse_typed_date;
+    let date =
+        |text: &str, field: &'static str, errors: &mut crate::domain::field_errors::FieldErrors| {
+            let text = text.trim();
+            if text.is_empty() {
+                return None;
+            }
+            let parsed = parse_typed_date(text);
+            if parsed.is_none() {
+                errors.add(
+                    field,
+                    "日付を「2025-06-01」または「令和7年6月1日」のように入力してください。",
+                );
+            }
+            parsed
+        };
+    db::recruitment::OpenFilter {
+        prefecture: crate::domain::prefecture::parse(query.prefecture.trim()),
+        programme: crate::domain::category::Programme::from_code(query.programme.trim())
+            .map(|p| p.code()),
+        from: date(&query.from, "from", errors),
+        until: date(&query.until, "until", errors),
+    }
 }
 
 pub async fn open_seminars(
     State(state): State<AppState>,
     ctx: Ctx,
-    Query(query): Query<PageQuery>,
+    Query(query): Query<SeminarQuery>,
 ) -> AppResult<Response> {
     let today = ctx.now.date_naive();
-    let total = db::recruitment::open_count(&state.pool, today).await?;
+    let mut errors = crate::domain::field_errors::FieldErrors::default();
+    let filter = open_filter(&query, &mut errors);
+    let total = db::recruitment::open_count(&state.pool, today, &filter).await?;
     let pages = ((total + SEMINARS_PER_PAGE - 1) / SEMINARS_PER_PAGE).max(1);
     let page = query.page.unwrap_or(1).clamp(1, pages);
     let seminars = db::recruitment::open_seminars(
         &state.pool,
         today,
+        &filter,
         SEMINARS_PER_PAGE,
         (page - 1) * SEMINARS_PER_PAGE,
     )
@@ -1386,6 +1433,23 @@ pub async fn open_seminars(
         signed_in_physician: physician.is_some(),
         page,
         pages,
+        total,
+        prefectures: crate::web::layout::prefecture_options(&query.prefecture),
+        filter_query: [
+            ("prefecture", &query.prefecture),
+            ("programme", &query.programme),
+            ("from", &query.from),
+            ("until", &query.until),
+        ]
+        .iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(k, v)| format!("&{k}={}", crate::error::urlencode(v.trim())))
+        .collect(),
+        filtered: filter != db::recruitment::OpenFilter::default(),
+        errors,
+        from_echo: crate::domain::era::western_echo(&query.from),
+        until_echo: crate::domain::era::western_echo(&query.until),
+        query,
     };
     render(&page)
 }

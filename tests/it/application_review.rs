@@ -453,16 +453,16 @@ async fn a_long_queue_is_paged_fifty_at_a_time_oldest_first() {
     let first = tokyo.get("/office/applications").await;
     assert_eq!(first.status, StatusCode::OK);
     assert!(first.body.contains("審査待ちの申請 120件（1 / 3 ページ）"), "{}", first.body);
-    assert_eq!(first.body.matches("<td>700").count(), 50);
-    assert!(first.body.contains("<td>700001</td>"));
-    assert!(!first.body.contains("<td>700051</td>"));
+    assert_eq!(first.body.matches("<td data-label=\"医籍登録番号\">700").count(), 50);
+    assert!(first.body.contains("<td data-label=\"医籍登録番号\">700001</td>"));
+    assert!(!first.body.contains("<td data-label=\"医籍登録番号\">700051</td>"));
     assert!(first.body.contains("/office/applications?page=2"));
     let third = tokyo.get("/office/applications?page=3").await;
-    assert_eq!(third.body.matches("<td>700").count(), 20);
-    assert!(third.body.contains("<td>700120</td>"));
+    assert_eq!(third.body.matches("<td data-label=\"医籍登録番号\">700").count(), 20);
+    assert!(third.body.contains("<td data-label=\"医籍登録番号\">700120</td>"));
     // Out-of-range pages show the nearest page rather than an empty list.
     let beyond = tokyo.get("/office/applications?page=99").await;
-    assert!(beyond.body.contains("<td>700120</td>"));
+    assert!(beyond.body.contains("<td data-label=\"医籍登録番号\">700120</td>"));
     assert_eq!(tokyo.get("/office/applications?page=x").await.status, StatusCode::BAD_REQUEST);
 }
 

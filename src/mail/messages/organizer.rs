@@ -64,6 +64,8 @@ pub struct WorkPageIssued {
     pub work_page_url: String,
     /// The credit-registration deadline, 「2025年7月1日」.
     pub deadline: String,
+    /// The deadline is already past (a seminar entered or approved late).
+    pub deadline_passed: bool,
     pub sig: Signature,
 }
 
