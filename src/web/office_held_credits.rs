@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::clock::format_jp_date;
-use crate::db::{self, audit, held_credits};
+use crate::db::{audit, held_credits};
 use crate::domain::category::Category;
 use crate::domain::policy::{self, allows, Action, List, SeminarTarget};
 use crate::error::{AppError, AppResult};
@@ -296,8 +296,9 @@ async fn reject(
         },
     )
     .await?;
-    let (subject, body) = rejection_mail(&held, &reason);
-    db::outbox::enqueue(&mut tx, &held.contact_email, &subject, &body, ctx.now).await?;
+    let message =
+        rejection_mail(&held, &reason, crate::mail::messages::acting_for(ctx.user.as_ref()));
+    crate::mail::messages::queue(&mut tx, &held.contact_email, &message, ctx.now).await?;
     tx.commit().await?;
     state.mail_notify.notify_one();
     ctx.flash(&format!(
@@ -310,21 +311,26 @@ async fn reject(
 
 /// The organizer's mail: which attendee, why, and what to do. The work-page URL is not in it
 /// (only its hash is stored); the organizer opens the page from the URL already received.
-fn rejection_mail(held: &held_credits::HeldCredit, reason: &str) -> (String, String) {
-    let subject = format!("【MAMIS】受講者の単位の紐付けを見送りました（{}）", held.seminar_title);
-    let body = format!(
-        "{} 様\n\n研修会「{}」（{}）で登録いただいた受講者について、生年月日がMAMISの登録と異なるため、事務局が確認のうえ医師への紐付けを見送りました。\n\n受講者：{}（{}）\n医籍登録番号：{}\n登録された生年月日：{}\n単位：{}\n\n事務局からの理由：\n{}\n\n作業ページの「登録済みの受講者」にも理由を表示しています。登録内容に誤りがあれば、その方の「直す」から正しい内容を入力してください。\n",
-        held.contact_name,
-        held.seminar_title,
-        format_jp_date(held.starts_on),
-        held.kanji_name,
-        held.furigana,
-        held.registry_number,
-        held.birth_date.format("%Y-%m-%d"),
-        units_text(&held.units),
-        reason,
-    );
-    (subject, body)
+fn rejection_mail(
+    held: &held_credits::HeldCredit,
+    reason: &str,
+    association: String,
+) -> crate::mail::messages::organizer::HeldCreditsRejected {
+    crate::mail::messages::organizer::HeldCreditsRejected {
+        contact_name: held.contact_name.clone(),
+        seminar_title: held.seminar_title.clone(),
+        seminar_date: format_jp_date(held.starts_on),
+        attendee_name: held.kanji_name.clone(),
+        attendee_kana: held.furigana.clone(),
+        registry_number: held.registry_number.clone(),
+        registered_birth_date: held.birth_date.format("%Y-%m-%d").to_string(),
+        units: units_text(&held.units),
+        reason: reason.to_string(),
+        sig: crate::mail::messages::Signature::by(
+            association,
+            "受講者の単位の紐付けの見送りのお知らせ",
+        ),
+    }
 }
 
 /// The my page's 「確認中の単位があります」: each seminar as 「研修会名（2025年4月5日）」.

@@ -227,3 +227,28 @@ impl Message for MissingCreditReported {
         "【MAMIS】受講者から単位未反映の報告がありました".into()
     }
 }
+
+/// A held credit (birth date differs) that staff decided not to attach: the organizer reads why
+/// and can correct the row on the work page.
+#[derive(Template)]
+#[template(path = "mail/held_credits_rejected.txt", escape = "none")]
+pub struct HeldCreditsRejected {
+    pub contact_name: String,
+    pub seminar_title: String,
+    pub seminar_date: String,
+    pub attendee_name: String,
+    pub attendee_kana: String,
+    pub registry_number: String,
+    /// The birth date the organizer registered, 「1960-01-02」.
+    pub registered_birth_date: String,
+    /// 「更新 2単位、専門 1.5単位」.
+    pub units: String,
+    pub reason: String,
+    pub sig: Signature,
+}
+
+impl Message for HeldCreditsRejected {
+    fn subject(&self) -> String {
+        format!("【MAMIS】受講者の単位の紐付けを見送りました（{}）", self.seminar_title)
+    }
+}

@@ -339,6 +339,21 @@ fn samples() -> Vec<(&'static str, String, String)> {
             },
         ),
         sample(
+            "held_credits_rejected",
+            &crate::mail::messages::organizer::HeldCreditsRejected {
+                contact_name: NAME.into(),
+                seminar_title: "産業医研修会（髙﨑会場）".into(),
+                seminar_date: "2025年6月1日".into(),
+                attendee_name: NAME.into(),
+                attendee_kana: "タカサキ ヨシタロウ".into(),
+                registry_number: "345678".into(),
+                registered_birth_date: "1960-01-02".into(),
+                units: "更新 2単位、専門 1.5単位".into(),
+                reason: "医籍登録番号の別人の可能性があります。".into(),
+                sig: Signature::by("東京都医師会", "受講者の単位の紐付けの見送りのお知らせ"),
+            },
+        ),
+        sample(
             "seminar_application_received",
             &SeminarApplicationReceived {
                 name: NAME.into(),
