@@ -43,7 +43,7 @@ pub struct Application {
     pub receiving_association_id: i64,
     pub receiving_kind: String,
     pub receiving_name: String,
-    pub status: String,
+    pub status: crate::domain::application::Status,
     pub returned_by_tier: Option<String>,
     pub return_comment: Option<String>,
     pub late_reason: Option<String>,
@@ -76,8 +76,7 @@ impl Application {
     }
 
     pub fn status(&self) -> crate::domain::application::Status {
-        use crate::domain::application::Status;
-        Status::from_code(&self.status).unwrap_or(Status::Draft)
+        self.status
     }
 }
 

@@ -30,7 +30,7 @@ pub struct Application {
     pub receiving_association_id: i64,
     pub receiving_association_name: String,
     pub receiving_association_kind: String,
-    pub status: String,
+    pub status: crate::domain::application::Status,
     pub returned_by_tier: Option<String>,
     pub return_comment: Option<String>,
     pub late_reason: Option<String>,
@@ -61,10 +61,10 @@ impl Application {
 
     /// Where it is, for the transitions of `domain::application`.
     pub fn state(&self) -> crate::domain::application::State {
-        use crate::domain::application::{State, Status};
+        use crate::domain::application::State;
         use crate::domain::review::Tier;
         State {
-            status: Status::from_code(&self.status).unwrap_or(Status::Draft),
+            status: self.status,
             received_by_municipal: self.receiving_association_kind == "municipal",
             returned_by: self.returned_by_tier.as_deref().and_then(Tier::from_code),
         }

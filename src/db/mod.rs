@@ -33,6 +33,7 @@ pub mod seminar_review;
 pub mod seminars;
 pub mod sessions;
 pub mod terms;
+pub mod text_enum;
 pub mod throttle;
 pub mod tokens;
 pub mod verification;

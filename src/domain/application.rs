@@ -198,6 +198,13 @@ pub fn check_date(status: Status, submitted_on: Option<NaiveDate>, today: NaiveD
     }
 }
 
+/// Audit entries and JSON carry the stored code (「approved」).
+impl serde::Serialize for Status {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.code())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -50,12 +50,6 @@ pub fn routes() -> Router<AppState> {
 // ---------------------------------------------------------------------------------------------
 // Labels and pure helpers.
 
-pub fn status_label(status: &str) -> &'static str {
-    crate::domain::application::Status::from_code(status)
-        .map(crate::domain::application::Status::label_for_physician)
-        .unwrap_or("不明")
-}
-
 pub fn kind_label(kind: &str) -> &'static str {
     match kind {
         "new" => "新規申請",
@@ -164,18 +158,18 @@ async fn cycle_notice(
 ) -> AppResult<Option<String>> {
     if let Some(c) = store::assigned_cycle(conn, app.id).await? {
         let cycle = cycle_text(c.number, c.committee_date);
-        return Ok(match app.status.as_str() {
-            "prefecture_approved" => Some(format!("{cycle}で審査されます。{AFTER_APPROVAL}")),
-            "approved" if today < c.committee_date => Some(format!(
+        return Ok(match app.status {
+            Status::PrefectureApproved => Some(format!("{cycle}で審査されます。{AFTER_APPROVAL}")),
+            Status::Approved if today < c.committee_date => Some(format!(
                 "{cycle}の決定として認定されました（{}付け）。",
                 format_jp_date(c.committee_date)
             )),
-            "approved" => Some(format!("{cycle}で審査され、認定されました。")),
-            "rejected" => Some(format!("{cycle}で審査されました。")),
+            Status::Approved => Some(format!("{cycle}で審査され、認定されました。")),
+            Status::Rejected => Some(format!("{cycle}で審査されました。")),
             _ => None,
         });
     }
-    if !["submitted", "municipal_received"].contains(&app.status.as_str()) {
+    if !matches!(app.status, Status::Submitted | Status::MunicipalReceived) {
         return Ok(None);
     }
     let cycles =
@@ -257,7 +251,7 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
         let cert = store::current_certification(&mut conn, physician.id, p.code()).await?;
         let open = applications.iter().find(|a| {
             a.programme == p.code()
-                && !["approved", "rejected", "withdrawn"].contains(&a.status.as_str())
+                && !a.status.is_closed()
         });
         programmes.push(ProgrammeRow {
             code: p.code(),
@@ -285,7 +279,7 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
                 id: a.id,
                 programme: programme_label(&a.programme),
                 kind: kind_label(&a.kind),
-                status: status_label(&a.status),
+                status: a.status.label_for_physician(),
                 created: jp_time(a.created_at),
                 submitted: a.submitted_at.map(jp_time),
             })
@@ -512,7 +506,7 @@ pub async fn create(
             .into_iter()
             .find(|a| {
                 a.programme == programme.code()
-                    && !["approved", "rejected", "withdrawn"].contains(&a.status.as_str())
+                    && !a.status.is_closed()
             })
             .map(|a| a.id);
         drop(conn);
@@ -814,7 +808,7 @@ pub(super) async fn show_page(
         id,
         programme: programme.label(),
         kind: kind_label(&app.kind),
-        status: status_label(&app.status),
+        status: app.status.label_for_physician(),
         editable: app.editable(),
         certificate: app.certificate_number.as_ref().map(|n| {
             format!(

@@ -99,7 +99,7 @@ fn ensure_visible(user: &CurrentAccount, app: &Application) -> AppResult<()> {
 }
 
 fn acting_tier(app: &Application) -> Option<Tier> {
-    review::acting_tier(&app.status, app.received_by_municipal(), app.returned_by_tier.as_deref())
+    review::acting_tier(app.status.code(), app.received_by_municipal(), app.returned_by_tier.as_deref())
 }
 
 fn prefecture_association_name(code: i16) -> String {
@@ -490,7 +490,7 @@ async fn show_page(
         },
         prefecture: prefecture_association_name(app.prefecture_code),
         receiving: app.receiving_name.clone(),
-        status: status_label(&app.status),
+        status: app.status.label_for_staff(),
         returned_by: app.returned_by_tier.as_deref().and_then(Tier::from_code).map(Tier::label),
         return_comment: app.return_comment.clone(),
         late_reason: app.late_reason.clone().filter(|t| !t.trim().is_empty()),
@@ -1241,7 +1241,7 @@ pub async fn cycle_page(
             programme: programme_label(&app.programme),
             kind: kind_label(&app.kind),
             prefecture: prefecture::name(app.prefecture_code).unwrap_or("不明"),
-            status: status_label(&app.status),
+            status: app.status.label_for_staff(),
             awaiting: app.status() == Status::PrefectureApproved,
             decided: matches!(app.status(), Status::Approved | Status::Rejected),
             check_met: checks.get(&app.id).is_some_and(|c| c.outcome.met),
