@@ -24,6 +24,8 @@
 
 #[path = "support/attendees.rs"]
 mod attendees;
+#[path = "support/baseline.rs"]
+mod baseline;
 
 use std::time::{Duration, Instant};
 
@@ -190,6 +192,24 @@ async fn measure(url: String) -> String {
     let median = totals[totals.len() / 2].as_millis();
     println!("median (10,000 rows): {median} ms");
 
+    // PostgreSQL's ceiling for the same work: the rows run 1 stored, written again with one
+    // COPY into the same table (a fresh seminar each time), RUNS times.
+    let first_run: i64 =
+        sqlx::query_scalar("SELECT id FROM seminars WHERE title = 'ベンチマーク研修会 1'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    let mut copies = Vec::with_capacity(RUNS);
+    for i in 1..=RUNS {
+        let (target, _) = attendees::seminar(&pool, &format!("COPY基準 {i}"), today).await.unwrap();
+        let (rows, took) = copy_baseline(&pool, first_run, target).await;
+        println!("COPY run {i}: {rows} credit rows in {:.0} ms", took.as_secs_f64() * 1000.0);
+        copies.push(took.as_secs_f64() * 1000.0);
+    }
+    let copy_ms = baseline::median_ms(copies);
+    let import_to_copy = median as f64 / copy_ms.max(0.001);
+    println!("median COPY: {copy_ms:.0} ms; import (preview + commit) / COPY: {import_to_copy:.1}× (issue 15 target ≤ 2.5×)");
+
     // The 20,000-attendee Web seminar.
     let web_csv = attendees::attendee_csv_of(WEB_ROWS);
     println!("Web CSV: {WEB_ROWS} rows, {} bytes, Shift_JIS", web_csv.len());
@@ -233,28 +253,28 @@ async fn measure(url: String) -> String {
     println!(
         "in-process primary-key lookups ({LIST_CONCURRENCY} clients over the portal's pool): mean {in_process:.3} ms"
     );
-    let reference = match pgbench_select_only(&url) {
-        Some(mean) => {
-            println!("pgbench -S ({LIST_CONCURRENCY} clients, {LIST_SECONDS} s): latency average {mean:.3} ms");
-            mean
+    let pgbench = baseline::pgbench_select_only(&url, LIST_CONCURRENCY, LIST_SECONDS);
+    let reference = match pgbench {
+        Some(p) => {
+            println!("{}", p.line());
+            p.mean_ms
         }
         None => {
             println!("pgbench not available: the in-process loop is the reference");
             in_process
         }
     };
-    println!(
-        "credit list p99 / single-row lookup mean: {:.1}× (limit 5×)",
-        list.p99 / reference.max(0.001)
-    );
+    let list_ratio = list.p99 / reference.max(0.001);
+    println!("credit list p99 / single-row lookup mean: {list_ratio:.1}× (limit 5×)");
 
     let rss = peak_rss_mb();
     println!("server peak RSS: {rss} MB");
     server.abort();
     pool.close().await;
     format!(
-        "RESULT csv_import_10000_ms={median} csv_import_20000_web_ms={web_median} credit_list_p99_ms={:.1} server_peak_rss_mb={rss}",
-        list.p99
+        "RESULT csv_import_10000_ms={median} csv_import_20000_web_ms={web_median} credit_list_p99_ms={:.1} server_peak_rss_mb={rss} copy_10000_ms={copy_ms:.0} import_to_copy={import_to_copy:.2} pgbench_s_mean_ms={reference:.3} pgbench_s_tps={:.0} credit_list_p99_to_pgbench={list_ratio:.1}",
+        list.p99,
+        pgbench.map(|p| p.tps).unwrap_or(0.0)
     )
 }
 
@@ -349,23 +369,49 @@ async fn pk_lookup_loop(pool: &sqlx::PgPool) -> f64 {
     latencies(all).mean
 }
 
-/// `pgbench -S` (select-only: one primary-key lookup per transaction) on a scale-1 pgbench
-/// database initialised in the bench database; its "latency average" in ms.
-fn pgbench_select_only(url: &str) -> Option<f64> {
-    use std::process::Command;
-    let init = Command::new("pgbench").args(["-i", "-s", "1", "-q", url]).output().ok()?;
-    if !init.status.success() {
-        println!("pgbench -i failed: {}", String::from_utf8_lossy(&init.stderr));
-        return None;
-    }
-    let clients = LIST_CONCURRENCY.to_string();
-    let seconds = LIST_SECONDS.to_string();
-    let run = Command::new("pgbench")
-        .args(["-S", "-n", "-c", &clients, "-j", "2", "-T", &seconds, url])
-        .output()
-        .ok()?;
-    let out = String::from_utf8_lossy(&run.stdout);
-    out.lines()
-        .find_map(|l| l.strip_prefix("latency average = "))
-        .and_then(|v| v.trim_end_matches(" ms").trim().parse().ok())
+/// Copies the credits of seminar `from` into seminar `to` with one `COPY … FROM STDIN`: the
+/// rows are read out as COPY text first (not timed); the time is the COPY's alone. Returns
+/// (rows, time).
+async fn copy_baseline(pool: &sqlx::PgPool, from: i64, to: i64) -> (u64, Duration) {
+    let columns: Vec<String> = sqlx::query_scalar(
+        "SELECT column_name::text FROM information_schema.columns
+         WHERE table_schema = current_schema() AND table_name = 'credits'
+           AND column_name <> 'id' AND is_generated = 'NEVER'
+         ORDER BY ordinal_position",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    // COPY text format: NULL is \N; backslash, tab, newline and CR are escaped.
+    let fields: Vec<String> = columns
+        .iter()
+        .map(|c| {
+            if c == "seminar_id" {
+                format!("'{to}'")
+            } else {
+                format!(
+                    "COALESCE(replace(replace(replace(replace({c}::text, '\\', '\\\\'),
+                         E'\\t', E'\\\\\\t'), E'\\n', E'\\\\\\n'), E'\\r', E'\\\\\\r'), '\\N')"
+                )
+            }
+        })
+        .collect();
+    let data: String = sqlx::query_scalar(&format!(
+        "SELECT COALESCE(string_agg(concat_ws(E'\\t', {}), E'\\n'), '') || E'\\n'
+         FROM credits WHERE seminar_id = $1",
+        fields.join(", ")
+    ))
+    .bind(from)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let mut conn = pool.acquire().await.unwrap();
+    let started = Instant::now();
+    let mut copy = conn
+        .copy_in_raw(&format!("COPY credits ({}) FROM STDIN", columns.join(", ")))
+        .await
+        .unwrap();
+    copy.send(data.as_bytes()).await.unwrap();
+    let rows = copy.finish().await.unwrap();
+    (rows, started.elapsed())
 }

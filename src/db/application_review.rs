@@ -501,6 +501,16 @@ pub async fn letter_sources(
     .await
 }
 
+/// The statement of `internal_deadlines` for the prefecture and date given as SQL expressions.
+pub(crate) fn internal_deadlines_sql(prefecture: &str, from: &str) -> String {
+    format!(
+        "SELECT c.committee_date, pd.internal_deadline
+         FROM prefecture_deadlines pd JOIN review_cycles c ON c.id = pd.cycle_id
+         WHERE pd.prefecture_code = {prefecture} AND c.committee_date >= {from}
+         ORDER BY c.committee_date"
+    )
+}
+
 /// A prefecture's internal deadlines, by the committee date of their cycle, for committees
 /// from `from` on.
 pub async fn internal_deadlines(
@@ -508,16 +518,9 @@ pub async fn internal_deadlines(
     prefecture: i16,
     from: NaiveDate,
 ) -> sqlx::Result<Vec<(NaiveDate, NaiveDate)>> {
-    sqlx::query_as(
-        "SELECT c.committee_date, pd.internal_deadline
-         FROM prefecture_deadlines pd JOIN review_cycles c ON c.id = pd.cycle_id
-         WHERE pd.prefecture_code = $1 AND c.committee_date >= $2
-         ORDER BY c.committee_date",
-    )
-    .bind(prefecture)
-    .bind(from)
-    .fetch_all(pool)
-    .await
+    static SQL: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| internal_deadlines_sql("$1", "$2"));
+    sqlx::query_as(&SQL).bind(prefecture).bind(from).fetch_all(pool).await
 }
 
 /// A certification with the term standing on `on`.

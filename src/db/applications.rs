@@ -12,7 +12,7 @@ use crate::clock::Jst;
 /// `uploaded_files.owner_type` of an application's evidence.
 pub const APPLICATION_FILES: &str = "application";
 
-#[derive(Clone, Debug, sqlx::FromRow)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize)]
 pub struct Application {
     pub id: i64,
     pub physician_id: i64,
@@ -96,6 +96,11 @@ const SELECT_COLUMNS: &str = "SELECT a.id, a.physician_id, p.account_id, a.progr
      LEFT JOIN review_cycles rc ON rc.id = a.cycle_id
      LEFT JOIN associations pa ON pa.kind = 'prefectural' AND pa.prefecture_code = a.prefecture_code";
 
+/// The statement of `list_for_physician` for the physician given as an SQL expression.
+pub(crate) fn for_physician_sql(physician: &str) -> String {
+    format!("{} WHERE a.physician_id = {physician} ORDER BY a.created_at DESC, a.id DESC", *SELECT)
+}
+
 static SELECT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     format!("{SELECT_COLUMNS}\n     {}", crate::db::terms::RENEWED_TERM_JOIN)
 });
@@ -105,13 +110,8 @@ pub async fn list_for_physician(
     conn: &mut PgConnection,
     physician_id: i64,
 ) -> sqlx::Result<Vec<Application>> {
-    sqlx::query_as(&format!(
-        "{} WHERE a.physician_id = $1 ORDER BY a.created_at DESC, a.id DESC",
-        *SELECT
-    ))
-    .bind(physician_id)
-    .fetch_all(conn)
-    .await
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| for_physician_sql("$1"));
+    sqlx::query_as(&SQL).bind(physician_id).fetch_all(conn).await
 }
 
 /// One application (for anyone; callers check who may see it).

@@ -5,12 +5,14 @@
 //! A credit counts for a physician when it is matched to them and not withdrawn; credits
 //! still unmatched or held for a birth-date review never show on anyone's my page.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sqlx::PgPool;
 
 /// Units of one category and format that fall inside one certification's validity period.
-#[derive(Clone, Debug, sqlx::FromRow)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize)]
 pub struct CertificationSum {
     pub certification_id: i64,
     pub category: String,
@@ -25,25 +27,41 @@ pub async fn sums_within_validity(
     physician_id: i64,
     on: NaiveDate,
 ) -> sqlx::Result<Vec<CertificationSum>> {
-    sqlx::query_as(
+    static SQL: LazyLock<String> = LazyLock::new(|| sums_sql("$1", "$2"));
+    sqlx::query_as(&SQL).bind(physician_id).bind(on).fetch_all(pool).await
+}
+
+/// The statement of `sums_within_validity` for the physician and date given as SQL
+/// expressions (parameters, or columns of an enclosing statement: see `db::my_page`).
+pub(crate) fn sums_sql(physician: &str, on: &str) -> String {
+    format!(
         "SELECT ce.id AS certification_id, c.category, c.format, SUM(c.units) AS units
-         FROM certifications_on($2) ce
+         FROM certifications_on({on}) ce
          JOIN credits c ON c.physician_id = ce.physician_id
                        AND c.match_status = 'matched' AND c.withdrawn_at IS NULL
          JOIN seminars s ON s.id = c.seminar_id AND s.programme = ce.programme
-         WHERE ce.physician_id = $1
+         WHERE ce.physician_id = {physician}
            AND s.ends_on BETWEEN ce.valid_from AND ce.valid_until
          GROUP BY ce.id, c.category, c.format
-         ORDER BY ce.id, c.category, c.format",
+         ORDER BY ce.id, c.category, c.format"
     )
-    .bind(physician_id)
-    .bind(on)
-    .fetch_all(pool)
-    .await
+}
+
+/// The statement of `history` for the physician given as an SQL expression.
+pub(crate) fn history_sql(physician: &str) -> String {
+    format!(
+        "SELECT s.id AS seminar_id, s.title, s.programme, s.starts_on, s.ends_on,
+                s.organizer_name, c.category, c.format, c.units
+         FROM credits c
+         JOIN seminars s ON s.id = c.seminar_id
+         WHERE c.physician_id = {physician} AND c.match_status = 'matched'
+           AND c.withdrawn_at IS NULL
+         ORDER BY s.ends_on DESC, s.starts_on DESC, s.id DESC, c.category"
+    )
 }
 
 /// One category's units at one seminar (the history groups these rows by seminar).
-#[derive(Clone, Debug, sqlx::FromRow)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize)]
 pub struct HistoryRow {
     pub seminar_id: i64,
     pub title: String,
@@ -58,17 +76,8 @@ pub struct HistoryRow {
 
 /// Every matched credit of the physician, newest seminar first, in one query.
 pub async fn history(pool: &PgPool, physician_id: i64) -> sqlx::Result<Vec<HistoryRow>> {
-    sqlx::query_as(
-        "SELECT s.id AS seminar_id, s.title, s.programme, s.starts_on, s.ends_on,
-                s.organizer_name, c.category, c.format, c.units
-         FROM credits c
-         JOIN seminars s ON s.id = c.seminar_id
-         WHERE c.physician_id = $1 AND c.match_status = 'matched' AND c.withdrawn_at IS NULL
-         ORDER BY s.ends_on DESC, s.starts_on DESC, s.id DESC, c.category",
-    )
-    .bind(physician_id)
-    .fetch_all(pool)
-    .await
+    static SQL: LazyLock<String> = LazyLock::new(|| history_sql("$1"));
+    sqlx::query_as(&SQL).bind(physician_id).fetch_all(pool).await
 }
 
 /// One approved seminar on the staff's deadline watch.

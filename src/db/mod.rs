@@ -18,6 +18,7 @@ pub mod link_reviews;
 pub mod linking;
 pub mod maintenance;
 pub mod members;
+pub mod my_page;
 pub mod notices;
 pub mod outbox;
 pub mod physicians;

@@ -52,22 +52,27 @@ pub struct WithLinkCounts {
     pub open_reviews: i64,
 }
 
-/// `for_account` and `linking::counts` in one round trip (the my page opens most often).
-pub async fn for_account_with_link_counts(
-    pool: &PgPool,
-    account_id: i64,
-) -> sqlx::Result<Option<WithLinkCounts>> {
-    sqlx::query_as(&format!(
+/// The statement of `for_account_with_link_counts` for the account given as an SQL
+/// expression.
+pub(crate) fn with_link_counts_sql(account: &str) -> String {
+    format!(
         "SELECT {PHYSICIAN_COLUMNS},
                 (SELECT count(*) FROM certifications WHERE physician_id = p.id) AS linked,
                 (SELECT count(*) FROM link_reviews
                  WHERE physician_id = p.id AND status = 'open') AS open_reviews
          FROM physicians p LEFT JOIN prefectures pr ON pr.code = p.prefecture_code
-         WHERE p.account_id = $1"
-    ))
-    .bind(account_id)
-    .fetch_optional(pool)
-    .await
+         WHERE p.account_id = {account}"
+    )
+}
+
+/// `for_account` and `linking::counts` in one round trip (the my page opens most often).
+pub async fn for_account_with_link_counts(
+    pool: &PgPool,
+    account_id: i64,
+) -> sqlx::Result<Option<WithLinkCounts>> {
+    static SQL: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| with_link_counts_sql("$1"));
+    sqlx::query_as(&SQL).bind(account_id).fetch_optional(pool).await
 }
 
 pub struct NewPhysician<'a> {
@@ -120,7 +125,7 @@ pub async fn create(conn: &mut PgConnection, p: &NewPhysician<'_>, now: Jst) -> 
 }
 
 /// A certification with the term standing on the day asked (`certifications_on`).
-#[derive(Clone, Debug, sqlx::FromRow)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize)]
 pub struct Certification {
     pub id: i64,
     pub programme: String,
@@ -135,21 +140,25 @@ pub struct Certification {
     pub status: String,
 }
 
+/// The statement of `certifications` for the physician and date given as SQL expressions.
+pub(crate) fn certifications_sql(physician: &str, on: &str) -> String {
+    format!(
+        "SELECT id, programme, certificate_number, term_id, valid_from, valid_until, origin,
+                next_term_id, next_valid_from, next_valid_until, status
+         FROM certifications_on({on}) WHERE physician_id = {physician}
+         ORDER BY programme, valid_until DESC"
+    )
+}
+
 /// A physician's certifications as they stand on `on`.
 pub async fn certifications(
     pool: &PgPool,
     physician_id: i64,
     on: NaiveDate,
 ) -> sqlx::Result<Vec<Certification>> {
-    sqlx::query_as(
-        "SELECT id, programme, certificate_number, term_id, valid_from, valid_until, origin,
-                next_term_id, next_valid_from, next_valid_until, status
-         FROM certifications_on($2) WHERE physician_id = $1 ORDER BY programme, valid_until DESC",
-    )
-    .bind(physician_id)
-    .bind(on)
-    .fetch_all(pool)
-    .await
+    static SQL: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| certifications_sql("$1", "$2"));
+    sqlx::query_as(&SQL).bind(physician_id).bind(on).fetch_all(pool).await
 }
 
 pub struct NewCertification<'a> {

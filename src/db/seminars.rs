@@ -41,7 +41,7 @@ impl Seminar {
     }
 }
 
-const COLUMNS: &str = "id, programme, title, starts_on, ends_on, format, venue,
+pub(crate) const COLUMNS: &str = "id, programme, title, starts_on, ends_on, format, venue,
     organizer_association_id, organizer_name, contact_name, contact_email, contact_phone,
     contact_fax, approving_prefecture_code, status, status_comment, cycle_id, paper_approved,
     recruiting, capacity, version, created_at";

@@ -100,7 +100,7 @@ pub async fn latest_for_update(
 }
 
 /// One term of a physician's certification, for the staff's record page.
-#[derive(Clone, Debug, sqlx::FromRow)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize)]
 pub struct PhysicianTerm {
     pub id: i64,
     pub certification_id: i64,
@@ -113,16 +113,19 @@ pub struct PhysicianTerm {
     pub application_id: Option<i64>,
 }
 
-/// Every term of every certification of a physician, by programme and then oldest first.
-pub async fn of_physician(pool: &PgPool, physician_id: i64) -> sqlx::Result<Vec<PhysicianTerm>> {
-    sqlx::query_as(
+/// The statement of `of_physician` for the physician given as an SQL expression.
+pub(crate) fn of_physician_sql(physician: &str) -> String {
+    format!(
         "SELECT t.id, c.id AS certification_id, c.programme, c.certificate_number, c.status,
                 t.valid_from, t.valid_until, t.origin, t.application_id
          FROM certifications c JOIN certification_terms t ON t.certification_id = c.id
-         WHERE c.physician_id = $1
-         ORDER BY c.programme, c.id, t.valid_from",
+         WHERE c.physician_id = {physician}
+         ORDER BY c.programme, c.id, t.valid_from"
     )
-    .bind(physician_id)
-    .fetch_all(pool)
-    .await
+}
+
+/// Every term of every certification of a physician, by programme and then oldest first.
+pub async fn of_physician(pool: &PgPool, physician_id: i64) -> sqlx::Result<Vec<PhysicianTerm>> {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| of_physician_sql("$1"));
+    sqlx::query_as(&SQL).bind(physician_id).fetch_all(pool).await
 }

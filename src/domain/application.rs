@@ -205,6 +205,15 @@ impl serde::Serialize for Status {
     }
 }
 
+/// Read back from the stored code (rows the database returns as JSON).
+impl<'de> serde::Deserialize<'de> for Status {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let code = String::deserialize(deserializer)?;
+        Status::from_code(&code)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown application status {code:?}")))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

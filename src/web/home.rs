@@ -484,43 +484,35 @@ fn renewal_needs(programme: &str) -> &'static str {
     }
 }
 
+/// What the certification views are built from (one statement for the my page, see
+/// `db::my_page`; the printable history reads the terms and sums only).
+struct CertificationFacts<'a> {
+    sums: &'a [db::credit_views::CertificationSum],
+    certifications: Vec<db::physicians::Certification>,
+    applications: &'a [db::applications::Application],
+    deadlines: &'a [(chrono::NaiveDate, chrono::NaiveDate)],
+    terms: &'a [db::terms::PhysicianTerm],
+}
+
 /// The physician's certifications as they stand on `today`, with the open or recent
 /// application of each programme and the renewal advice (which uses the prefecture's internal
-/// deadlines).
-/// `guidance`: read the applications and the prefecture's deadlines for the next step (the
-/// my page); the printable history shows the terms and progress only.
-async fn certification_views(
-    state: &AppState,
-    physician: &db::physicians::Physician,
+/// deadlines; the printable history passes none).
+fn certification_views(
+    facts: CertificationFacts<'_>,
     now: crate::clock::Jst,
-    guidance: bool,
-) -> AppResult<Vec<CertificationView>> {
+) -> Vec<CertificationView> {
     use crate::domain::schedule::{renewal_advice, YearMonth};
     use crate::domain::terms::{standing, Standing};
     let today = now.date_naive();
-    let sums = db::credit_views::sums_within_validity(&state.pool, physician.id, today).await?;
-    let (applications, deadlines, terms) = match (guidance, physician.prefecture_code) {
-        (false, _) => (Vec::new(), Vec::new(), Vec::new()),
-        (true, code) => (
-            db::applications::list_for_physician(&mut *state.pool.acquire().await?, physician.id)
-                .await?,
-            match code {
-                Some(code) => {
-                    db::application_review::internal_deadlines(&state.pool, code, today).await?
-                }
-                None => Vec::new(),
-            },
-            db::terms::of_physician(&state.pool, physician.id).await?,
-        ),
-    };
+    let CertificationFacts { sums, certifications, applications, deadlines, terms } = facts;
     let internal = |committee: YearMonth| {
         deadlines.iter().find(|(date, _)| YearMonth::of(*date) == committee).map(|(_, d)| *d)
     };
     let mut views = Vec::new();
-    for c in db::physicians::certifications(&state.pool, physician.id, today).await? {
+    for c in certifications {
         let now_standing = standing(c.valid_from, c.valid_until, today);
         let active = c.status == "active" && now_standing == Standing::InForce;
-        let application = ApplicationStatusView::pick(&applications, &c.programme, now.to_utc());
+        let application = ApplicationStatusView::pick(applications, &c.programme, now.to_utc());
         let next_term = c.next_term_id.zip(c.next_valid_from.zip(c.next_valid_until)).map(
             |(id, (from, until))| {
                 (id, format!("{} ～ {}（承認済み）", format_jp_date(from), format_jp_date(until)))
@@ -565,10 +557,10 @@ async fn certification_views(
             days_left: active.then(|| (c.valid_until - today).num_days()),
             needs: renewal_needs(&c.programme),
             next_step,
-            progress: ProgressView::for_certification(&c.programme, c.id, &sums),
+            progress: ProgressView::for_certification(&c.programme, c.id, sums),
         });
     }
-    Ok(views)
+    views
 }
 
 #[derive(Template)]
@@ -588,10 +580,11 @@ struct MyPage {
 pub async fn mypage(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
     use crate::domain::registration::{certification_display, CertificationDisplay};
     let user = ctx.require(Action::ViewMyPage)?;
-    let db::physicians::WithLinkCounts { physician, linked, open_reviews } =
-        db::physicians::for_account_with_link_counts(&state.pool, user.id)
-            .await?
-            .ok_or(crate::error::AppError::NotFound)?;
+    // Everything the page shows in one statement (after the session and the account).
+    let data = db::my_page::load(&state.pool, user.id, ctx.now.date_naive())
+        .await?
+        .ok_or(crate::error::AppError::NotFound)?;
+    let db::physicians::WithLinkCounts { physician, linked, open_reviews } = data.physician;
     let Some(completed_at) = physician.registration_completed_at else {
         return Ok(see_other("/welcome"));
     };
@@ -602,18 +595,25 @@ pub async fn mypage(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respon
         open_reviews as usize,
     );
     let certifications = if display == CertificationDisplay::Show {
-        certification_views(&state, &physician, ctx.now, true).await?
+        let facts = CertificationFacts {
+            sums: &data.sums,
+            certifications: data.certifications,
+            applications: &data.applications,
+            deadlines: &data.deadlines,
+            terms: &data.terms,
+        };
+        certification_views(facts, ctx.now)
     } else {
         Vec::new()
     };
-    let history = history_entries(db::credit_views::history(&state.pool, physician.id).await?);
-    let held_credits = crate::web::office_held_credits::held_lines(&state, physician.id).await?;
+    let history = history_entries(data.history);
+    let held_credits = crate::web::office_held_credits::held_line_texts(data.held);
     let announcements = crate::web::layout::site_notices(&state, ctx.now).await?;
     let page = MyPage {
         held_credits,
         layout: ctx.layout().with_notice(ctx.take_flash().await?).with_announcements(announcements),
-        name: physician.kanji_name.clone(),
-        furigana: physician.furigana.clone(),
+        name: physician.kanji_name,
+        furigana: physician.furigana,
         display: match display {
             CertificationDisplay::Show => "show",
             CertificationDisplay::FromApril7 => "april7",
@@ -649,7 +649,16 @@ pub async fn credits_print(State(state): State<AppState>, ctx: Ctx) -> AppResult
     if physician.registration_completed_at.is_none() {
         return Ok(see_other("/welcome"));
     }
-    let certifications = certification_views(&state, &physician, ctx.now, false).await?;
+    let today = ctx.now.date_naive();
+    let sums = db::credit_views::sums_within_validity(&state.pool, physician.id, today).await?;
+    let facts = CertificationFacts {
+        sums: &sums,
+        certifications: db::physicians::certifications(&state.pool, physician.id, today).await?,
+        applications: &[],
+        deadlines: &[],
+        terms: &[],
+    };
+    let certifications = certification_views(facts, ctx.now);
     let history = history_entries(db::credit_views::history(&state.pool, physician.id).await?);
     let page = CreditsPrintPage {
         layout: ctx.layout(),

@@ -337,8 +337,10 @@ fn rejection_mail(
 pub async fn held_lines(state: &AppState, physician_id: i64) -> AppResult<Vec<String>> {
     let mut conn = state.pool.acquire().await?;
     let rows = held_credits::held_for_physician(&mut conn, physician_id).await?;
-    Ok(rows
-        .into_iter()
-        .map(|s| format!("{}（{}）", s.title, format_jp_date(s.starts_on)))
-        .collect())
+    Ok(held_line_texts(rows))
+}
+
+/// 「研修会名（2025年6月1日）」 for each seminar with held credits.
+pub fn held_line_texts(rows: Vec<held_credits::HeldSeminar>) -> Vec<String> {
+    rows.into_iter().map(|s| format!("{}（{}）", s.title, format_jp_date(s.starts_on))).collect()
 }

@@ -9,7 +9,7 @@ use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 
-use super::work_page::{grants, jp_time, seminar_view, SeminarView, WorkPage};
+use super::work_page::{jp_time, seminar_view, SeminarView, WorkPage};
 use crate::db::credit_list::{self, ListedCredit};
 use crate::db::credits as credit_db;
 use crate::domain::category::Category;
@@ -137,22 +137,29 @@ pub async fn list_page(
         query.q.as_deref().unwrap_or_default().trim().chars().take(SEARCH_MAX).collect();
     let search_opt = (!search.is_empty()).then_some(search.as_str());
     let mut conn = state.pool.acquire().await?;
-    let shape = credit_list::shape(&mut conn, seminar_id, now).await?;
-    let summary = shape.summary;
-    let total = match search_opt {
-        Some(_) => credit_list::count(&mut conn, seminar_id, search_opt).await?,
-        None => summary.listed,
-    };
-    let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
-    let page = query.page.unwrap_or(1).clamp(1, pages);
-    let offset = (page - 1) * PER_PAGE;
-    // The whole list pages by its anchors (an index range); a search by offset (few rows).
-    let anchor = shape.anchors.get((page - 1) as usize).filter(|_| search_opt.is_none());
-    let rows = match anchor {
-        Some(anchor) => credit_list::page_from(&mut conn, seminar_id, anchor, PER_PAGE).await?,
-        None => credit_list::page(&mut conn, seminar_id, search_opt, PER_PAGE, offset).await?,
+    let (summary, rows, page, total) = match search_opt {
+        // The whole list: its counts and the page in one statement (an index range).
+        None => {
+            let list =
+                credit_list::list_page(&mut conn, seminar_id, query.page.unwrap_or(1), now).await?;
+            let total = list.summary.listed;
+            (list.summary, list.rows, list.page, total)
+        }
+        // A search pages by offset (few rows).
+        Some(_) => {
+            let summary = credit_list::shape(&mut conn, seminar_id, now).await?.summary;
+            let total = credit_list::count(&mut conn, seminar_id, search_opt).await?;
+            let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
+            let page = query.page.unwrap_or(1).clamp(1, pages);
+            let offset = (page - 1) * PER_PAGE;
+            let rows =
+                credit_list::page(&mut conn, seminar_id, search_opt, PER_PAGE, offset).await?;
+            (summary, rows, page, total)
+        }
     };
     drop(conn);
+    let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
+    let offset = (page - 1) * PER_PAGE;
     let attendees = attendee_views(rows, label);
     Ok(ListPage {
         summary,
@@ -185,11 +192,10 @@ async fn credit_list(
     work: WorkPage,
     Query(query): Query<ListQuery>,
 ) -> AppResult<Response> {
-    let grants = grants(&state, work.seminar.id).await?;
     let list = list_page(&state, work.seminar.id, &query, ctx.now, match_label).await?;
     let page_view = CreditsPage {
         layout: ctx.layout().with_notice(ctx.take_flash().await?),
-        seminar: seminar_view(&work, &grants, ctx.now.date_naive()),
+        seminar: seminar_view(&work, &work.grants, ctx.now.date_naive()),
         list,
     };
     render(&page_view)

@@ -72,6 +72,8 @@ pub fn routes() -> Router<AppState> {
 pub struct WorkPage {
     pub token: String,
     pub seminar: Seminar,
+    /// The units the seminar grants, in category order (read with the seminar).
+    pub grants: Vec<(Category, Units)>,
     /// This request's turn on the work page (see `work_limit`).
     _turn: crate::web::work_limit::Turn,
 }
@@ -95,12 +97,10 @@ impl FromRequestParts<AppState> for WorkPage {
             .map(|(_, v)| v)
             .ok_or(AppError::NotFound)?;
         let turn = crate::web::work_limit::turn(&token).await?;
-        let seminar_id = db::work_pages::seminar_for_token(&state.pool, &token)
+        let (seminar, units) = db::work_pages::seminar_with_units(&state.pool, &token)
             .await?
             .ok_or(AppError::NotFound)?;
-        let seminar =
-            db::seminars::get_pool(&state.pool, seminar_id).await?.ok_or(AppError::NotFound)?;
-        Ok(WorkPage { token, seminar, _turn: turn })
+        Ok(WorkPage { token, seminar, grants: grants(units), _turn: turn })
     }
 }
 
@@ -175,9 +175,8 @@ fn not_accepting(ctx: &Ctx, work: &WorkPage) -> AppResult<Response> {
     Ok((StatusCode::CONFLICT, render(&page)?).into_response())
 }
 
-pub(crate) async fn grants(state: &AppState, seminar_id: i64) -> AppResult<Vec<(Category, Units)>> {
-    let mut conn = state.pool.acquire().await?;
-    let rows = db::seminars::units(&mut conn, seminar_id).await?;
+/// The units a seminar grants, as domain values in category order.
+fn grants(rows: Vec<db::seminars::UnitRow>) -> Vec<(Category, Units)> {
     let mut grants: Vec<(Category, Units)> = rows
         .into_iter()
         .filter_map(|r| {
@@ -186,7 +185,7 @@ pub(crate) async fn grants(state: &AppState, seminar_id: i64) -> AppResult<Vec<(
         })
         .collect();
     grants.sort_by_key(|(c, _)| *c);
-    Ok(grants)
+    grants
 }
 
 pub(crate) fn seminar_view(
@@ -266,7 +265,7 @@ struct HomePage {
 }
 
 async fn home(State(state): State<AppState>, ctx: Ctx, work: WorkPage) -> AppResult<Response> {
-    let grants = grants(&state, work.seminar.id).await?;
+    let grants = &work.grants;
     let mut conn = state.pool.acquire().await?;
     let summary = credit_db::summary(&mut conn, work.seminar.id).await?;
     let uploads = credit_db::recent_uploads(&mut conn, work.seminar.id, 10)
@@ -286,7 +285,7 @@ async fn home(State(state): State<AppState>, ctx: Ctx, work: WorkPage) -> AppRes
     let registered = summary.credits > 0;
     let page = HomePage {
         layout: ctx.layout().with_notice(ctx.take_flash().await?),
-        seminar: seminar_view(&work, &grants, today),
+        seminar: seminar_view(&work, grants, today),
         notice_stickers: NO_STICKERS,
         overdue: deadline::is_overdue(work.seminar.ends_on, today, registered),
         registered,
@@ -296,9 +295,8 @@ async fn home(State(state): State<AppState>, ctx: Ctx, work: WorkPage) -> AppRes
     render(&page)
 }
 
-async fn template_csv(State(state): State<AppState>, work: WorkPage) -> AppResult<Response> {
-    let categories: Vec<Category> =
-        grants(&state, work.seminar.id).await?.into_iter().map(|(c, _)| c).collect();
+async fn template_csv(work: WorkPage) -> AppResult<Response> {
+    let categories: Vec<Category> = work.grants.iter().copied().map(|(c, _)| c).collect();
     Ok(csv_response(
         &format!("attendees_seminar{}.csv", work.seminar.id),
         attendee_csv::template_csv(&categories),
@@ -321,18 +319,17 @@ struct UploadPage {
 }
 
 async fn upload_page(
-    state: &AppState,
     ctx: &Ctx,
     work: &WorkPage,
     file_error: Option<String>,
     errors: Vec<RowError>,
 ) -> AppResult<Response> {
     let failed = file_error.is_some() || !errors.is_empty();
-    let grants = grants(state, work.seminar.id).await?;
+    let grants = &work.grants;
     let (errors, hidden_errors) = error_views(errors);
     let page = UploadPage {
         layout: ctx.layout().with_notice(ctx.take_flash().await?),
-        seminar: seminar_view(work, &grants, ctx.now.date_naive()),
+        seminar: seminar_view(work, grants, ctx.now.date_naive()),
         notice_stickers: NO_STICKERS,
         file_error,
         errors,
@@ -343,12 +340,8 @@ async fn upload_page(
     Ok((status, render(&page)?).into_response())
 }
 
-async fn upload_form(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    work: WorkPage,
-) -> AppResult<Response> {
-    upload_page(&state, &ctx, &work, None, Vec::new()).await
+async fn upload_form(ctx: Ctx, work: WorkPage) -> AppResult<Response> {
+    upload_page(&ctx, &work, None, Vec::new()).await
 }
 
 const TOO_LARGE: &str = "ファイルが大きすぎます（5MBまで）。ファイルを分けて登録してください。";
@@ -482,21 +475,19 @@ async fn upload(
     }
     let file = match read_file(multipart).await {
         Ok(file) => file,
-        Err(message) => return upload_page(&state, &ctx, &work, Some(message), vec![]).await,
+        Err(message) => return upload_page(&ctx, &work, Some(message), vec![]).await,
     };
-    let grants = grants(&state, work.seminar.id).await?;
+    let grants = &work.grants;
     let today = ctx.now.date_naive();
-    let task_grants = grants.clone();
+    let task_grants = grants.to_vec();
     let bytes = file.bytes;
     // Parsing and serialising 10,000 rows is CPU work: keep it off the async threads.
     let parsed = tokio::task::spawn_blocking(move || prepare(&bytes, &task_grants, today))
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
     let prepared = match parsed {
-        Parse::FileError(message) => {
-            return upload_page(&state, &ctx, &work, Some(message), vec![]).await
-        }
-        Parse::RowErrors(errors) => return upload_page(&state, &ctx, &work, None, errors).await,
+        Parse::FileError(message) => return upload_page(&ctx, &work, Some(message), vec![]).await,
+        Parse::RowErrors(errors) => return upload_page(&ctx, &work, None, errors).await,
         Parse::Ready(prepared) => prepared,
     };
     let mut tx = state.pool.begin().await?;
@@ -531,7 +522,7 @@ async fn upload(
     let mut conn = state.pool.acquire().await?;
     let prior = credit_corrections::prior_states(&mut conn, work.seminar.id).await?;
     drop(conn);
-    preview_page(&ctx, &work, &grants, &upload, content.preview, None, &prior).await
+    preview_page(&ctx, &work, grants, &upload, content.preview, None, &prior).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -869,7 +860,7 @@ async fn entry_form(
     work: WorkPage,
     Query(query): Query<EntryQuery>,
 ) -> AppResult<Response> {
-    let grants = grants(&state, work.seminar.id).await?;
+    let grants = &work.grants;
     let mut form = EntryInput::default();
     let mut units = HashMap::new();
     if let Some(number) = query.registry_number.filter(|n| !n.is_empty()) {
@@ -896,7 +887,7 @@ async fn entry_form(
             fax: first.fax.clone().unwrap_or_default(),
             original_registry_number: first.registry_number.clone(),
         };
-        for (category, _) in &grants {
+        for (category, _) in grants {
             let value = rows
                 .iter()
                 .find(|r| r.category == category.code())
@@ -905,7 +896,7 @@ async fn entry_form(
             units.insert(category.code().to_string(), value);
         }
     }
-    entry_page(&ctx, &work, &grants, form, &units, FieldErrors::default(), Vec::new()).await
+    entry_page(&ctx, &work, grants, form, &units, FieldErrors::default(), Vec::new()).await
 }
 
 async fn entry(
@@ -920,7 +911,7 @@ async fn entry(
     if let Some(refused) = window_refusal(&ctx, &work)? {
         return Ok(refused);
     }
-    let grants = grants(&state, work.seminar.id).await?;
+    let grants = &work.grants;
     let fields: HashMap<String, String> = fields.into_iter().collect();
     let field = |name: &str| fields.get(name).cloned().unwrap_or_default();
     let form = EntryInput {
@@ -950,7 +941,7 @@ async fn entry(
             .map(|(c, _)| (*c, unit_values.get(c.code()).map(String::as_str).unwrap_or("")))
             .collect(),
     };
-    let (result, warnings) = parse_attendee(0, &raw, &grants, ctx.now.date_naive());
+    let (result, warnings) = parse_attendee(0, &raw, grants, ctx.now.date_naive());
     let warnings: Vec<String> = warnings.into_iter().map(|w| w.message).collect();
     let attendee = match result {
         Ok(attendee) => attendee,
@@ -970,7 +961,7 @@ async fn entry(
                     .unwrap_or("units");
                 errors.add(field, e.message);
             }
-            return entry_page(&ctx, &work, &grants, form, &unit_values, errors, warnings).await;
+            return entry_page(&ctx, &work, grants, form, &unit_values, errors, warnings).await;
         }
     };
 

@@ -13,7 +13,7 @@ use axum::routing::get;
 use axum::Router;
 
 use super::work_page::{
-    accepting, encoding_label, grants, jp_time, seminar_view, window, SeminarView, WorkPage,
+    accepting, encoding_label, jp_time, seminar_view, window, SeminarView, WorkPage,
 };
 use crate::db::credit_corrections;
 use crate::db::credits as credit_db;
@@ -180,7 +180,7 @@ async fn preview(
     work: WorkPage,
     Path((_, id)): Path<(String, i64)>,
 ) -> AppResult<Response> {
-    let grants = grants(&state, work.seminar.id).await?;
+    let grants = &work.grants;
     let mut conn = state.pool.acquire().await?;
     let upload =
         credit_db::upload(&mut conn, work.seminar.id, id).await?.ok_or(AppError::NotFound)?;
@@ -189,7 +189,7 @@ async fn preview(
         .ok_or(AppError::NotFound)?;
     let prior = credit_corrections::prior_states(&mut conn, work.seminar.id).await?;
     drop(conn);
-    preview_page(&ctx, &work, &grants, &upload, content.preview, None, &prior).await
+    preview_page(&ctx, &work, grants, &upload, content.preview, None, &prior).await
 }
 
 async fn preview_download(

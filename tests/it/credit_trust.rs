@@ -378,6 +378,10 @@ async fn the_preview_shows_what_will_be_stored_with_every_normalisation() {
 async fn the_credit_list_is_paged_searchable_and_exported() {
     let app = TestApp::spawn().await;
     let (seminar_id, base) = seminar_on(&app, "大きなWeb研修会", date(2025, 4, 5)).await;
+    // Before any credit: the one-statement page says so (no anchors, no rows).
+    let empty = app.browser().get(&format!("{base}/credits?page=4")).await;
+    assert_eq!(empty.status, StatusCode::OK);
+    assert!(empty.body.contains("まだ登録した受講者はいません。"), "{}", empty.body);
     sqlx::query(
         "INSERT INTO credits (seminar_id, registry_number, kanji_name, furigana, birth_date, sex,
              email, phone, category, units, format, match_status, registered_at, updated_at)
@@ -401,6 +405,10 @@ async fn the_credit_list_is_paged_searchable_and_exported() {
     let last = b.get(&format!("{base}/credits?page=3")).await;
     assert!(last.body.contains("250名中 201～250名目を表示（3 / 3 ページ）"), "{}", last.body);
     assert!(last.body.contains("ジュコウ 0250"));
+    // A page past the end shows the last one; the counts come with the page.
+    let beyond = b.get(&format!("{base}/credits?page=99")).await;
+    assert!(beyond.body.contains("250名中 201～250名目を表示（3 / 3 ページ）"), "{}", beyond.body);
+    assert!(beyond.body.contains("登録済み 250名（単位 500件）"), "{}", beyond.body);
     let found = b.get(&format!("{base}/credits?q=700123")).await;
     assert!(found.body.contains("1名中 1～1名目"), "{}", found.body);
     assert!(found.body.contains("ジュコウ 0123"));
