@@ -12,6 +12,7 @@ pub mod member_csv;
 pub mod notices;
 pub mod person;
 pub mod policy;
+pub mod postcard;
 pub mod prefecture;
 pub mod preview_notes;
 pub mod rate_limit;

@@ -30,6 +30,7 @@ pub mod office_members;
 pub mod office_notices;
 pub mod office_physician_record;
 pub mod office_physicians;
+pub mod office_postcards;
 pub mod office_reception;
 pub mod office_seminars;
 pub mod profile;

@@ -101,6 +101,26 @@ pub fn xlsx_response(japanese_name: &str, ascii_name: &str, bytes: Vec<u8>) -> R
         .into_response()
 }
 
+/// A PDF download (labels, postcards, the request letter): attachment, never cached.
+pub fn pdf_response(japanese_name: &str, ascii_name: &str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{}",
+                    encode_filename(japanese_name)
+                ),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
 fn xlsx_error(e: rust_xlsxwriter::XlsxError) -> AppError {
     AppError::Internal(anyhow::anyhow!("xlsx: {e}"))
 }
