@@ -21,6 +21,7 @@ pub mod members;
 pub mod notices;
 pub mod outbox;
 pub mod physicians;
+pub mod presidents;
 pub mod profile;
 pub mod proxy;
 pub mod rate_limit;

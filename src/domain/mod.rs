@@ -3,6 +3,7 @@
 pub mod application;
 pub mod attendee_csv;
 pub mod category;
+pub mod certificate;
 pub mod credit_window;
 pub mod csv_text;
 pub mod deadline;

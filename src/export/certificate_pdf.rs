@@ -39,6 +39,10 @@ pub struct CertificateData {
     pub certificate_number: String,
     pub valid_from: NaiveDate,
     pub valid_until: NaiveDate,
+    /// 発行日 (`domain::certificate::issue_date`).
+    pub issued_on: NaiveDate,
+    /// The JMA president's name, printed under the issuer (none set: the issuer alone).
+    pub signatory: Option<String>,
     /// The public verification page the QR code points to.
     pub verify_url: String,
 }
@@ -79,7 +83,13 @@ fn render_with(cert: &CertificateData, settings: SerializeSettings) -> anyhow::R
         number: shape(&cert.certificate_number)?,
         validity_label: shape("有効期間")?,
         validity: shape(&validity_text(cert.valid_from, cert.valid_until))?,
+        issued_label: shape("発行日")?,
+        issued: shape(&format_jp_date(cert.issued_on))?,
         issuer: shape(ISSUER)?,
+        signatory: match cert.signatory.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+            Some(name) => Some(shape_name(&format!("会長\u{3000}{name}"))?),
+            None => None,
+        },
         qr_caption: shape("認定の確認")?,
     };
 
@@ -137,7 +147,10 @@ struct Lines {
     number: Line,
     validity_label: Line,
     validity: Line,
+    issued_label: Line,
+    issued: Line,
     issuer: Line,
+    signatory: Option<Line>,
     qr_caption: Line,
 }
 
@@ -170,9 +183,18 @@ fn draw_page_text(surface: &mut Surface, font: &Font, l: &Lines) -> anyhow::Resu
     draw(surface, font, &l.number, value_x, 370.0, size);
     draw(surface, font, &l.validity_label, label_x, 402.0, size);
     draw(surface, font, &l.validity, value_x, 402.0, size);
+    draw(surface, font, &l.issued_label, label_x, 434.0, size);
+    draw(surface, font, &l.issued, value_x, 434.0, size);
 
     let issuer_size = 22.0;
-    draw(surface, font, &l.issuer, centre(&l.issuer, issuer_size), 490.0, issuer_size);
+    match &l.signatory {
+        Some(signatory) => {
+            draw(surface, font, &l.issuer, centre(&l.issuer, issuer_size), 482.0, issuer_size);
+            let size = 20.0;
+            draw(surface, font, signatory, centre(signatory, size), 516.0, size);
+        }
+        None => draw(surface, font, &l.issuer, centre(&l.issuer, issuer_size), 490.0, issuer_size),
+    }
     Ok(())
 }
 
@@ -243,6 +265,8 @@ mod tests {
             certificate_number: "0123456".into(),
             valid_from: date(2021, 8, 1),
             valid_until: date(2026, 7, 31),
+            issued_on: date(2021, 7, 20),
+            signatory: Some("医師 一郎".into()),
             verify_url: "https://mamis.example.jp/verify/occupational/0123456/0123456789abcdef0123456789abcdef".into(),
         }
     }
@@ -261,6 +285,7 @@ mod tests {
     #[test]
     fn renders_a_small_pdf_with_a_subset_of_the_embedded_font() {
         let pdf = render(&certificate("山田 太郎")).unwrap();
+        crate::export::pdf::keep_sample("certificate.pdf", &pdf);
         assert!(pdf.starts_with(b"%PDF-"));
         assert!(contains(&pdf, "IPAexGothic"), "the font is embedded by name");
         assert!(contains(&pdf, "/FontFile2"), "the font program itself is embedded");
@@ -278,6 +303,9 @@ mod tests {
             "0123456",
             "2021年8月1日 ～ 2026年7月31日",
             ISSUER,
+            "発行日",
+            "2021年7月20日",
+            "会長\u{3000}医師 一郎",
         ];
         for text in printed {
             for c in text.chars().filter(|c| !c.is_whitespace()) {

@@ -674,6 +674,7 @@ struct OfficePage {
     can_import_certifications: bool,
     can_manage_physicians: bool,
     can_manage_reception: bool,
+    can_manage_association: bool,
 }
 
 pub async fn office(ctx: Ctx) -> AppResult<Response> {
@@ -694,6 +695,7 @@ pub async fn office(ctx: Ctx) -> AppResult<Response> {
         .is_some_and(|code| allows(Action::ManageReception(code)));
     let page = OfficePage {
         can_manage_reception,
+        can_manage_association: allows(Action::ManageOwnAssociation),
         can_import_members,
         can_import_certifications,
         can_manage_physicians,

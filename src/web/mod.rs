@@ -22,6 +22,7 @@ pub mod layout;
 pub mod limits;
 pub mod office_application_search;
 pub mod office_applications;
+pub mod office_association;
 pub mod office_changes;
 pub mod office_exports;
 pub mod office_held_credits;
@@ -121,6 +122,7 @@ pub fn router(state: AppState) -> Router {
         .merge(recovery::routes())
         .merge(profile::routes())
         .merge(office_members::routes())
+        .merge(office_association::routes())
         .merge(office_links::routes())
         .merge(office_changes::routes())
         .merge(office_physician_record::routes())
