@@ -658,7 +658,8 @@ pub fn address_labels(
         let postal = r.postal_code.as_deref().map(|p| format!("〒{p}")).unwrap_or_default();
         let name = r.kanji_name.as_deref().map(|n| format!("{n} 様")).unwrap_or_default();
         ws.write_string_with_format(row, 0, &postal, &s.text)?;
-        ws.write_string_with_format(row, 1, r.address.as_deref().unwrap_or(""), &s.text)?;
+        let address = prefecture::full_address(r.prefecture_code, r.address.as_deref());
+        ws.write_string_with_format(row, 1, &address, &s.text)?;
         ws.write_string_with_format(row, 2, &name, &s.text)?;
         ws.write_string_with_format(row, 3, programme_label(&r.programme), &s.text)?;
         ws.write_string_with_format(row, 4, &r.certificate_number, &s.text)?;

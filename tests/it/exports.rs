@@ -528,3 +528,59 @@ async fn jma_summary_counts_active_certifications_per_prefecture() {
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn address_labels_print_on_a4_sheets_of_12_or_24_with_the_full_address() {
+    let app = TestApp::spawn_at(NOW).await;
+    seed(&app).await;
+    osaka_staff(&app).await;
+    // 23 more Tokyo physicians expiring in July 2026: with the demo doctor and 田中, 25 labels.
+    for i in 0..23 {
+        let id = physician(&app.pool, &format!("東京 {i:02}"), &format!("91{i:04}"), 13).await;
+        certification(&app.pool, id, &format!("30{i:05}"), "2026-07-31", "active").await;
+    }
+    // A self-registered physician typed the address without the prefecture.
+    sqlx::query("UPDATE physicians SET address = '港区六本木1-1' WHERE registry_number = '910000'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let path = |n: u32| {
+        format!("/office/exports/address-labels.pdf?from=2026-07-01&until=2026-07-31&per_sheet={n}")
+    };
+    for (n, pages) in [(12, 3), (24, 2)] {
+        let (status, headers, bytes) = download(&app, "tokyo", &path(n)).await;
+        assert_eq!(status, StatusCode::OK, "{n}");
+        assert_eq!(headers["content-type"], "application/pdf");
+        assert!(headers["content-disposition"].to_str().unwrap().starts_with("attachment"));
+        let sizes = mamis::export::pdf::page_sizes(&bytes).unwrap();
+        assert_eq!(sizes.len(), pages, "25 labels at {n} a sheet");
+        for (w, h) in sizes {
+            assert!((w - 595.28).abs() < 0.05 && (h - 841.89).abs() < 0.05, "A4: {w}×{h}");
+        }
+        let text: String =
+            (1..=pages as u32).map(|p| mamis::export::pdf::page_text(&bytes, p).unwrap()).collect();
+        assert!(text.contains("東京都港区六本木1-1"), "the prefecture is added: {text}");
+        assert!(text.contains("〒100-0001") && text.contains("田中 一郎"), "{text}");
+        assert!(!text.contains("大阪 次郎"), "Osaka's physician is not Tokyo's");
+    }
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM audit_log WHERE action = 'export.download'
+             AND entity_id = 'address_labels_pdf' AND (after->>'rows')::int = 25"
+        )
+        .await,
+        2
+    );
+    let (status, _, _) = download(&app, "tokyo", &path(10)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _, _) = download(&app, "osaka", &format!("{}&prefecture=13", path(12))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    for login in ["doctor", "chiyoda", "admin"] {
+        let (status, _, _) = download(&app, login, &path(12)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{login}");
+    }
+    // JMA sees every prefecture's: 25 + Osaka's one.
+    let (status, _, bytes) = download(&app, "jma", &path(24)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(mamis::export::pdf::page_sizes(&bytes).unwrap().len(), 2);
+}
