@@ -28,6 +28,7 @@ pub mod rate_limit;
 pub mod reception;
 pub mod recruitment;
 pub mod reports;
+pub mod request_letter;
 pub mod seminar_lectures;
 pub mod seminar_links;
 pub mod seminar_review;

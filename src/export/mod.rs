@@ -3,6 +3,7 @@
 
 pub mod certificate_pdf;
 pub mod labels_pdf;
+pub mod letter_pdf;
 pub mod pdf;
 pub mod postcard_pdf;
 pub mod xlsx;
