@@ -55,8 +55,8 @@ pub async fn print(
     };
     let hashes = password::hash_many(&passwords).await?;
     let expires_at = postcard::expires_at(now);
-    // The last day it works, as printed: the day before the moment it stops (JST).
-    let valid_until = (expires_at - chrono::Duration::seconds(1)).date_naive();
+    // The last full day it works, as printed: the day before the one it stops on (JST).
+    let valid_until = (expires_at - chrono::Duration::days(1)).date_naive();
     let account_ids: Vec<i64> = waiting.iter().map(|p| p.account_id).collect();
     members::issue_passwords(&mut tx, &account_ids, &hashes, now, expires_at).await?;
 

@@ -49,9 +49,7 @@ async fn postcard_state(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<Postc
         expires: batch
             .last_expires_at
             .map(|t| {
-                format_jp_date(
-                    (t.with_timezone(&jst()) - chrono::Duration::seconds(1)).date_naive(),
-                )
+                format_jp_date((t.with_timezone(&jst()) - chrono::Duration::days(1)).date_naive())
             })
             .unwrap_or_default(),
         expired: InitialPassword::at(batch.last_expires_at, now) == InitialPassword::Expired,
