@@ -38,8 +38,8 @@ impl From<sqlx::Error> for AppError {
                 // admin_shutdown, crash_shutdown, cannot_connect_now
                 AppError::Unavailable(e.to_string())
             }
-            // character_not_in_repertoire: a NUL that reached the database through a field the
-            // form filter does not see (a multipart upload's text fields).
+            // character_not_in_repertoire: a NUL that reached the database by a path no form
+            // check sees (text read from an uploaded file, for instance).
             sqlx::Error::Database(ref db) if db.code().is_some_and(|c| c == "22021") => {
                 AppError::BadRequest(crate::web::input::CONTROL_CHARACTERS.into())
             }

@@ -85,8 +85,8 @@ async fn run() -> anyhow::Result<()> {
             tracing::info!("migrations applied");
         }
         Command::Demo { scale: DemoScale::Small, .. } => {
-            demo::load(&pool, clock.now()).await?;
-            tracing::info!("demo data loaded");
+            let living = demo::load_living(&pool, clock.now()).await?;
+            tell_demo(&config.base_url, &living);
         }
         Command::Demo { scale: DemoScale::National, seed } => {
             let progress = Progress::for_stdout();
@@ -102,11 +102,8 @@ async fn run() -> anyhow::Result<()> {
         }
         Command::Serve { no_demo } => {
             if !no_demo && db::accounts::count(&pool).await? == 0 {
-                demo::load(&pool, clock.now()).await?;
-                tracing::info!(
-                    "empty database: demo data loaded (password {})",
-                    demo::DEMO_PASSWORD
-                );
+                let living = demo::load_living(&pool, clock.now()).await?;
+                tell_demo(&config.base_url, &living);
             }
             let state = AppState::new(pool.clone(), config.clone(), clock.clone());
             if config.run_mail_worker {
@@ -131,6 +128,16 @@ async fn run() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+fn tell_demo(base_url: &str, living: &demo::Living) {
+    tracing::info!(
+        "demo data loaded around today (logins doctor, chiyoda, tokyo, jma, admin; password {}); \
+         an organizer's work page: {base_url}{} ({})",
+        demo::DEMO_PASSWORD,
+        living.work_page_path,
+        living.work_page_seminar
+    );
 }
 
 /// Deletes expired sessions every ten minutes.

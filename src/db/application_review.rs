@@ -8,22 +8,13 @@ use sqlx::{PgConnection, PgPool};
 
 use crate::clock::Jst;
 
-/// What a staff member's queue and lists are limited to.
-#[derive(Clone, Copy, Debug)]
-pub enum Scope {
-    /// Applications received through this municipal association.
-    Municipal(i64),
-    /// Applications of this prefecture.
-    Prefectural(i16),
-    Jma,
-    Nothing,
-}
+pub use crate::domain::policy::Scope;
 
 fn scope_binds(scope: Scope) -> (bool, Option<i64>, Option<i16>) {
     match scope {
-        Scope::Jma => (true, None, None),
-        Scope::Municipal(id) => (false, Some(id), None),
-        Scope::Prefectural(code) => (false, None, Some(code)),
+        Scope::All => (true, None, None),
+        Scope::Association(id) => (false, Some(id), None),
+        Scope::Prefecture(code) => (false, None, Some(code)),
         Scope::Nothing => (false, None, None),
     }
 }
@@ -71,6 +62,17 @@ pub struct Application {
 impl Application {
     pub fn received_by_municipal(&self) -> bool {
         self.receiving_kind == "municipal"
+    }
+
+    /// The application as the policy judges it (`Action::ViewApplication`).
+    pub fn policy_target(&self) -> crate::domain::policy::ApplicationTarget {
+        crate::domain::policy::ApplicationTarget {
+            applicant_account_id: self.applicant_account_id.unwrap_or(-1),
+            prefecture_code: self.prefecture_code,
+            received_by_association_id: self
+                .received_by_municipal()
+                .then_some(self.receiving_association_id),
+        }
     }
 
     pub fn status(&self) -> crate::domain::application::Status {
@@ -137,15 +139,15 @@ const QUEUE_COLUMNS: &str = "a.id, p.kanji_name, p.registry_number, a.programme,
 /// received by a municipal association, corrections it or JMA asked for); JMA's decisions.
 fn waiting_in(scope: Scope) -> &'static str {
     match scope {
-        Scope::Municipal(_) => {
+        Scope::Association(_) => {
             "a.status = 'submitted' AND r.kind = 'municipal'
              AND (a.returned_by_tier IS NULL OR a.returned_by_tier = 'municipal')"
         }
-        Scope::Prefectural(_) => {
+        Scope::Prefecture(_) => {
             "(a.status = 'municipal_received' OR (a.status = 'submitted' AND (r.kind <> 'municipal'
                OR a.returned_by_tier IN ('prefectural', 'jma'))))"
         }
-        Scope::Jma => "a.status = 'prefecture_approved'",
+        Scope::All => "a.status = 'prefecture_approved'",
         Scope::Nothing => "FALSE",
     }
 }

@@ -27,6 +27,9 @@ pub struct HeldCredit {
     pub physician_furigana: Option<String>,
     pub physician_birth_date: Option<NaiveDate>,
     pub physician_email: Option<String>,
+    /// The seminar's contact, who is told when a held credit is rejected.
+    pub contact_name: String,
+    pub contact_email: String,
 }
 
 const HELD_SELECT: &str = "
@@ -37,7 +40,7 @@ const HELD_SELECT: &str = "
            min(c.registered_at) AS registered_at,
            p.id AS physician_id, p.kanji_name AS physician_name,
            p.furigana AS physician_furigana, p.birth_date AS physician_birth_date,
-           a.email AS physician_email
+           a.email AS physician_email, s.contact_name, s.contact_email
     FROM credits c
     JOIN seminars s ON s.id = c.seminar_id
     LEFT JOIN physicians p ON p.registry_number = c.registry_number
@@ -47,21 +50,41 @@ const HELD_SELECT: &str = "
 
 const HELD_GROUP: &str = "
     GROUP BY c.seminar_id, s.title, s.starts_on, s.approving_prefecture_code, c.registry_number,
-             p.id, p.kanji_name, p.furigana, p.birth_date, a.email";
+             p.id, p.kanji_name, p.furigana, p.birth_date, a.email, s.contact_name,
+             s.contact_email";
 
-/// The queue: every held attendee, of one prefecture's seminars or (None) all, oldest first.
+/// One page of the queue: the held attendees of one prefecture's seminars or (None) all,
+/// oldest first.
 pub async fn queue(
     conn: &mut PgConnection,
     prefecture: Option<i16>,
     limit: i64,
+    offset: i64,
 ) -> sqlx::Result<Vec<HeldCredit>> {
     sqlx::query_as(&format!(
         "{HELD_SELECT} AND ($1::smallint IS NULL OR s.approving_prefecture_code = $1)
-         {HELD_GROUP} ORDER BY min(c.registered_at), c.seminar_id, c.registry_number LIMIT $2"
+         {HELD_GROUP} ORDER BY min(c.registered_at), c.seminar_id, c.registry_number
+         LIMIT $2 OFFSET $3"
     ))
     .bind(prefecture)
     .bind(limit)
+    .bind(offset)
     .fetch_all(conn)
+    .await
+}
+
+/// How many held attendees (seminar × 医籍登録番号) the whole queue holds.
+pub async fn queue_count(conn: &mut PgConnection, prefecture: Option<i16>) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM (
+             SELECT DISTINCT c.seminar_id, c.registry_number
+             FROM credits c JOIN seminars s ON s.id = c.seminar_id
+             WHERE c.match_status = 'birth_date_mismatch' AND c.withdrawn_at IS NULL
+               AND ($1::smallint IS NULL OR s.approving_prefecture_code = $1)
+         ) held",
+    )
+    .bind(prefecture)
+    .fetch_one(conn)
     .await
 }
 

@@ -48,11 +48,32 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// Creates the database named in `url` when it does not exist yet.
 pub async fn ensure_database(url: &str) -> anyhow::Result<()> {
-    if !Postgres::database_exists(url).await? {
+    let exists = match Postgres::database_exists(url).await {
+        Ok(exists) => exists,
+        Err(sqlx::Error::Io(error)) => anyhow::bail!(
+            "no PostgreSQL server answers at {} ({error}); start one, e.g. `pg_ctlcluster \
+             --skip-systemctl-redirect $(ls /etc/postgresql) main start` or `docker compose up -d \
+             db`, or set DATABASE_URL",
+            redacted(url)
+        ),
+        Err(error) => return Err(error.into()),
+    };
+    if !exists {
         tracing::info!("creating database");
         Postgres::create_database(url).await?;
     }
     Ok(())
+}
+
+/// The URL without its password, for messages.
+fn redacted(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_string(),
+    }
 }
 
 /// A pooled connection idle at least this long is pinged before use.

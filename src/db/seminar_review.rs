@@ -6,15 +6,15 @@ use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool};
 
 use crate::clock::Jst;
-use crate::domain::seminar::SeminarScope;
+use crate::domain::policy::Scope;
 
 /// The scope as three bind values: everything, or an approving prefecture, or an organizer.
-fn scope_binds(scope: SeminarScope) -> (bool, Option<i16>, Option<i64>) {
+fn scope_binds(scope: Scope) -> (bool, Option<i16>, Option<i64>) {
     match scope {
-        SeminarScope::All => (true, None, None),
-        SeminarScope::ApprovedBy(code) => (false, Some(code), None),
-        SeminarScope::OrganizedBy(id) => (false, None, Some(id)),
-        SeminarScope::Nothing => (false, None, None),
+        Scope::All => (true, None, None),
+        Scope::Prefecture(code) => (false, Some(code), None),
+        Scope::Association(id) => (false, None, Some(id)),
+        Scope::Nothing => (false, None, None),
     }
 }
 
@@ -42,7 +42,7 @@ const LIST_COLUMNS: &str = "s.id, s.programme, s.title, s.starts_on, s.ends_on, 
 /// Seminars within `scope`, optionally of one status; the newest applications first.
 pub async fn list(
     pool: &PgPool,
-    scope: SeminarScope,
+    scope: Scope,
     status: Option<&str>,
     limit: i64,
 ) -> sqlx::Result<Vec<ListRow>> {
@@ -301,40 +301,6 @@ pub async fn history(pool: &PgPool, seminar_id: i64) -> sqlx::Result<Vec<History
          ORDER BY l.id",
     )
     .bind(seminar_id.to_string())
-    .fetch_all(pool)
-    .await
-}
-
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct AttendeeRow {
-    pub kanji_name: String,
-    pub registry_number: String,
-    pub category: String,
-    pub units: Decimal,
-    pub match_status: String,
-    pub late: bool,
-}
-
-/// The credits registered for a seminar, if the seminar lies within `scope` (the query refuses
-/// on its own what the policy refuses).
-pub async fn attendees(
-    pool: &PgPool,
-    seminar_id: i64,
-    scope: SeminarScope,
-) -> sqlx::Result<Vec<AttendeeRow>> {
-    let (all, prefecture, organizer) = scope_binds(scope);
-    sqlx::query_as(
-        "SELECT c.kanji_name, c.registry_number, c.category, c.units, c.match_status, c.late
-         FROM credits c
-         JOIN seminars s ON s.id = c.seminar_id
-         WHERE c.seminar_id = $1 AND c.withdrawn_at IS NULL
-           AND ($2 OR s.approving_prefecture_code = $3 OR s.organizer_association_id = $4)
-         ORDER BY c.registry_number, c.category",
-    )
-    .bind(seminar_id)
-    .bind(all)
-    .bind(prefecture)
-    .bind(organizer)
     .fetch_all(pool)
     .await
 }

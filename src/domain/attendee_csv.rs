@@ -336,6 +336,19 @@ pub fn parse_attendees(
     Ok(ParsedFile { header, rows })
 }
 
+/// A course's cell (健康スポーツ医学講習会 前期・後期, DOMAIN §2): a course is completed or not,
+/// never part of it. Some(true): completed (「修了」, a mark, or the course's own units as the
+/// template fills them in); Some(false): not completed; None: anything else, a part of the
+/// course's units included.
+pub fn course_completion(cell: &str, granted: Units) -> Option<bool> {
+    let text = to_halfwidth_ascii(cell).replace(['　', ' '], "");
+    match text.as_str() {
+        "修了" | "修了済" | "修了済み" | "済" | "○" | "〇" | "◯" => Some(true),
+        "未修了" | "未了" | "×" | "✕" | "欠席" => Some(false),
+        _ => Units::parse(&text).ok().filter(|u| *u == granted).map(|_| true),
+    }
+}
+
 fn is_zero(cell: &str) -> bool {
     let text = to_halfwidth_ascii(cell).replace('．', ".");
     text.trim().parse::<Decimal>().is_ok_and(|v| v.is_zero())
@@ -408,6 +421,19 @@ pub fn parse_attendee(
             None => units.push((*category, *granted)),
             Some(cell) if cell.trim().is_empty() => units.push((*category, *granted)),
             Some(cell) if is_zero(cell) => {}
+            Some(cell) if category.is_course() => match course_completion(cell, *granted) {
+                Some(true) => units.push((*category, *granted)),
+                Some(false) => {}
+                None => errors.push(RowError::new(
+                    line,
+                    Some(unit_column(*category)),
+                    format!(
+                        "「{}」は講習会のため、修了したかどうかで登録します。修了した方は「修了」、修了していない方は「未修了」と入力してください（「{}」になっています）。",
+                        category.label(),
+                        cell.trim()
+                    ),
+                )),
+            },
             Some(cell) => match Units::parse(cell) {
                 Ok(value) if value > *granted => errors.push(RowError::new(
                     line,
@@ -500,8 +526,7 @@ pub struct StoredCells(pub String, pub String, pub String, pub String, pub Strin
 
 impl StoredCells {
     pub fn of(row: &AttendeeRow) -> StoredCells {
-        let units: Vec<String> =
-            row.units.iter().map(|(c, u)| format!("{} {}単位", c.label(), u)).collect();
+        let units: Vec<String> = row.units.iter().map(|(c, u)| c.credit_text(u)).collect();
         StoredCells(
             row.kanji_name.clone(),
             row.furigana.clone(),
@@ -663,6 +688,45 @@ mod tests {
 
     fn errors_of(row: &RowOutcome) -> Vec<(Option<&'static str>, String)> {
         row.result.as_ref().err().unwrap().iter().map(|e| (e.column, e.message.clone())).collect()
+    }
+
+    #[test]
+    fn a_course_is_completed_or_not_never_a_part() {
+        let thirteen = Units::parse("13").unwrap();
+        let cases = [
+            ("修了", Some(true)),
+            (" 修了済み ", Some(true)),
+            ("〇", Some(true)),
+            ("13", Some(true)),
+            ("１３", Some(true)),
+            ("未修了", Some(false)),
+            ("欠席", Some(false)),
+            ("6.5", None),
+            ("14", None),
+            ("出席", None),
+        ];
+        for (cell, want) in cases {
+            assert_eq!(course_completion(cell, thirteen), want, "{cell:?}");
+        }
+    }
+
+    #[test]
+    fn a_course_seminars_file_marks_completion_per_attendee() {
+        let grants = vec![(Category::SportsEarly, Units::parse("13").unwrap())];
+        let heading = Category::SportsEarly.csv_header();
+        let text = format!(
+            "{HEADER},{heading}\n\
+             山田 太郎,ヤマダ タロウ,1970-05-15,男,123456,y@example.jp,03-1234-5678,,修了\n\
+             佐藤 花子,サトウ ハナコ,1971-01-02,女,234567,s@example.jp,03-1234-5678,,未修了\n\
+             鈴木 一郎,スズキ イチロウ,1972-03-04,男,345678,k@example.jp,03-1234-5678,,6.5\n"
+        );
+        let file = parse_attendees(&text, &grants, today()).unwrap();
+        assert_eq!(file.rows[0].result.as_ref().unwrap().units, grants, "completed");
+        assert!(
+            errors_of(&file.rows[1])[0].1.contains("付与する単位がありません"),
+            "not completed: no credit, the row is refused"
+        );
+        assert!(errors_of(&file.rows[2])[0].1.contains("修了したかどうかで登録します"));
     }
 
     #[test]

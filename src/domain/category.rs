@@ -224,6 +224,16 @@ impl Category {
         matches!(self, Category::SportsEarly | Category::SportsLate)
     }
 
+    /// A credit as pages and files name it: 「生涯研修 更新 1単位」, or for a course
+    /// 「健康スポーツ医学講習会 前期 修了」 (its units are not what it means).
+    pub fn credit_text(self, units: impl std::fmt::Display) -> String {
+        if self.is_course() {
+            format!("{} 修了", self.label())
+        } else {
+            format!("{} {}単位", self.label(), units)
+        }
+    }
+
     pub fn is_basic_early_item(self) -> bool {
         matches!(
             self,

@@ -24,9 +24,40 @@ pub fn days_left(ends_on: NaiveDate, today: NaiveDate) -> i64 {
     (due_date(ends_on) - today).num_days()
 }
 
+/// The credit deadline as a mail tells it on `today`: still ahead (or today), or already past
+/// (a seminar approved or entered late: the organizer must not be told a date that has gone).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DueNotice {
+    Ahead(NaiveDate),
+    Passed(NaiveDate),
+}
+
+pub fn due_notice(ends_on: NaiveDate, today: NaiveDate) -> DueNotice {
+    let due = due_date(ends_on);
+    if today > due {
+        DueNotice::Passed(due)
+    } else {
+        DueNotice::Ahead(due)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_deadline_is_told_as_ahead_until_its_day_and_passed_after() {
+        let ends = d(2025, 4, 5);
+        let cases = [
+            (d(2025, 3, 1), DueNotice::Ahead(d(2025, 5, 5))),
+            (d(2025, 5, 5), DueNotice::Ahead(d(2025, 5, 5))),
+            (d(2025, 5, 6), DueNotice::Passed(d(2025, 5, 5))),
+            (d(2025, 7, 10), DueNotice::Passed(d(2025, 5, 5))),
+        ];
+        for (today, want) in cases {
+            assert_eq!(due_notice(ends, today), want, "{today}");
+        }
+    }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()

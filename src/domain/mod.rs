@@ -2,6 +2,7 @@
 
 pub mod application;
 pub mod attendee_csv;
+pub mod audience;
 pub mod category;
 pub mod certificate;
 pub mod credit_window;
@@ -10,6 +11,7 @@ pub mod deadline;
 pub mod downtime;
 pub mod era;
 pub mod member_csv;
+pub mod menu;
 pub mod notices;
 pub mod person;
 pub mod policy;

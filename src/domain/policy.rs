@@ -60,6 +60,8 @@ pub enum Action {
     ReviewSeminar(SeminarTarget),
     /// JMA's committee decision, and entering seminars approved on paper.
     DecideSeminarAtCommittee,
+    /// JMA's cycles of applications: approve or reject, close a cycle.
+    DecideApplicationsAtCommittee,
     /// Work-page URL (revoke, re-issue), credit mismatches, reports, reminders.
     ManageSeminar(SeminarTarget),
     /// Whether a prefecture's members apply through their municipal association (its code).
@@ -67,6 +69,83 @@ pub enum Action {
     /// The own association's settings printed on paper (the president's name): prefectural
     /// staff for their prefecture's association, JMA staff for the JMA.
     ManageOwnAssociation,
+}
+
+/// How far a staff member's lists reach: the filter `db/` applies to a list. `allows` decides
+/// single records through the same scopes, so a list never shows what its record page refuses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    /// Of (approved by, filed in) this prefecture.
+    Prefecture(i16),
+    /// Received or organized by this (municipal) association.
+    Association(i64),
+    Nothing,
+}
+
+/// The kinds of staff lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum List {
+    /// Applications: received by a municipal association, of a prefecture, or all.
+    Applications,
+    /// Seminars: organized by a municipal association, approved by a prefecture, or all.
+    Seminars,
+    /// Physician records and the work on them (change requests, links, proxy search, notices,
+    /// exports).
+    Physicians,
+    /// Following seminars up: credit deadlines, held credits, reports, missing-credit reports.
+    SeminarFollowUp,
+}
+
+/// The scope of `list` for `actor`.
+pub fn scope(actor: &Actor, list: List) -> Scope {
+    let association = || own_association_id(actor).map_or(Scope::Nothing, Scope::Association);
+    match actor.role {
+        Role::JmaStaff => Scope::All,
+        Role::PrefecturalStaff => own_prefecture(actor).map_or(Scope::Nothing, Scope::Prefecture),
+        Role::MunicipalStaff => match list {
+            List::Applications | List::Seminars => association(),
+            List::Physicians | List::SeminarFollowUp => Scope::Nothing,
+        },
+        Role::Physician | Role::Sysadmin => Scope::Nothing,
+    }
+}
+
+impl Scope {
+    pub fn covers_application(self, target: ApplicationTarget) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Prefecture(code) => target.prefecture_code == code,
+            Scope::Association(id) => target.received_by_association_id == Some(id),
+            Scope::Nothing => false,
+        }
+    }
+
+    pub fn covers_seminar(self, target: SeminarTarget) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Prefecture(code) => target.approving_prefecture_code == code,
+            Scope::Association(id) => target.organizer_association_id == Some(id),
+            Scope::Nothing => false,
+        }
+    }
+
+    pub fn covers_physician(self, target: PhysicianTarget) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Prefecture(code) => target.prefecture_code == Some(code),
+            Scope::Association(_) | Scope::Nothing => false,
+        }
+    }
+
+    /// For lists kept per prefecture: `Some(None)` all, `Some(Some(code))` one, `None` no list.
+    pub fn prefecture_filter(self) -> Option<Option<i16>> {
+        match self {
+            Scope::All => Some(None),
+            Scope::Prefecture(code) => Some(Some(code)),
+            Scope::Association(_) | Scope::Nothing => None,
+        }
+    }
 }
 
 fn own_prefecture(actor: &Actor) -> Option<i16> {
@@ -83,6 +162,7 @@ fn own_association_id(actor: &Actor) -> Option<i64> {
 
 pub fn allows(actor: &Actor, action: Action) -> bool {
     use Role::*;
+    let staff = |list: List| scope(actor, list);
     match action {
         Action::ViewMyPage => actor.role == Physician,
         Action::ViewOffice => matches!(actor.role, MunicipalStaff | PrefecturalStaff | JmaStaff),
@@ -96,29 +176,14 @@ pub fn allows(actor: &Actor, action: Action) -> bool {
         },
         Action::ViewPhysician(target) => match actor.role {
             Physician => target.account_id == Some(actor.account_id),
-            PrefecturalStaff => {
-                own_prefecture(actor).is_some() && target.prefecture_code == own_prefecture(actor)
-            }
-            JmaStaff => true,
-            MunicipalStaff | Sysadmin => false,
+            _ => staff(List::Physicians).covers_physician(target),
         },
-        Action::ActForPhysician(target) => match actor.role {
-            PrefecturalStaff => {
-                target.proxy_consent
-                    && own_prefecture(actor).is_some()
-                    && target.prefecture_code == own_prefecture(actor)
-            }
-            _ => false,
-        },
-        Action::ViewSeminarAttendees(target) => match actor.role {
-            MunicipalStaff => {
-                own_association_id(actor).is_some()
-                    && target.organizer_association_id == own_association_id(actor)
-            }
-            PrefecturalStaff => own_prefecture(actor) == Some(target.approving_prefecture_code),
-            JmaStaff => true,
-            Physician | Sysadmin => false,
-        },
+        Action::ActForPhysician(target) => {
+            actor.role == PrefecturalStaff
+                && target.proxy_consent
+                && staff(List::Physicians).covers_physician(target)
+        }
+        Action::ViewSeminarAttendees(target) => staff(List::Seminars).covers_seminar(target),
         Action::ImportMembers => matches!(actor.role, PrefecturalStaff | JmaStaff),
         Action::ManageOwnAssociation => match actor.role {
             PrefecturalStaff => own_prefecture(actor).is_some(),
@@ -127,32 +192,17 @@ pub fn allows(actor: &Actor, action: Action) -> bool {
         },
         Action::SubmitSeminar => matches!(actor.role, MunicipalStaff | PrefecturalStaff),
         Action::ReviewSeminar(target) => {
-            actor.role == PrefecturalStaff
-                && own_prefecture(actor) == Some(target.approving_prefecture_code)
+            actor.role == PrefecturalStaff && staff(List::Seminars).covers_seminar(target)
         }
-        Action::DecideSeminarAtCommittee => actor.role == JmaStaff,
-        Action::ManageSeminar(target) => match actor.role {
-            PrefecturalStaff => own_prefecture(actor) == Some(target.approving_prefecture_code),
-            JmaStaff => true,
-            Physician | MunicipalStaff | Sysadmin => false,
-        },
+        Action::DecideSeminarAtCommittee | Action::DecideApplicationsAtCommittee => {
+            actor.role == JmaStaff
+        }
+        Action::ManageSeminar(target) => staff(List::SeminarFollowUp).covers_seminar(target),
         Action::ImportCertifications => actor.role == JmaStaff,
-        Action::ManagePhysician(target) => match actor.role {
-            PrefecturalStaff => {
-                own_prefecture(actor).is_some() && target.prefecture_code == own_prefecture(actor)
-            }
-            JmaStaff => true,
-            Physician | MunicipalStaff | Sysadmin => false,
-        },
+        Action::ManagePhysician(target) => staff(List::Physicians).covers_physician(target),
         Action::ViewApplication(target) => match actor.role {
             Physician => target.applicant_account_id == actor.account_id,
-            MunicipalStaff => {
-                own_association_id(actor).is_some()
-                    && target.received_by_association_id == own_association_id(actor)
-            }
-            PrefecturalStaff => own_prefecture(actor) == Some(target.prefecture_code),
-            JmaStaff => true,
-            Sysadmin => false,
+            _ => staff(List::Applications).covers_application(target),
         },
     }
 }
@@ -350,11 +400,38 @@ mod tests {
         }
     }
 
+    /// The lists' scopes, per role (physician, municipal Chiyoda, prefectural Tokyo, JMA,
+    /// sysadmin).
+    #[test]
+    fn list_scopes() {
+        use Role::*;
+        let roles = [Physician, MunicipalStaff, PrefecturalStaff, JmaStaff, Sysadmin];
+        let n = Scope::Nothing;
+        let table = [
+            (
+                List::Applications,
+                [n, Scope::Association(CHIYODA_ID), Scope::Prefecture(TOKYO), Scope::All, n],
+            ),
+            (
+                List::Seminars,
+                [n, Scope::Association(CHIYODA_ID), Scope::Prefecture(TOKYO), Scope::All, n],
+            ),
+            (List::Physicians, [n, n, Scope::Prefecture(TOKYO), Scope::All, n]),
+            (List::SeminarFollowUp, [n, n, Scope::Prefecture(TOKYO), Scope::All, n]),
+        ];
+        for (list, expected) in table {
+            for (role, want) in roles.iter().zip(expected) {
+                assert_eq!(scope(&actor(*role), list), want, "{list:?} for {role:?}");
+            }
+        }
+    }
+
     #[test]
     fn prefectural_staff_without_an_association_see_nothing_regional() {
         let mut lost = actor(Role::PrefecturalStaff);
         lost.association = None;
         assert!(!allows(&lost, Action::ViewPhysician(physician(8, TOKYO, true))));
         assert!(!allows(&lost, Action::ViewApplication(application(8, TOKYO, None))));
+        assert_eq!(scope(&lost, List::Applications), Scope::Nothing);
     }
 }

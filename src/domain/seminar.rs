@@ -6,10 +6,9 @@ use serde::Deserialize;
 
 use super::category::{Category, Format, Programme, Units};
 use super::person::{parse_email, parse_free_text, parse_phone, parse_western_date};
-use super::policy::SeminarTarget;
 use super::prefecture;
 use super::registration::FieldErrors;
-use super::role::{Actor, AssociationKind, Role};
+
 use super::text::to_halfwidth_ascii;
 
 /// Organizers apply in the portal from this day (briefing: 研修会管理移行② 2025-07-01, 予定).
@@ -436,43 +435,6 @@ pub fn status_label(code: &str) -> &'static str {
     Status::from_code(code).map(Status::label).unwrap_or("不明")
 }
 
-/// Which seminars a staff member's lists contain: the SQL twin of
-/// `Action::ViewSeminarAttendees` (DOMAIN §9), so lists and pages agree.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SeminarScope {
-    All,
-    ApprovedBy(i16),
-    OrganizedBy(i64),
-    Nothing,
-}
-
-impl SeminarScope {
-    pub fn for_actor(actor: &Actor) -> SeminarScope {
-        let association = actor.association.as_ref();
-        match actor.role {
-            Role::JmaStaff => SeminarScope::All,
-            Role::PrefecturalStaff => association
-                .filter(|a| a.kind == AssociationKind::Prefectural)
-                .and_then(|a| a.prefecture_code)
-                .map(SeminarScope::ApprovedBy)
-                .unwrap_or(SeminarScope::Nothing),
-            Role::MunicipalStaff => association
-                .map(|a| SeminarScope::OrganizedBy(a.id))
-                .unwrap_or(SeminarScope::Nothing),
-            Role::Physician | Role::Sysadmin => SeminarScope::Nothing,
-        }
-    }
-
-    pub fn contains(self, target: SeminarTarget) -> bool {
-        match self {
-            SeminarScope::All => true,
-            SeminarScope::ApprovedBy(code) => target.approving_prefecture_code == code,
-            SeminarScope::OrganizedBy(id) => target.organizer_association_id == Some(id),
-            SeminarScope::Nothing => false,
-        }
-    }
-}
-
 /// 「2025年9月20日」 or 「2025年9月20日～9月21日」.
 pub fn period_label(starts_on: NaiveDate, ends_on: NaiveDate) -> String {
     let first = starts_on.format("%Y年%-m月%-d日").to_string();
@@ -488,8 +450,9 @@ pub fn period_label(starts_on: NaiveDate, ends_on: NaiveDate) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::policy::{allows, Action};
+    use crate::domain::policy::{allows, Action, SeminarTarget};
     use crate::domain::role::AssociationRef;
+    use crate::domain::role::{Actor, AssociationKind, Role};
 
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2025, 7, 10).unwrap()
@@ -749,10 +712,10 @@ mod tests {
             SeminarTarget { organizer_association_id: Some(100), approving_prefecture_code: OSAKA },
         ];
         for actor in &actors {
-            let scope = SeminarScope::for_actor(actor);
+            let scope = crate::domain::policy::scope(actor, crate::domain::policy::List::Seminars);
             for target in targets {
                 assert_eq!(
-                    scope.contains(target),
+                    scope.covers_seminar(target),
                     allows(actor, Action::ViewSeminarAttendees(target)),
                     "{:?} / {target:?}",
                     actor.role

@@ -20,13 +20,35 @@ use crate::{demo, password};
 /// Flush a COPY buffer at about this size.
 const CHUNK_BYTES: usize = 8 << 20;
 
-/// Loads the data set; returns row counts per table. Refuses a database with accounts.
+/// What the data set is built around.
+pub struct Options {
+    /// The demo physician's terms.
+    pub dates: demo::Dates,
+    /// Give the demo physician credits from seminars held in their term (the living demo).
+    pub demo_physician_credits: bool,
+}
+
+/// Loads the data set around the demo fixture; returns row counts per table. Refuses a
+/// database with accounts.
 pub async fn load(
     pool: &PgPool,
     now: Jst,
     scale: &Scale,
     seed: u64,
     progress: &Progress,
+) -> anyhow::Result<Vec<(String, i64)>> {
+    let options = Options { dates: demo::Dates::fixture(), demo_physician_credits: false };
+    load_with(pool, now, scale, seed, progress, &options).await
+}
+
+/// [`load`] with options.
+pub async fn load_with(
+    pool: &PgPool,
+    now: Jst,
+    scale: &Scale,
+    seed: u64,
+    progress: &Progress,
+    options: &Options,
 ) -> anyhow::Result<Vec<(String, i64)>> {
     if accounts::count(pool).await? > 0 {
         anyhow::bail!(
@@ -38,7 +60,7 @@ pub async fn load(
     let hash = password::hash_async(demo::DEMO_PASSWORD.to_string()).await?;
     let today = now.date_naive();
     let mut tx = pool.begin().await?;
-    demo::load_into(&mut tx, now, &hash).await?;
+    let doctor = demo::load_into(&mut tx, now, &hash, &options.dates).await?;
     let next = bulk::next_ids(&mut tx).await?;
 
     let stage = progress.stage("physicians", u64::from(scale.physicians));
@@ -104,6 +126,10 @@ pub async fn load(
         if rows.len() > CHUNK_BYTES {
             rows.flush(&mut copy).await?;
         }
+    }
+    if options.demo_physician_credits {
+        let term_from = options.dates.occupational.0;
+        doctor_credits(&mut rows, &held, next.seminar, doctor, term_from, today);
     }
     rows.flush(&mut copy).await?;
     copy.finish().await?;
@@ -337,6 +363,46 @@ async fn write_seminars(
     bulk::copy(conn, bulk::SEMINAR_UNITS, &mut units).await?;
     bulk::copy(conn, bulk::WORK_PAGES, &mut pages).await?;
     Ok(())
+}
+
+/// The demo physician's credits: every category of the last few occupational seminars held in
+/// Tokyo in the physician's term (as the demo fixture's person: 山田 太郎, 123456).
+fn doctor_credits(
+    rows: &mut CopyRows,
+    held: &[&seminars::Seminar],
+    first_seminar: i64,
+    doctor: i64,
+    term_from: NaiveDate,
+    today: NaiveDate,
+) {
+    let mut chosen: Vec<&seminars::Seminar> = held
+        .iter()
+        .copied()
+        .filter(|s| s.programme == Programme::Occupational && s.starts_on >= term_from)
+        .collect();
+    chosen.sort_by_key(|s| (s.prefecture_code != 13, std::cmp::Reverse(s.ends_on)));
+    for (n, s) in chosen.iter().take(6).enumerate() {
+        let registered = (s.ends_on + Days::new(3 + n as u64)).min(today);
+        for (category, tenths) in &s.units {
+            let p = &demo::DOCTOR;
+            rows.plain(first_seminar + i64::from(s.no) - 1)
+                .plain(p.registry_number)
+                .text(p.kanji_name)
+                .text(p.furigana)
+                .plain(p.birth_date())
+                .plain(p.sex)
+                .text(p.email)
+                .text(p.phone)
+                .plain(category.code())
+                .plain(format_args!("{}.{}", tenths / 10, tenths % 10))
+                .plain(s.format.code())
+                .plain(doctor)
+                .plain("matched")
+                .at(registered, "14:00")
+                .at(registered, "14:00")
+                .end();
+        }
+    }
 }
 
 /// The credit rows one seminar's organizer registered: `quota` rows, attendee by attendee,

@@ -10,7 +10,7 @@ pub mod progress;
 pub mod seminars;
 mod staff;
 
-pub use load::load;
+pub use load::{load, load_with, Options};
 
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -37,6 +37,12 @@ impl Scale {
             applications: 30_000,
             unregistered: 20_000,
         }
+    }
+
+    /// The living demo's neighbours: enough for every list to have pages and every state to
+    /// appear, small enough to load in a few seconds.
+    pub fn demo() -> Scale {
+        Scale { physicians: 200, seminars: 60, credits: 2_000, applications: 80, unregistered: 40 }
     }
 
     /// A few hundred people, for tests.

@@ -40,6 +40,7 @@ fn from_unix(secs: i64) -> Jst {
     chrono::DateTime::from_timestamp(secs, 0).unwrap_or_default().with_timezone(&jst())
 }
 
+#[derive(Clone)]
 pub struct Ctx {
     pub session: Session,
     pub csrf: String,
@@ -153,6 +154,30 @@ async fn proxy_target(
     Ok(db::accounts::load_current(&state.pool, physician_account).await?)
 }
 
+/// Under proxy entry: swaps the signed-in staff member for the physician they act for and
+/// returns the staff member; ends a proxy entry that is no longer allowed.
+async fn take_proxy(
+    state: &AppState,
+    session: &Session,
+    user: &mut Option<CurrentAccount>,
+) -> Result<Option<CurrentAccount>, AppError> {
+    let mut proxy_by = None;
+    if let Some(staff) = user.as_ref().filter(|u| u.role.is_staff()) {
+        if let Some(target_account) = session.get::<i64>(PROXY_KEY).await? {
+            match proxy_target(state, staff, target_account).await? {
+                Some(physician) => {
+                    proxy_by = user.take();
+                    *user = Some(physician);
+                }
+                None => {
+                    session.remove::<i64>(PROXY_KEY).await?;
+                }
+            }
+        }
+    }
+    Ok(proxy_by)
+}
+
 fn client_ip(parts: &Parts, behind_proxy: bool) -> Option<String> {
     if behind_proxy {
         let forwarded = parts
@@ -173,6 +198,10 @@ impl FromRequestParts<AppState> for Ctx {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        // Built already by the audience guard (web::audience) for this request.
+        if let Some(ctx) = parts.extensions.get::<Ctx>() {
+            return Ok(ctx.clone());
+        }
         let session = parts
             .extensions
             .get::<Session>()
@@ -201,20 +230,7 @@ impl FromRequestParts<AppState> for Ctx {
                 }
             }
         }
-        let mut proxy_by = None;
-        if let Some(staff) = user.as_ref().filter(|u| u.role.is_staff()) {
-            if let Some(target_account) = session.get::<i64>(PROXY_KEY).await? {
-                match proxy_target(state, staff, target_account).await? {
-                    Some(physician) => {
-                        proxy_by = user.take();
-                        user = Some(physician);
-                    }
-                    None => {
-                        session.remove::<i64>(PROXY_KEY).await?;
-                    }
-                }
-            }
-        }
+        let proxy_by = take_proxy(state, &session, &mut user).await?;
         Ok(Ctx {
             session,
             csrf,

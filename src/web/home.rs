@@ -669,39 +669,15 @@ struct OfficePage {
     layout: Layout,
     association: String,
     role_label: &'static str,
-    can_view_audit: bool,
-    can_import_members: bool,
-    can_import_certifications: bool,
-    can_manage_physicians: bool,
-    can_manage_reception: bool,
-    can_manage_association: bool,
+    menu: Vec<crate::domain::menu::MenuItem>,
 }
 
 pub async fn office(ctx: Ctx) -> AppResult<Response> {
     let user = ctx.require(Action::ViewOffice)?;
-    let actor = user.actor();
-    let allows = |action| crate::domain::policy::allows(&actor, action);
-    let can_view_audit = allows(Action::ViewAuditLog);
-    let can_import_members = allows(Action::ImportMembers);
-    let can_import_certifications = allows(Action::ImportCertifications);
-    let can_manage_physicians = matches!(
-        user.role,
-        crate::domain::role::Role::PrefecturalStaff | crate::domain::role::Role::JmaStaff
-    );
-    let can_manage_reception = user
-        .association
-        .as_ref()
-        .and_then(|a| a.prefecture_code)
-        .is_some_and(|code| allows(Action::ManageReception(code)));
     let page = OfficePage {
-        can_manage_reception,
-        can_manage_association: allows(Action::ManageOwnAssociation),
-        can_import_members,
-        can_import_certifications,
-        can_manage_physicians,
         association: user.association.as_ref().map(|a| a.name.clone()).unwrap_or_default(),
         role_label: user.role.label(),
-        can_view_audit,
+        menu: crate::domain::menu::office(&user.actor()),
         layout: ctx.layout().with_notice(ctx.take_flash().await?),
     };
     render(&page)

@@ -6,6 +6,7 @@ pub mod admin_logins;
 pub mod application_files;
 pub mod applications;
 pub mod assets;
+pub mod audience;
 pub mod audit;
 pub mod auth;
 pub mod certificates;
@@ -84,22 +85,8 @@ async fn not_found() -> AppError {
     AppError::NotFound
 }
 
-pub fn router(state: AppState) -> Router {
-    let request_id = HeaderName::from_static("x-request-id");
-    let sessions = SessionManagerLayer::new(PgSessionStore::new(state.pool.clone()))
-        .with_name(SESSION_COOKIE)
-        .with_http_only(true)
-        .with_same_site(SameSite::Lax)
-        .with_secure(state.config.secure_cookies())
-        .with_path("/")
-        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(30)));
-
-    let hsts = state.config.secure_cookies().then(|| {
-        SetResponseHeaderLayer::if_not_present(
-            header::STRICT_TRANSPORT_SECURITY,
-            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
-        )
-    });
+/// Every page of the portal, by audience (the guard and the other layers come in `router`).
+fn pages() -> Router<AppState> {
     Router::new()
         .route("/", get(home::root))
         .route("/login", get(auth::show).post(auth::submit))
@@ -141,7 +128,27 @@ pub fn router(state: AppState) -> Router {
         .merge(work_page::routes())
         .merge(work_page_report::routes())
         .merge(applications::routes())
+}
+
+pub fn router(state: AppState) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    let sessions = SessionManagerLayer::new(PgSessionStore::new(state.pool.clone()))
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.config.secure_cookies())
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(30)));
+
+    let hsts = state.config.secure_cookies().then(|| {
+        SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        )
+    });
+    pages()
         .fallback(not_found)
+        .layer(from_fn_with_state(state.clone(), audience::guard))
         .layer(from_fn(input::clean))
         .layer(from_fn_with_state(state.clone(), csrf::verify))
         .layer(sessions)

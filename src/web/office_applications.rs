@@ -29,11 +29,11 @@ use sqlx::PgConnection;
 
 use crate::clock::{format_jp_date, format_jp_datetime, jst};
 use crate::db::accounts::CurrentAccount;
-use crate::db::application_review::{self as review_db, Application, Change, Cycle, Scope};
+use crate::db::application_review::{self as review_db, Application, Change, Cycle};
 use crate::db::{self, audit};
 use crate::domain::application::Status;
 use crate::domain::category::{Category, Format, Programme};
-use crate::domain::policy::{allows, Action, ApplicationTarget};
+use crate::domain::policy::{self, allows, Action, ApplicationTarget, List, Scope};
 use crate::domain::prefecture;
 use crate::domain::review::{self, kind_label, status_label, Tier};
 use crate::domain::role::Role;
@@ -83,26 +83,11 @@ fn tier_of(user: &CurrentAccount) -> Option<Tier> {
 }
 
 pub(crate) fn scope_of(user: &CurrentAccount) -> Scope {
-    let association = user.association.as_ref();
-    match user.role {
-        Role::MunicipalStaff => association.map(|a| Scope::Municipal(a.id)),
-        Role::PrefecturalStaff => {
-            association.and_then(|a| a.prefecture_code).map(Scope::Prefectural)
-        }
-        Role::JmaStaff => Some(Scope::Jma),
-        _ => None,
-    }
-    .unwrap_or(Scope::Nothing)
+    policy::scope(&user.actor(), List::Applications)
 }
 
 fn target(app: &Application) -> ApplicationTarget {
-    ApplicationTarget {
-        applicant_account_id: app.applicant_account_id.unwrap_or(-1),
-        prefecture_code: app.prefecture_code,
-        received_by_association_id: app
-            .received_by_municipal()
-            .then_some(app.receiving_association_id),
-    }
+    app.policy_target()
 }
 
 /// Staff outside the application's reach get 404: the page does not tell them it exists.
@@ -277,14 +262,14 @@ pub async fn list(
         .map(QueueView::new)
         .collect();
     let heading = match scope {
-        Scope::Municipal(_) => format!(
+        Scope::Association(_) => format!(
             "{}で受け付ける申請",
             user.association.as_ref().map(|a| a.name.as_str()).unwrap_or("")
         ),
-        Scope::Prefectural(code) => {
+        Scope::Prefecture(code) => {
             format!("{}で審査する申請", prefecture_association_name(code))
         }
-        Scope::Jma => "日本医師会の審査待ちの申請".to_string(),
+        Scope::All => "日本医師会の審査待ちの申請".to_string(),
         Scope::Nothing => "審査する申請はありません".to_string(),
     };
     let caption = if pages > 1 {
@@ -1055,11 +1040,12 @@ struct DeadlinesPage {
     rows: Vec<DeadlineView>,
 }
 
+/// A prefectural clerk's own prefecture (their applications' scope); others have none.
 fn own_prefecture(user: &CurrentAccount) -> AppResult<i16> {
-    if user.role != Role::PrefecturalStaff {
-        return Err(AppError::Forbidden);
+    match scope_of(user) {
+        Scope::Prefecture(code) => Ok(code),
+        _ => Err(AppError::Forbidden),
     }
-    user.association.as_ref().and_then(|a| a.prefecture_code).ok_or(AppError::Forbidden)
 }
 
 async fn deadline_rows(
@@ -1165,7 +1151,7 @@ pub async fn save_deadlines(
 // JMA: the cycles.
 
 fn require_jma(user: &CurrentAccount) -> AppResult<()> {
-    if user.role == Role::JmaStaff {
+    if policy::allows(&user.actor(), Action::DecideApplicationsAtCommittee) {
         Ok(())
     } else {
         Err(AppError::Forbidden)

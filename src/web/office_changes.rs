@@ -15,8 +15,7 @@ use crate::db::change_requests::{ChangeRequest, IdentityChanges};
 use crate::db::physicians::Physician;
 use crate::db::{self, audit};
 use crate::domain::person::parse_free_text;
-use crate::domain::policy::{allows, Action, PhysicianTarget};
-use crate::domain::role::{AssociationKind, Role};
+use crate::domain::policy::{self, allows, Action, List, PhysicianTarget};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
@@ -39,17 +38,7 @@ pub fn routes() -> Router<AppState> {
 /// Which physicians' requests a staff member may list: Some(prefecture) for prefectural
 /// staff, None (all) for JMA. Others have no such work.
 fn scope(user: &CurrentAccount) -> AppResult<Option<i16>> {
-    match user.role {
-        Role::JmaStaff => Ok(None),
-        Role::PrefecturalStaff => user
-            .association
-            .as_ref()
-            .filter(|a| a.kind == AssociationKind::Prefectural)
-            .and_then(|a| a.prefecture_code)
-            .map(Some)
-            .ok_or(AppError::Forbidden),
-        _ => Err(AppError::Forbidden),
-    }
+    policy::scope(&user.actor(), List::Physicians).prefecture_filter().ok_or(AppError::Forbidden)
 }
 
 fn target(account_id: Option<i64>, prefecture_code: Option<i16>) -> PhysicianTarget {

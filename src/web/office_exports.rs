@@ -15,9 +15,8 @@ use serde_json::json;
 
 use crate::db::accounts::CurrentAccount;
 use crate::db::{audit, exports};
-use crate::domain::policy::Action;
+use crate::domain::policy::{self, Action, List, Scope};
 use crate::domain::prefecture;
-use crate::domain::role::Role;
 use crate::error::{AppError, AppResult};
 use crate::export::{labels_pdf, xlsx};
 use crate::state::AppState;
@@ -45,28 +44,21 @@ fn scope(user: &CurrentAccount, requested: Option<&str>) -> AppResult<Option<i16
         ),
         None => None,
     };
-    match user.role {
-        Role::PrefecturalStaff => {
-            let own = user
-                .association
-                .as_ref()
-                .and_then(|a| a.prefecture_code)
-                .ok_or(AppError::Forbidden)?;
-            match requested {
-                Some(code) if code != own => Err(AppError::Forbidden),
-                _ => Ok(Some(own)),
-            }
-        }
-        Role::JmaStaff => Ok(requested),
-        _ => Err(AppError::Forbidden),
+    match policy::scope(&user.actor(), List::Physicians) {
+        Scope::Prefecture(own) => match requested {
+            Some(code) if code != own => Err(AppError::Forbidden),
+            _ => Ok(Some(own)),
+        },
+        Scope::All => Ok(requested),
+        Scope::Association(_) | Scope::Nothing => Err(AppError::Forbidden),
     }
 }
 
 fn staff(ctx: &Ctx) -> AppResult<&CurrentAccount> {
     let user = ctx.require(Action::ViewOffice)?;
-    match user.role {
-        Role::PrefecturalStaff | Role::JmaStaff => Ok(user),
-        _ => Err(AppError::Forbidden),
+    match policy::scope(&user.actor(), List::Physicians) {
+        Scope::Prefecture(_) | Scope::All => Ok(user),
+        Scope::Association(_) | Scope::Nothing => Err(AppError::Forbidden),
     }
 }
 

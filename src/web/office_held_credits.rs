@@ -5,7 +5,7 @@
 //! the organizer reads on the work page, so that the row can be corrected.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -16,15 +16,15 @@ use serde_json::json;
 use crate::clock::format_jp_date;
 use crate::db::{self, audit, held_credits};
 use crate::domain::category::Category;
-use crate::domain::policy::{allows, Action, SeminarTarget};
-use crate::domain::role::{AssociationKind, Role};
+use crate::domain::policy::{self, allows, Action, List, SeminarTarget};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::layout::Layout;
 use crate::web::{render, see_other};
 
-const SHOWN: i64 = 200;
+/// Held attendees per page of the queue (each is a card with two forms).
+pub const PER_PAGE: i64 = 50;
 const REASON_MAX: usize = 500;
 
 pub fn routes() -> Router<AppState> {
@@ -38,19 +38,8 @@ pub fn routes() -> Router<AppState> {
 /// (all) for JMA; anyone else has none.
 fn scope(ctx: &Ctx) -> AppResult<Option<i16>> {
     let user = ctx.require(Action::ViewOffice)?;
-    let own = user
-        .association
-        .as_ref()
-        .filter(|a| a.kind == AssociationKind::Prefectural)
-        .and_then(|a| a.prefecture_code);
-    let probe = SeminarTarget {
-        organizer_association_id: None,
-        approving_prefecture_code: own.unwrap_or(0),
-    };
-    if !allows(&user.actor(), Action::ManageSeminar(probe)) {
-        return Err(AppError::Forbidden);
-    }
-    Ok(if user.role == Role::JmaStaff { None } else { own })
+    let scope = policy::scope(&user.actor(), List::SeminarFollowUp);
+    scope.prefecture_filter().ok_or(AppError::Forbidden)
 }
 
 fn units_text(units: &str) -> String {
@@ -89,18 +78,44 @@ struct QueuePage {
     layout: Layout,
     rows: Vec<HeldView>,
     error: Option<(i64, String, String)>,
+    page: i64,
+    pages: i64,
+    total: i64,
+    first: i64,
+    last: i64,
+}
+
+/// The queue's page number, in the query string and in each decision form (so that a decision
+/// returns to the page it was taken on).
+#[derive(Default, Deserialize)]
+struct PageQuery {
+    #[serde(default)]
+    page: Option<i64>,
+}
+
+fn queue_url(page: i64) -> String {
+    if page > 1 {
+        format!("/office/held-credits?page={page}")
+    } else {
+        "/office/held-credits".to_string()
+    }
 }
 
 async fn queue_page(
     state: &AppState,
     ctx: &Ctx,
     prefecture: Option<i16>,
+    page: Option<i64>,
     error: Option<(i64, String, String)>,
 ) -> AppResult<Response> {
     let mut conn = state.pool.acquire().await?;
-    let rows = held_credits::queue(&mut conn, prefecture, SHOWN).await?;
+    let total = held_credits::queue_count(&mut conn, prefecture).await?;
+    let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
+    let page = page.unwrap_or(1).clamp(1, pages);
+    let offset = (page - 1) * PER_PAGE;
+    let rows = held_credits::queue(&mut conn, prefecture, PER_PAGE, offset).await?;
     drop(conn);
-    let rows = rows
+    let rows: Vec<HeldView> = rows
         .into_iter()
         .map(|h| HeldView {
             seminar_id: h.seminar_id,
@@ -122,14 +137,27 @@ async fn queue_page(
         })
         .collect();
     let failed = error.is_some();
-    let page = QueuePage { layout: ctx.layout().with_notice(ctx.take_flash().await?), rows, error };
+    let view = QueuePage {
+        layout: ctx.layout().with_notice(ctx.take_flash().await?),
+        first: if rows.is_empty() { 0 } else { offset + 1 },
+        last: offset + rows.len() as i64,
+        rows,
+        error,
+        page,
+        pages,
+        total,
+    };
     let status = if failed { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    Ok((status, render(&page)?).into_response())
+    Ok((status, render(&view)?).into_response())
 }
 
-async fn queue(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+async fn queue(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(query): Query<PageQuery>,
+) -> AppResult<Response> {
     let prefecture = scope(&ctx)?;
-    queue_page(&state, &ctx, prefecture, None).await
+    queue_page(&state, &ctx, prefecture, query.page, None).await
 }
 
 /// The held attendee, locked, if this staff member may decide it.
@@ -157,6 +185,7 @@ async fn attach(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((seminar_id, registry_number)): Path<(i64, String)>,
+    Form(back): Form<PageQuery>,
 ) -> AppResult<Response> {
     scope(&ctx)?;
     let user_id = ctx.require(Action::ViewOffice)?.id;
@@ -211,13 +240,15 @@ async fn attach(
         held.kanji_name, registry_number, count
     ))
     .await?;
-    Ok(see_other("/office/held-credits"))
+    Ok(see_other(&queue_url(back.page.unwrap_or(1))))
 }
 
 #[derive(Deserialize)]
 struct RejectForm {
     #[serde(default)]
     reason: String,
+    #[serde(default)]
+    page: Option<i64>,
 }
 
 async fn reject(
@@ -238,7 +269,7 @@ async fn reject(
     };
     if let Some(message) = problem {
         let error = Some((seminar_id, registry_number, message.to_string()));
-        return queue_page(&state, &ctx, prefecture, error).await;
+        return queue_page(&state, &ctx, prefecture, form.page, error).await;
     }
     let mut tx = state.pool.begin().await?;
     let held = held_for_decision(&mut tx, &ctx, seminar_id, &registry_number).await?;
@@ -263,13 +294,35 @@ async fn reject(
         },
     )
     .await?;
+    let (subject, body) = rejection_mail(&held, &reason);
+    db::outbox::enqueue(&mut tx, &held.contact_email, &subject, &body, ctx.now).await?;
     tx.commit().await?;
+    state.mail_notify.notify_one();
     ctx.flash(&format!(
-        "{}さん（医籍登録番号 {}）の単位の紐付けを見送りました。理由は主催者の作業ページに表示されます。",
+        "{}さん（医籍登録番号 {}）の単位の紐付けを見送りました。理由は主催者の作業ページに表示し、研修会の連絡先にメールでお知らせしました。",
         held.kanji_name, registry_number
     ))
     .await?;
-    Ok(see_other("/office/held-credits"))
+    Ok(see_other(&queue_url(form.page.unwrap_or(1))))
+}
+
+/// The organizer's mail: which attendee, why, and what to do. The work-page URL is not in it
+/// (only its hash is stored); the organizer opens the page from the URL already received.
+fn rejection_mail(held: &held_credits::HeldCredit, reason: &str) -> (String, String) {
+    let subject = format!("【MAMIS】受講者の単位の紐付けを見送りました（{}）", held.seminar_title);
+    let body = format!(
+        "{} 様\n\n研修会「{}」（{}）で登録いただいた受講者について、生年月日がMAMISの登録と異なるため、事務局が確認のうえ医師への紐付けを見送りました。\n\n受講者：{}（{}）\n医籍登録番号：{}\n登録された生年月日：{}\n単位：{}\n\n事務局からの理由：\n{}\n\n作業ページの「登録済みの受講者」にも理由を表示しています。登録内容に誤りがあれば、その方の「直す」から正しい内容を入力してください。\n",
+        held.contact_name,
+        held.seminar_title,
+        format_jp_date(held.starts_on),
+        held.kanji_name,
+        held.furigana,
+        held.registry_number,
+        held.birth_date.format("%Y-%m-%d"),
+        units_text(&held.units),
+        reason,
+    );
+    (subject, body)
 }
 
 /// The my page's 「確認中の単位があります」: each seminar as 「研修会名（2025年4月5日）」.

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use chrono::{Months, NaiveDate};
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::json;
@@ -23,12 +23,13 @@ use crate::db::seminar_review::{self, Cycle, ListRow};
 use crate::db::seminars::{self, NewSeminar, Seminar};
 use crate::db::{self, audit};
 use crate::domain::category::{Category, Format, Programme};
-use crate::domain::policy::{allows, Action, SeminarTarget};
+use crate::domain::deadline::{self, DueNotice};
+use crate::domain::policy::{self, allows, Action, List, Scope, SeminarTarget};
 use crate::domain::prefecture;
 use crate::domain::registration::FieldErrors;
 use crate::domain::seminar::{
     check_application, parse_seminar, period_label, status_label, units_field, SeminarDraft,
-    SeminarInput, SeminarScope, Status,
+    SeminarInput, Status,
 };
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -37,6 +38,7 @@ use crate::web::layout::{prefecture_options, Layout, PrefectureOption};
 use crate::web::seminar_files::{self, AttachmentsView, Submission};
 use crate::web::seminar_guard;
 use crate::web::seminar_timetable::{self, TimetableView};
+use crate::web::work_credits::{self, list_page};
 use crate::web::{render, see_other};
 
 pub fn routes() -> Router<AppState> {
@@ -132,7 +134,7 @@ pub struct SeminarForm {
 impl SeminarForm {
     pub fn new(mut input: SeminarInput, errors: FieldErrors) -> Self {
         if input.idempotency_key.is_empty() {
-            input.idempotency_key = uuid::Uuid::new_v4().simple().to_string();
+            input.idempotency_key = db::tokens::new_token();
         }
         SeminarForm {
             prefectures: prefecture_options(&input.approving_prefecture),
@@ -322,7 +324,16 @@ async fn mail_work_page(
     why: WorkPageMail,
     now: Jst,
 ) -> sqlx::Result<()> {
-    let deadline = s.ends_on.checked_add_months(Months::new(1)).unwrap_or(s.ends_on);
+    let due = match deadline::due_notice(s.ends_on, now.date_naive()) {
+        DueNotice::Ahead(day) => format!(
+            "・受講者の単位は、研修会の最終日から1か月以内（{}まで）に登録してください。",
+            format_jp_date(day)
+        ),
+        DueNotice::Passed(day) => format!(
+            "・単位の登録期限（研修会の最終日から1か月：{}）は過ぎています。できるだけ早く登録してください（登録はできますが、期限後の登録として記録されます）。",
+            format_jp_date(day)
+        ),
+    };
     let (subject, opening) = match why {
         WorkPageMail::Approved => (
             "【MAMIS】研修会が承認されました（作業ページのご案内）",
@@ -341,11 +352,10 @@ async fn mail_work_page(
         "{} 様\n\n{opening}\n\n{}\n\
          この研修会の作業ページ（受講者の単位の登録などを行うページ）は次のURLです。\n\n{base_url}/work/{token}\n\n\
          ・このURLを知っている人は誰でも作業ページを開けます。研修会の担当者以外には知らせないでください。\n\
-         ・受講者の単位は、研修会の最終日から1か月以内（{}まで）に登録してください。\n\
+         {due}\n\
          ・この研修会では単位シールや紙（PDF）の修了証は発行しないでください（単位の二重付与になります）。\n{MAIL_FOOTER}",
         s.contact_name,
         seminar_lines(s),
-        format_jp_date(deadline),
     );
     db::outbox::enqueue(conn, s.contact_email, subject, &body, now).await?;
     Ok(())
@@ -373,8 +383,8 @@ async fn mail_simple(
 // ---------------------------------------------------------------------------------------------
 // Who sees what.
 
-fn scope_of(user: &CurrentAccount) -> SeminarScope {
-    SeminarScope::for_actor(&user.actor())
+fn scope_of(user: &CurrentAccount) -> Scope {
+    policy::scope(&user.actor(), List::Seminars)
 }
 
 /// Staff see a seminar they may review, manage or see the attendees of; others get 404 so the
@@ -479,15 +489,15 @@ pub async fn list(
     let actor = user.actor();
     let page = ListPage {
         scope: match scope {
-            SeminarScope::All => "全国の研修会".to_string(),
-            SeminarScope::ApprovedBy(code) => {
+            Scope::All => "全国の研修会".to_string(),
+            Scope::Prefecture(code) => {
                 format!("{}が承認する研修会", prefecture_association_name(code))
             }
-            SeminarScope::OrganizedBy(_) => format!(
+            Scope::Association(_) => format!(
                 "{}が主催する研修会",
                 user.association.as_ref().map(|a| a.name.as_str()).unwrap_or("")
             ),
-            SeminarScope::Nothing => "表示できる研修会はありません".to_string(),
+            Scope::Nothing => "表示できる研修会はありません".to_string(),
         },
         statuses: Status::ALL
             .into_iter()
@@ -539,7 +549,7 @@ fn cycle_label(c: &Cycle) -> String {
 }
 
 fn seminar_view(s: &Seminar, cycle: Option<&Cycle>) -> SeminarView {
-    let due = s.ends_on.checked_add_months(Months::new(1)).unwrap_or(s.ends_on);
+    let due = deadline::due_date(s.ends_on);
     SeminarView {
         id: s.id,
         title: s.title.clone(),
@@ -612,22 +622,14 @@ fn history_label(action: &str) -> String {
     .to_string()
 }
 
-pub struct AttendeeView {
-    pub kanji_name: String,
-    pub registry_number: String,
-    pub category: &'static str,
-    pub units: String,
-    pub status: &'static str,
-    pub late: bool,
-}
-
-fn match_label(code: &str) -> &'static str {
+/// A seminar's attendees in staff words (the organizer's page speaks to the organizer).
+fn staff_match_label(code: &str) -> (&'static str, &'static str) {
     match code {
-        "matched" => "反映済み",
-        "unmatched" => "該当する医師なし（登録待ち）",
-        "birth_date_mismatch" => "生年月日が不一致（確認待ち）",
-        "rejected" => "対象外",
-        _ => "不明",
+        "matched" => ("反映済み", "ok"),
+        "unmatched" => ("該当する医師なし（登録待ち）", "waiting"),
+        "birth_date_mismatch" => ("生年月日が不一致（確認待ち）", "error"),
+        "rejected" => ("紐付けを見送り", "error"),
+        _ => ("不明", ""),
     }
 }
 
@@ -651,7 +653,7 @@ struct ShowPage {
     attachments: Vec<seminar_files::AttachmentView>,
     history: Vec<HistoryView>,
     /// None: this user may not see the attendees (DOMAIN §9).
-    attendees: Option<Vec<AttendeeView>>,
+    attendees: Option<work_credits::ListPage>,
     can_review: bool,
     can_decide: bool,
     can_manage_work_page: bool,
@@ -668,6 +670,19 @@ async fn show_page(
     status: StatusCode,
     conflict: Option<String>,
     decision: DecisionState,
+) -> AppResult<Response> {
+    let list = work_credits::ListQuery::default();
+    show_page_with(state, ctx, id, status, conflict, decision, &list).await
+}
+
+async fn show_page_with(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    status: StatusCode,
+    conflict: Option<String>,
+    decision: DecisionState,
+    list: &work_credits::ListQuery,
 ) -> AppResult<Response> {
     let user = ctx.require(Action::ViewOffice)?;
     let mut conn = state.pool.acquire().await?;
@@ -717,22 +732,7 @@ async fn show_page(
         })
         .collect();
     let attendees = if allows(&actor, Action::ViewSeminarAttendees(target)) {
-        Some(
-            seminar_review::attendees(&state.pool, id, scope_of(user))
-                .await?
-                .into_iter()
-                .map(|a| AttendeeView {
-                    category: Category::from_code(&a.category)
-                        .map(Category::label)
-                        .unwrap_or("不明"),
-                    units: a.units.normalize().to_string(),
-                    status: match_label(&a.match_status),
-                    late: a.late,
-                    kanji_name: a.kanji_name,
-                    registry_number: a.registry_number,
-                })
-                .collect(),
-        )
+        Some(list_page(state, id, list, ctx.now, staff_match_label).await?)
     } else {
         None
     };
@@ -763,8 +763,10 @@ pub async fn show(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<i64>,
+    Query(list): Query<work_credits::ListQuery>,
 ) -> AppResult<Response> {
-    show_page(&state, &ctx, id, StatusCode::OK, None, DecisionState::default()).await
+    let decision = DecisionState::default();
+    show_page_with(&state, &ctx, id, StatusCode::OK, None, decision, &list).await
 }
 
 #[derive(Default, Deserialize)]
@@ -1615,6 +1617,17 @@ pub async fn paper_create(
             return paper_form_with(&state, &ctx, input, errors).await;
         }
     };
+    // Posted twice (a double click, a reload): one seminar and one work-page mail.
+    let key = seminar_guard::key(&input);
+    if let Some(key) = key {
+        if let Some(seen) = seminar_guard::seen(&mut tx, key, "seminar_paper", ctx.now).await? {
+            drop(tx);
+            return Ok(see_other(&match seen {
+                Some(id) => format!("/office/seminars/{id}"),
+                None => "/office/seminars".to_string(),
+            }));
+        }
+    }
     let units = unit_rows(&draft);
     let new = new_seminar(
         &draft,
@@ -1625,6 +1638,9 @@ pub async fn paper_create(
         true,
     );
     let id = seminars::create(&mut tx, &new, ctx.now).await?;
+    if let Some(key) = key {
+        db::form_submissions::done(&mut tx, key, id).await?;
+    }
     seminar_review::record_paper_decision(&mut tx, id, user.id, ctx.now).await?;
     let mut after = draft_json(&draft);
     after["status"] = json!(Status::Approved.code());

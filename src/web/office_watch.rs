@@ -23,8 +23,7 @@ use crate::db::accounts::CurrentAccount;
 use crate::db::reports::SEMINAR_REPORT_FILES;
 use crate::db::{self, audit};
 use crate::domain::deadline;
-use crate::domain::policy::{allows, Action, SeminarTarget};
-use crate::domain::role::{AssociationKind, Role};
+use crate::domain::policy::{self, allows, Action, List};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
@@ -52,19 +51,8 @@ pub fn routes() -> Router<AppState> {
 /// for JMA; anyone else has no such work.
 fn scope(ctx: &Ctx) -> AppResult<(&CurrentAccount, Option<i16>)> {
     let user = ctx.require(Action::ViewOffice)?;
-    let own = user
-        .association
-        .as_ref()
-        .filter(|a| a.kind == AssociationKind::Prefectural)
-        .and_then(|a| a.prefecture_code);
-    let probe = SeminarTarget {
-        organizer_association_id: None,
-        approving_prefecture_code: own.unwrap_or(0),
-    };
-    if !allows(&user.actor(), Action::ManageSeminar(probe)) {
-        return Err(AppError::Forbidden);
-    }
-    Ok((user, if user.role == Role::JmaStaff { None } else { own }))
+    let scope = policy::scope(&user.actor(), List::SeminarFollowUp);
+    Ok((user, scope.prefecture_filter().ok_or(AppError::Forbidden)?))
 }
 
 fn scope_label(prefecture: Option<i16>) -> String {

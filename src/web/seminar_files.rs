@@ -18,6 +18,7 @@ use crate::domain::upload;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
+use crate::web::input;
 use crate::web::work_page_report::rules::{clean_file_name, MAX_FILE_BYTES};
 
 pub const OWNER: &str = "seminar_application";
@@ -59,7 +60,8 @@ async fn read_multipart(mut multipart: Multipart) -> Result<Submission, AppError
         let name = field.name().unwrap_or("").to_string();
         if name != "attachment" {
             let text = field.text().await.map_err(unreadable)?;
-            out.pairs.push((name, text));
+            let name = input::form_text(&name)?.into_owned();
+            out.pairs.push((name, input::form_text(&text)?.into_owned()));
             continue;
         }
         let chosen = field.file_name().is_some_and(|n| !n.is_empty());

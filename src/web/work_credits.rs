@@ -56,15 +56,17 @@ pub fn match_label(code: &str) -> (&'static str, &'static str) {
 }
 
 fn credit_text(row: &ListedCredit) -> String {
-    format!(
-        "{} {}単位",
-        Category::from_code(&row.category).map(Category::label).unwrap_or(""),
-        row.units.normalize()
-    )
+    match Category::from_code(&row.category) {
+        Some(category) => category.credit_text(row.units.normalize()),
+        None => format!("{}単位", row.units.normalize()),
+    }
 }
 
 /// One view per attendee: the credits in force, or (all withdrawn) the withdrawn ones.
-fn attendee_views(rows: Vec<ListedCredit>) -> Vec<AttendeeView> {
+fn attendee_views(
+    rows: Vec<ListedCredit>,
+    label: fn(&str) -> (&'static str, &'static str),
+) -> Vec<AttendeeView> {
     let mut views: Vec<AttendeeView> = Vec::new();
     let mut rows = rows.into_iter().peekable();
     while let Some(first) = rows.next() {
@@ -77,7 +79,7 @@ fn attendee_views(rows: Vec<ListedCredit>) -> Vec<AttendeeView> {
         let shown: Vec<&ListedCredit> =
             if active.is_empty() { group.iter().collect() } else { active.clone() };
         let head = shown[0];
-        let (status, status_class) = match_label(&head.match_status);
+        let (status, status_class) = label(&head.match_status);
         views.push(AttendeeView {
             registry_number: head.registry_number.clone(),
             kanji_name: head.kanji_name.clone(),
@@ -102,42 +104,43 @@ fn attendee_views(rows: Vec<ListedCredit>) -> Vec<AttendeeView> {
 #[derive(Default, Deserialize)]
 pub struct ListQuery {
     #[serde(default)]
-    page: Option<i64>,
+    pub page: Option<i64>,
     #[serde(default)]
-    q: Option<String>,
+    pub q: Option<String>,
 }
 
-#[derive(Template)]
-#[template(path = "work/credits.html")]
-struct CreditsPage {
-    layout: Layout,
-    seminar: SeminarView,
-    summary: credit_db::Summary,
-    attendees: Vec<AttendeeView>,
-    search: String,
+/// One page of a seminar's attendee list with its true totals: the organizer's work page and
+/// the staff seminar page show the same list through this one loader.
+pub struct ListPage {
+    pub summary: credit_db::Summary,
+    pub attendees: Vec<AttendeeView>,
+    pub search: String,
     /// The search as a query-string suffix for the page links (`&q=…`).
-    search_query: String,
-    page: i64,
-    pages: i64,
-    total: i64,
-    first: i64,
-    last: i64,
+    pub search_query: String,
+    pub page: i64,
+    pub pages: i64,
+    pub total: i64,
+    pub first: i64,
+    pub last: i64,
 }
 
-async fn credit_list(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    work: WorkPage,
-    Query(query): Query<ListQuery>,
-) -> AppResult<Response> {
-    let search: String = query.q.unwrap_or_default().trim().chars().take(SEARCH_MAX).collect();
+/// Loads page `query.page` (clamped) of the seminar's attendees, narrowed by `query.q`;
+/// `label` names each attendee's state for the page's reader.
+pub async fn list_page(
+    state: &AppState,
+    seminar_id: i64,
+    query: &ListQuery,
+    now: crate::clock::Jst,
+    label: fn(&str) -> (&'static str, &'static str),
+) -> AppResult<ListPage> {
+    let search: String =
+        query.q.as_deref().unwrap_or_default().trim().chars().take(SEARCH_MAX).collect();
     let search_opt = (!search.is_empty()).then_some(search.as_str());
-    let grants = grants(&state, work.seminar.id).await?;
     let mut conn = state.pool.acquire().await?;
-    let shape = credit_list::shape(&mut conn, work.seminar.id, ctx.now).await?;
+    let shape = credit_list::shape(&mut conn, seminar_id, now).await?;
     let summary = shape.summary;
     let total = match search_opt {
-        Some(_) => credit_list::count(&mut conn, work.seminar.id, search_opt).await?,
+        Some(_) => credit_list::count(&mut conn, seminar_id, search_opt).await?,
         None => summary.listed,
     };
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
@@ -146,16 +149,12 @@ async fn credit_list(
     // The whole list pages by its anchors (an index range); a search by offset (few rows).
     let anchor = shape.anchors.get((page - 1) as usize).filter(|_| search_opt.is_none());
     let rows = match anchor {
-        Some(anchor) => {
-            credit_list::page_from(&mut conn, work.seminar.id, anchor, PER_PAGE).await?
-        }
-        None => credit_list::page(&mut conn, work.seminar.id, search_opt, PER_PAGE, offset).await?,
+        Some(anchor) => credit_list::page_from(&mut conn, seminar_id, anchor, PER_PAGE).await?,
+        None => credit_list::page(&mut conn, seminar_id, search_opt, PER_PAGE, offset).await?,
     };
     drop(conn);
-    let attendees = attendee_views(rows);
-    let page_view = CreditsPage {
-        layout: ctx.layout().with_notice(ctx.take_flash().await?),
-        seminar: seminar_view(&work, &grants, ctx.now.date_naive()),
+    let attendees = attendee_views(rows, label);
+    Ok(ListPage {
         summary,
         first: if attendees.is_empty() { 0 } else { offset + 1 },
         last: offset + attendees.len() as i64,
@@ -169,6 +168,29 @@ async fn credit_list(
         page,
         pages,
         total,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "work/credits.html")]
+struct CreditsPage {
+    layout: Layout,
+    seminar: SeminarView,
+    list: ListPage,
+}
+
+async fn credit_list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    work: WorkPage,
+    Query(query): Query<ListQuery>,
+) -> AppResult<Response> {
+    let grants = grants(&state, work.seminar.id).await?;
+    let list = list_page(&state, work.seminar.id, &query, ctx.now, match_label).await?;
+    let page_view = CreditsPage {
+        layout: ctx.layout().with_notice(ctx.take_flash().await?),
+        seminar: seminar_view(&work, &grants, ctx.now.date_naive()),
+        list,
     };
     render(&page_view)
 }

@@ -36,6 +36,7 @@ use crate::domain::policy::Action;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
+use crate::web::input;
 use crate::web::layout::Layout;
 use crate::web::work_page::{private, WorkPage};
 use crate::web::{render, see_other};
@@ -569,14 +570,22 @@ impl ReportSubmission {
 
 const REQUEST_TOO_LARGE: &str = "一度に送信できる大きさを超えました。添付ファイルは1回に3つ（各10MBまで）にして、もう一度送信してください。";
 
-/// Reads the multipart form. Err: the request itself could not be read (too large, broken).
-async fn read_submission(mut multipart: Multipart) -> Result<ReportSubmission, String> {
+/// Why a report form could not be read.
+enum ReadError {
+    /// The request itself (too large, broken): the form is shown again with the message.
+    Unreadable(String),
+    /// A text field holds a control character: 400, as for a url-encoded form.
+    Refused(AppError),
+}
+
+/// Reads the multipart form.
+async fn read_submission(mut multipart: Multipart) -> Result<ReportSubmission, ReadError> {
     let unreadable = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ReadError::Unreadable(if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             REQUEST_TOO_LARGE.to_string()
         } else {
             "送信内容を受け取れませんでした。もう一度送信してください。".to_string()
-        }
+        })
     };
     let mut out = ReportSubmission::default();
     while let Some(mut field) = multipart.next_field().await.map_err(unreadable)? {
@@ -621,13 +630,10 @@ async fn read_submission(mut multipart: Multipart) -> Result<ReportSubmission, S
                 }
             }
             _ => {
-                // Multipart text does not pass the form filter (web::input): the same
-                // cleaning here, bidi and other control characters removed.
+                // The same check as a url-encoded form's (web::input): a control character
+                // is refused with the message, not silently removed.
                 let text = field.text().await.map_err(unreadable)?;
-                let text: String = crate::domain::text::strip_bidi(&text)
-                    .chars()
-                    .filter(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
-                    .collect();
+                let text = input::form_text(&text).map_err(ReadError::Refused)?.into_owned();
                 out.fields.insert(name, text);
             }
         }
@@ -662,7 +668,8 @@ pub async fn report_submit(
     }
     let submission = match read_submission(multipart).await {
         Ok(s) => s,
-        Err(message) => {
+        Err(ReadError::Refused(refused)) => return Err(refused),
+        Err(ReadError::Unreadable(message)) => {
             let errors = ReportErrors { conflict: Some(message), ..Default::default() };
             return report_page(&state, &ctx, &work, None, errors, StatusCode::PAYLOAD_TOO_LARGE)
                 .await;

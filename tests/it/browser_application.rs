@@ -7,6 +7,7 @@
 //! Needs the Debian packages `chromium` and `chromium-driver`; a missing chromedriver fails
 //! the test (see tests/common/chrome.rs), it never passes silently.
 
+use crate::common::a11y::keep_screenshot;
 use crate::common::chrome;
 
 use std::time::{Duration, Instant};
@@ -104,6 +105,8 @@ async fn staff_step(client: &Client, pool: &PgPool, id: i64, step: &str, label: 
 async fn journey(client: Client, base: String, pool: PgPool) {
     // The physician: my page → 新規・更新申請 → 更新申請 (occupational) → 申請を作成する.
     log_in(&client, &base, "doctor", "/mypage").await;
+    keep_screenshot(&client, "mypage", 390).await;
+    keep_screenshot(&client, "mypage", 1280).await;
     follow(&client, "新規・更新申請").await;
     wait_for_path(&client, "/mypage/applications").await;
     let renew = element(
@@ -135,6 +138,8 @@ async fn journey(client: Client, base: String, pool: PgPool) {
     declare(&client, id, "lifelong_practical", "1", 2).await;
     declare(&client, id, "lifelong_specialized", "18", 3).await;
     wait_for_text(&client, "main", "要件を満たしています。").await;
+    keep_screenshot(&client, "application", 390).await;
+    keep_screenshot(&client, "application", 1280).await;
     submit(&client, &format!("/mypage/applications/{id}/submit"), "申請を提出する").await;
     wait_for_text(&client, "main", "提出済み（受付待ち）").await;
     // Not forwarded yet: the cycle it would join today, as an estimate.
@@ -146,6 +151,8 @@ async fn journey(client: Client, base: String, pool: PgPool) {
     client.goto(&format!("{base}/office/applications")).await.unwrap();
     let link =
         element(&client, Locator::Css(&format!("main a[href='/office/applications/{id}']"))).await;
+    keep_screenshot(&client, "office-applications", 390).await;
+    keep_screenshot(&client, "office-applications", 1280).await;
     link.click().await.unwrap();
     wait_for_path(&client, &format!("/office/applications/{id}")).await;
     staff_step(&client, &pool, id, "fee", "入金を記録する", "fee_paid_at IS NOT NULL").await;

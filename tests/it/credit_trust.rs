@@ -14,11 +14,11 @@ const BOUNDARY: &str = "----mamis-trust-boundary-7Hq2";
 const HEADER: &str =
     "漢字氏名,フリガナ,生年月日（西暦）,性別,医籍登録番号,メールアドレス,電話番号,FAX番号";
 
-fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+pub(crate) fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
 }
 
-fn csv(rows: &[&str]) -> Vec<u8> {
+pub(crate) fn csv(rows: &[&str]) -> Vec<u8> {
     let mut text = format!("\u{FEFF}{HEADER}\r\n");
     for row in rows {
         text.push_str(row);
@@ -28,7 +28,7 @@ fn csv(rows: &[&str]) -> Vec<u8> {
 }
 
 /// An approved Tokyo occupational seminar (更新 1, 専門 2) held on `day`, with its work page.
-async fn seminar_on(app: &TestApp, title: &str, day: NaiveDate) -> (i64, String) {
+pub(crate) async fn seminar_on(app: &TestApp, title: &str, day: NaiveDate) -> (i64, String) {
     let now = app.clock.now();
     let mut conn = app.pool.acquire().await.unwrap();
     let units =
@@ -64,7 +64,7 @@ async fn seminar_on(app: &TestApp, title: &str, day: NaiveDate) -> (i64, String)
     (id, format!("/work/{token}"))
 }
 
-async fn upload(b: &mut Browser, base: &str, content: &[u8]) -> Page {
+pub(crate) async fn upload(b: &mut Browser, base: &str, content: &[u8]) -> Page {
     b.get(&format!("{base}/credits/upload")).await;
     let token = b.csrf.clone().unwrap();
     let mut body = format!(
@@ -94,7 +94,7 @@ fn upload_id(page: &Page) -> i64 {
 }
 
 /// Uploads and commits; returns the flash message shown on the credit list.
-async fn upload_and_commit(
+pub(crate) async fn upload_and_commit(
     b: &mut Browser,
     base: &str,
     content: &[u8],
@@ -122,7 +122,7 @@ async fn active_credits(app: &TestApp, seminar_id: i64) -> i64 {
     .unwrap()
 }
 
-const DOCTOR_WRONG_BIRTH: &str =
+pub(crate) const DOCTOR_WRONG_BIRTH: &str =
     "山田 太郎,ヤマダ タロウ,1970-05-16,男,123456,yamada.taro@example.jp,03-1234-5678,";
 
 #[tokio::test]
@@ -487,4 +487,48 @@ async fn credits_attached_to_nobody_after_the_deadline_show_in_the_deadline_watc
     assert!(section.contains("期限後も未反映の研修会"));
     assert!(section.contains("<td>1人</td>"), "one waiting for registration: {section}");
     assert!(section.contains(">1人</a>"), "one held for review, linked to the queue");
+}
+
+#[tokio::test]
+async fn a_course_seminars_csv_marks_completion_per_attendee() {
+    let app = TestApp::spawn().await;
+    let (seminar_id, base) =
+        seminar_on(&app, "健康スポーツ医学講習会 前期", date(2025, 4, 5)).await;
+    for sql in [
+        "UPDATE seminars SET programme = 'sports' WHERE id = $1",
+        "DELETE FROM seminar_units WHERE seminar_id = $1",
+        "INSERT INTO seminar_units (seminar_id, category, units) VALUES ($1, 'sports_early', 13)",
+    ] {
+        sqlx::query(sql).bind(seminar_id).execute(&app.pool).await.unwrap();
+    }
+    let mut b = app.browser();
+    let header = format!("\u{FEFF}{HEADER},単位_健康スポーツ医学講習会 前期\r\n");
+    let file = format!(
+        "{header}\
+         山田 太郎,ヤマダ タロウ,1970-05-15,男,123456,yamada.taro@example.jp,03-1234-5678,,修了\r\n\
+         佐藤 花子,サトウ ハナコ,1971-01-02,女,234567,sato@example.jp,03-1234-5678,,未修了\r\n\
+         鈴木 一郎,スズキ イチロウ,1972-03-04,男,345678,suzuki@example.jp,03-1234-5678,,6.5\r\n"
+    );
+    let page = upload(&mut b, &base, file.as_bytes()).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("講習会のため、修了したかどうかで登録します"), "{}", page.body);
+    assert!(page.body.contains("付与する単位がありません"), "未修了: no credit");
+    assert!(page.body.contains("健康スポーツ医学講習会 前期 修了"), "a course shown as completed");
+    let id = upload_id(&page);
+    let done = b.post(&format!("{base}/credits/uploads/{id}/commit"), &[]).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let stored: Vec<(String, String, Decimal, String)> = sqlx::query_as(
+        "SELECT registry_number, category, units, match_status FROM credits WHERE seminar_id = $1",
+    )
+    .bind(seminar_id)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        stored,
+        [("123456".into(), "sports_early".into(), Decimal::from(13), "matched".into())],
+        "only the completed attendee, with the whole course"
+    );
+    let list = b.get(&format!("{base}/credits")).await;
+    assert!(list.body.contains("健康スポーツ医学講習会 前期 修了"), "{}", list.body);
 }

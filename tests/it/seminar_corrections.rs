@@ -316,3 +316,84 @@ async fn an_application_carries_pdf_attachments_that_staff_download() {
     let other = chiyoda.get(&format!("/office/seminars/{id}/attachments/{file_id}")).await;
     assert_ne!(other.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_paper_entry_posted_twice_creates_one_seminar_and_mails_one_work_page() {
+    let app = TestApp::spawn_at(NOW).await;
+    let title = "二度送信の書面承認研修会";
+    let mut jma = app.signed_in("jma").await;
+    let form = jma.get("/office/seminars/paper").await;
+    let key = hidden_key(&form.body);
+    let mut entry = application(title, "2025-06-14");
+    entry.push(("idempotency_key", key));
+    let token = jma.csrf.clone().unwrap();
+    let mut body: Vec<(&str, &str)> = fields(&entry);
+    body.push(("csrf_token", &token));
+    let url = format!("{}/office/seminars/paper", app.base);
+    // A double click: both at once.
+    let (a, b) = tokio::join!(
+        jma.client.post(&url).form(&body).send(),
+        jma.client.post(&url).form(&body).send()
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.status(), StatusCode::SEE_OTHER);
+    assert_eq!(b.status(), StatusCode::SEE_OTHER);
+    let created = seminars_titled(&app, title).await;
+    assert_eq!(created.len(), 1, "{created:?}");
+    let seminar = format!("/office/seminars/{}", created[0].0);
+    for r in [&a, &b] {
+        assert_eq!(r.headers()["location"].to_str().unwrap(), seminar, "both land on it");
+    }
+    // And again later (a reload of the posted form).
+    let again = jma.post("/office/seminars/paper", &fields(&entry)).await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER);
+    assert_eq!(seminars_titled(&app, title).await.len(), 1);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM mail_outbox WHERE to_address = '{CONTACT}'
+               AND subject LIKE '%作業ページのご案内%'"
+        ))
+        .await,
+        1
+    );
+    assert_eq!(app.count("SELECT count(*) FROM work_pages").await, 1);
+}
+
+#[tokio::test]
+async fn a_work_page_mail_never_names_a_credit_deadline_already_past() {
+    let app = TestApp::spawn_at(NOW).await;
+    let mut jma = app.signed_in("jma").await;
+    let pool = app.pool.clone();
+    let mail_for = |title: &'static str| {
+        let pool = pool.clone();
+        async move {
+            let body: String = sqlx::query_scalar(
+                "SELECT body_text FROM mail_outbox WHERE subject LIKE '%作業ページのご案内%'
+               AND body_text LIKE '%' || $1 || '%'",
+            )
+            .bind(title)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            body
+        }
+    };
+    // Held 4/5 and entered from paper on 7/10: the deadline (5/5) has gone.
+    for (title, day) in [("四月に開いた研修会", "2025-04-05"), ("七月に開く研修会", "2025-07-20")]
+    {
+        let form = jma.get("/office/seminars/paper").await;
+        let mut entry = application(title, day);
+        entry.push(("idempotency_key", hidden_key(&form.body)));
+        let page = jma.post("/office/seminars/paper", &fields(&entry)).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    }
+    let past = mail_for("四月に開いた研修会").await;
+    assert!(
+        past.contains("単位の登録期限（研修会の最終日から1か月：2025年5月5日）は過ぎています"),
+        "{past}"
+    );
+    assert!(!past.contains("2025年5月5日まで）に登録してください"), "{past}");
+    let ahead = mail_for("七月に開く研修会").await;
+    assert!(ahead.contains("1か月以内（2025年8月20日まで）に登録してください"), "{ahead}");
+    assert!(!ahead.contains("過ぎています"));
+}

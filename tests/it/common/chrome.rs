@@ -186,6 +186,7 @@ pub async fn wait_for_path(client: &Client, path: &str) {
     loop {
         let url = client.current_url().await.expect("the current URL");
         if url.path() == path {
+            super::a11y::audit(client).await;
             return;
         }
         if Instant::now() >= deadline {
@@ -205,6 +206,7 @@ pub async fn wait_for_text(client: &Client, css: &str, needle: &str) -> String {
         if let Ok(element) = client.find(Locator::Css(css)).await {
             if let Ok(text) = element.text().await {
                 if text.contains(needle) {
+                    super::a11y::audit(client).await;
                     return text;
                 }
             }
@@ -223,7 +225,10 @@ pub async fn wait_for_text(client: &Client, css: &str, needle: &str) -> String {
 pub async fn element(client: &Client, locator: Locator<'_>) -> Element {
     let described = format!("{locator:?}");
     match client.wait().at_most(PATIENCE).for_element(locator).await {
-        Ok(element) => element,
+        Ok(element) => {
+            super::a11y::audit(client).await;
+            element
+        }
         Err(e) => {
             panic!("no element {described}: {e}; the page says:\n{}", page_text(client).await)
         }

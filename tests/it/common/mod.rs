@@ -3,6 +3,7 @@
 //! the test ends, even when it fails.
 #![allow(dead_code)]
 
+pub mod a11y;
 pub mod chrome;
 pub mod smtp;
 
@@ -181,6 +182,51 @@ impl TestApp {
     }
 }
 
+/// With `MAMIS_HTML_DUMP=<dir>` (set by .ci/run), keeps the first HTML page of each route and
+/// status the HTTP tests fetch, for the W3C checker that runs after the suite.
+fn keep_html_for_checker(
+    url: &url::Url,
+    status: StatusCode,
+    headers: &reqwest::header::HeaderMap,
+    body: &str,
+) {
+    let Some(dir) = std::env::var_os("MAMIS_HTML_DUMP").filter(|v| !v.is_empty()) else {
+        return;
+    };
+    let html = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if !html || body.is_empty() {
+        return;
+    }
+    // Route shape: ids and tokens folded, so each page is kept once.
+    let route: String = url
+        .path()
+        .split('/')
+        .map(|part| {
+            if part.chars().all(|c| c.is_ascii_digit()) && !part.is_empty() {
+                "N"
+            } else if part.len() >= 20 && part.chars().all(|c| c.is_ascii_alphanumeric()) {
+                "T"
+            } else {
+                part
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("_");
+    let route: String = route
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '.' })
+        .collect();
+    let dir = std::path::PathBuf::from(dir);
+    let _ = std::fs::create_dir_all(&dir);
+    let file = dir.join(format!("{}{route}.html", status.as_u16()));
+    if let Ok(mut f) = std::fs::OpenOptions::new().write(true).create_new(true).open(file) {
+        let _ = std::io::Write::write_all(&mut f, body.as_bytes());
+    }
+}
+
 /// A cookie-keeping HTTP client that remembers the last CSRF token it saw on a page.
 pub struct Browser {
     pub client: Client,
@@ -217,7 +263,9 @@ impl Browser {
     async fn page(&mut self, r: Response) -> Page {
         let status = r.status();
         let headers = r.headers().clone();
+        let url = r.url().clone();
         let body = r.text().await.unwrap();
+        keep_html_for_checker(&url, status, &headers, &body);
         if let Some(token) = csrf_in(&body) {
             self.csrf = Some(token);
         }
