@@ -73,8 +73,8 @@ pub fn office(actor: &Actor) -> Vec<MenuItem> {
         menu.push(notices);
         menu.push(item(
             "/office/exports",
-            "集計表・名簿（Excel）",
-            "更新申請の単位確認表、都道府県別集計表、住所ラベル、更新申請印刷対象者の一覧をダウンロードします。",
+            "集計表・名簿・住所ラベル",
+            "更新申請の単位確認表・都道府県別集計表・更新申請印刷対象者の一覧（Excel）と、A4ラベル用紙に印刷する住所ラベル（PDF）をダウンロードします。",
         ));
     }
     if follow_up {
