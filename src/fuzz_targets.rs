@@ -273,7 +273,7 @@ pub fn form_credit(data: &[u8]) {
             }
             Err(errors) => {
                 assert!(!errors.is_empty());
-                errors.iter().for_each(|e| japanese(e));
+                errors.messages().for_each(japanese);
             }
         }
     }

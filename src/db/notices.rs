@@ -15,6 +15,8 @@ pub struct Candidate {
     pub valid_from: NaiveDate,
     pub valid_until: NaiveDate,
     pub kanji_name: String,
+    /// The physician's prefecture, whose association answers questions about renewal.
+    pub prefecture_code: Option<i16>,
     /// A verified, enabled address, else None.
     pub email: Option<String>,
 }
@@ -24,7 +26,7 @@ pub struct Candidate {
 pub async fn candidates(pool: &PgPool, today: NaiveDate) -> sqlx::Result<Vec<Candidate>> {
     sqlx::query_as(
         "SELECT ce.id, ce.physician_id, ce.programme, ce.certificate_number, ce.valid_from,
-                ce.valid_until, p.kanji_name,
+                ce.valid_until, p.kanji_name, p.prefecture_code,
                 CASE WHEN a.email_verified_at IS NOT NULL AND a.disabled_at IS NULL
                      THEN a.email END AS email
          FROM certifications_on($1) ce

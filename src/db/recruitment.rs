@@ -23,10 +23,29 @@ pub struct OpenSeminar {
 
 const OPEN: &str = "s.status = 'approved' AND s.recruiting AND s.starts_on >= $1";
 
+/// The list's filters ($2–$5 after OPEN's $1): each None matches every seminar.
+const FILTERED: &str = "($2::smallint IS NULL OR s.approving_prefecture_code = $2)
+    AND ($3::text IS NULL OR s.programme = $3)
+    AND ($4::date IS NULL OR s.starts_on >= $4)
+    AND ($5::date IS NULL OR s.starts_on <= $5)";
+
+/// What the physician narrowed the recruitment list to.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OpenFilter {
+    /// The approving prefecture (the seminar's prefecture).
+    pub prefecture: Option<i16>,
+    pub programme: Option<&'static str>,
+    /// First day on or after which the seminar starts.
+    pub from: Option<NaiveDate>,
+    /// Last day on or before which the seminar starts.
+    pub until: Option<NaiveDate>,
+}
+
 /// Approved seminars inviting applications that have not started, soonest first.
 pub async fn open_seminars(
     pool: &PgPool,
     today: NaiveDate,
+    filter: &OpenFilter,
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Vec<OpenSeminar>> {
@@ -36,20 +55,28 @@ pub async fn open_seminars(
                 (SELECT count(*) FROM seminar_applicants a
                  WHERE a.seminar_id = s.id AND a.cancelled_at IS NULL) AS applicants
          FROM seminars s
-         WHERE {OPEN}
+         WHERE {OPEN} AND {FILTERED}
          ORDER BY s.starts_on, s.id
-         LIMIT $2 OFFSET $3"
+         LIMIT $6 OFFSET $7"
     ))
     .bind(today)
+    .bind(filter.prefecture)
+    .bind(filter.programme)
+    .bind(filter.from)
+    .bind(filter.until)
     .bind(limit)
     .bind(offset)
     .fetch_all(pool)
     .await
 }
 
-pub async fn open_count(pool: &PgPool, today: NaiveDate) -> sqlx::Result<i64> {
-    sqlx::query_scalar(&format!("SELECT count(*) FROM seminars s WHERE {OPEN}"))
+pub async fn open_count(pool: &PgPool, today: NaiveDate, filter: &OpenFilter) -> sqlx::Result<i64> {
+    sqlx::query_scalar(&format!("SELECT count(*) FROM seminars s WHERE {OPEN} AND {FILTERED}"))
         .bind(today)
+        .bind(filter.prefecture)
+        .bind(filter.programme)
+        .bind(filter.from)
+        .bind(filter.until)
         .fetch_one(pool)
         .await
 }

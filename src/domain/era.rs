@@ -2,7 +2,7 @@
 //! dates such as 「昭和55年4月1日」「S55.4.1」「H元/1/8」; the attendee CSV accepts them and says
 //! what it converted them to.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use super::text::to_halfwidth_ascii;
 
@@ -88,7 +88,6 @@ impl Era {
 
     /// 「昭和55年4月1日」 for a date of this era (元年 for the first year).
     pub fn format(self, date: NaiveDate) -> String {
-        use chrono::Datelike;
         let year = date.year() - self.offset();
         let year = if year == 1 { "元".to_string() } else { year.to_string() };
         format!("{}{}年{}月{}日", self.name(), year, date.month(), date.day())
@@ -173,9 +172,52 @@ pub fn parse_era_date(input: &str) -> Result<Option<NaiveDate>, &'static str> {
     Ok(Some(date))
 }
 
+/// A date as a person types it anywhere in the portal: 和暦 (「令和6年5月10日」「R6.5.10」) or
+/// Western (「2024-05-10」「2024/5/10」「2024年5月10日」「20240510」), full-width digits allowed.
+pub fn parse_typed_date(input: &str) -> Option<NaiveDate> {
+    match parse_era_date(input) {
+        Ok(Some(date)) => Some(date),
+        Ok(None) => super::person::parse_western_date(&to_halfwidth_ascii(input.trim())),
+        Err(_) => None,
+    }
+}
+
+/// The Western date to echo under a field typed in 和暦 (「2024年5月10日」), so that the
+/// physician sees how it was read; None for Western input or text that is not a date.
+pub fn western_echo(input: &str) -> Option<String> {
+    let date = parse_era_date(input).ok().flatten()?;
+    Some(format!("{}年{}月{}日", date.year(), date.month(), date.day()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typed_dates_in_either_calendar() {
+        let cases: [(&str, Option<NaiveDate>); 9] = [
+            ("2024-05-10", Some(d(2024, 5, 10))),
+            ("2024/5/10", Some(d(2024, 5, 10))),
+            ("２０２４年５月１０日", Some(d(2024, 5, 10))),
+            ("令和6年5月10日", Some(d(2024, 5, 10))),
+            ("R6.5.10", Some(d(2024, 5, 10))),
+            ("昭和30年4月1日", Some(d(1955, 4, 1))),
+            ("平成31年5月1日", None),
+            ("令和6年2月30日", None),
+            ("そのうち", None),
+        ];
+        for (input, want) in cases {
+            assert_eq!(parse_typed_date(input), want, "{input}");
+        }
+    }
+
+    #[test]
+    fn echoes_the_western_date_only_for_era_input() {
+        assert_eq!(western_echo("令和6年5月10日").as_deref(), Some("2024年5月10日"));
+        assert_eq!(western_echo("S30.4.1").as_deref(), Some("1955年4月1日"));
+        assert_eq!(western_echo("2024-05-10"), None);
+        assert_eq!(western_echo("令和6年13月1日"), None);
+    }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()

@@ -1,8 +1,10 @@
 //! Pure rules of the domain: no I/O here, only types and functions tested without a database.
 
 pub mod application;
+pub mod application_event;
 pub mod attendee_csv;
 pub mod audience;
+pub mod audit_action;
 pub mod category;
 pub mod certificate;
 pub mod credit_window;
@@ -10,6 +12,7 @@ pub mod csv_text;
 pub mod deadline;
 pub mod downtime;
 pub mod era;
+pub mod field_errors;
 pub mod member_csv;
 pub mod menu;
 pub mod notices;

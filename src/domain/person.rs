@@ -218,8 +218,11 @@ pub fn parse_birth_date(input: &str, today: NaiveDate) -> Result<NaiveDate, &'st
     if text.is_empty() {
         return Err("生年月日を入力してください。");
     }
-    let date = parse_western_date(text)
-        .ok_or("生年月日は西暦で「1980-04-01」のように入力してください。")?;
+    let date = match super::era::parse_era_date(text)? {
+        Some(date) => date,
+        None => parse_western_date(text)
+            .ok_or("生年月日は西暦で「1980-04-01」、または和暦で「昭和55年4月1日」のように入力してください。")?,
+    };
     if date > today {
         return Err("生年月日が未来の日付になっています。");
     }
@@ -463,14 +466,21 @@ mod tests {
     }
 
     #[test]
-    fn birth_dates_in_the_western_calendar() {
+    fn birth_dates_in_either_calendar() {
         let want = NaiveDate::from_ymd_opt(1980, 4, 1).unwrap();
-        for input in
-            ["1980-04-01", "1980/4/1", "19800401", "１９８０／４／１", "1980年4月1日", "1980.4.1"]
-        {
+        for input in [
+            "1980-04-01",
+            "1980/4/1",
+            "19800401",
+            "１９８０／４／１",
+            "1980年4月1日",
+            "1980.4.1",
+            "昭和55年4月1日",
+            "S55.4.1",
+        ] {
             assert_eq!(parse_birth_date(input, today()).unwrap(), want, "{input}");
         }
-        for bad in ["", "昭和55年4月1日", "1980-02-30", "2030-01-01", "80/4/1", "1899-12-31"] {
+        for bad in ["", "昭和64年1月8日", "1980-02-30", "2030-01-01", "80/4/1", "1899-12-31"] {
             assert!(parse_birth_date(bad, today()).is_err(), "{bad}");
         }
     }

@@ -1,7 +1,5 @@
 //! Registration (登録完了) and when certification data shows (DOMAIN §4, briefing p.1–3).
 
-use std::collections::BTreeMap;
-
 use chrono::{NaiveDate, TimeZone};
 
 use super::person::{
@@ -104,42 +102,7 @@ pub fn certification_display(
     }
 }
 
-/// Errors keyed by form field name, shown next to the field.
-#[derive(Clone, Debug, Default)]
-pub struct FieldErrors(BTreeMap<&'static str, String>);
-
-impl FieldErrors {
-    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
-        self.0.entry(field).or_insert_with(|| message.into());
-    }
-
-    pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.get(field).map(String::as_str)
-    }
-
-    pub fn has(&self, field: &str) -> bool {
-        self.0.contains_key(field)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// Every message, field by field.
-    pub fn messages(&self) -> impl Iterator<Item = &str> {
-        self.0.values().map(String::as_str)
-    }
-
-    pub fn merge(&mut self, other: FieldErrors) {
-        for (k, v) in other.0 {
-            self.add(k, v);
-        }
-    }
-}
+pub use super::field_errors::FieldErrors;
 
 /// The details form as typed (kept to redisplay on error).
 #[derive(Clone, Debug, Default, serde::Deserialize)]
@@ -156,6 +119,13 @@ pub struct DetailsInput {
     pub prefecture: String,
     pub address: String,
     pub workplace: String,
+}
+
+impl DetailsInput {
+    /// The birth date typed in 和暦, read back in the Western calendar for the page to echo.
+    pub fn birth_date_echo(&self) -> Option<String> {
+        super::era::western_echo(&self.birth_date)
+    }
 }
 
 /// Parsed, trusted details.

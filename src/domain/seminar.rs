@@ -5,7 +5,7 @@ use chrono::{Duration, NaiveDate};
 use serde::Deserialize;
 
 use super::category::{Category, Format, Programme, Units};
-use super::person::{parse_email, parse_free_text, parse_phone, parse_western_date};
+use super::person::{parse_email, parse_free_text, parse_phone};
 use super::prefecture;
 use super::registration::FieldErrors;
 
@@ -171,7 +171,7 @@ fn required_text(
 }
 
 fn parse_date(text: &str) -> Option<NaiveDate> {
-    parse_western_date(&to_halfwidth_ascii(text))
+    super::era::parse_typed_date(text)
 }
 
 /// Turns the form into a draft, or reports every problem next to its field, in Japanese.

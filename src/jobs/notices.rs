@@ -11,10 +11,14 @@
 use chrono::NaiveDate;
 use sqlx::{PgConnection, PgPool};
 
-use crate::clock::{format_jp_date, Clock};
-use crate::db::outbox;
+use crate::clock::{format_jp_date, Clock, Jst};
 use crate::domain::category::Programme;
 use crate::domain::notices::{self, NoticeKind};
+use crate::mail::{
+    self,
+    messages::physician::{RenewalFourMonths, RenewalHead, RenewalOneMonth, RenewalOneYear},
+    Signature,
+};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Report {
@@ -27,8 +31,6 @@ pub struct Report {
 }
 
 use crate::db::notices::{self as store, Candidate};
-
-const FOOTER: &str = "\n――\nMAMIS 認定医ポータル（日本医師会）\nこのメールは送信専用です。ご不明な点は所属の都道府県医師会へお問い合わせください。\n";
 
 pub async fn run_daily(pool: &PgPool, clock: &Clock, base_url: &str) -> anyhow::Result<Report> {
     let now = clock.now();
@@ -49,14 +51,11 @@ pub async fn run_daily(pool: &PgPool, clock: &Clock, base_url: &str) -> anyhow::
         }
         report.recorded += 1;
         if let Some(email) = c.email.as_deref().filter(|e| !e.trim().is_empty()) {
-            let (subject, body) = match kind {
-                NoticeKind::FourMonths => {
-                    let missing = missing_for_renewal(&mut tx, &c, today).await?;
-                    mail(kind, &c, base, Some(&missing))
-                }
-                _ => mail(kind, &c, base, None),
+            let missing = match kind {
+                NoticeKind::FourMonths => missing_for_renewal(&mut tx, &c, today).await?,
+                _ => Vec::new(),
             };
-            outbox::enqueue(&mut tx, email, &subject, &body, now).await?;
+            queue_notice(&mut tx, email, kind, &c, base, missing, now).await?;
             report.mailed += 1;
         }
         tx.commit().await?;
@@ -80,57 +79,40 @@ async fn missing_for_renewal(
     .await
 }
 
-/// Subject and body of a notice mail. `missing` is given for the four-month guidance.
-fn mail(
+/// Queues the notice mail of `kind`. `missing` is what the four-month guidance reports.
+async fn queue_notice(
+    conn: &mut PgConnection,
+    to: &str,
     kind: NoticeKind,
     c: &Candidate,
     base: &str,
-    missing: Option<&[String]>,
-) -> (String, String) {
+    missing: Vec<String>,
+    now: Jst,
+) -> sqlx::Result<i64> {
     let programme = Programme::from_code(&c.programme).map(Programme::label).unwrap_or("認定");
-    let until = format_jp_date(c.valid_until);
-    let head = format!(
-        "{} 様\n\n{}（認定証番号 {}）の有効期限は {} です。\n\n",
-        c.kanji_name, programme, c.certificate_number, until
-    );
+    let head = RenewalHead {
+        name: c.kanji_name.clone(),
+        programme: programme.to_string(),
+        certificate_number: c.certificate_number.clone(),
+        valid_until: format_jp_date(c.valid_until),
+    };
+    let contact = match c.prefecture_code {
+        Some(code) => mail::messages::prefecture_association(code),
+        None => "所属の都道府県医師会".to_string(),
+    };
+    let sig = Signature::portal_for(contact, format!("{programme}の有効期限のお知らせ"));
+    let mypage_url = format!("{base}/mypage");
+    let applications_url = format!("{base}/mypage/applications");
     match kind {
-        NoticeKind::OneYear => (
-            format!("【MAMIS】{programme}の有効期限まで1年となりました"),
-            format!(
-                "{head}有効期限まで1年となりました。更新には有効期間内の研修単位が必要です。\
-                 マイページで取得済みの単位をご確認のうえ、計画的に研修会へご参加ください。\n\n\
-                 マイページ：{base}/mypage\n{FOOTER}"
-            ),
-        ),
-        NoticeKind::FourMonths => {
-            let missing = missing.unwrap_or(&[]);
-            let status = if missing.is_empty() {
-                "MAMISに登録された単位で、更新の単位要件を満たしています。".to_string()
-            } else {
-                format!(
-                    "現在の単位では更新の要件を満たしていません（不足：{}）。\
-                     有効期限までに不足分の研修会へご参加ください。",
-                    missing.join("、")
-                )
-            };
-            (
-                format!("【MAMIS】{programme}の更新のご案内"),
-                format!(
-                    "{head}有効期限まで約4か月となりました。更新申請のご案内です。\n\n{status}\n\
-                     ※2025年3月以前の単位（手帳のシール・受講証明書）は含まれていません。\
-                     更新申請の際に申告してください。\n\n\
-                     更新申請：{base}/mypage/applications\nマイページ：{base}/mypage\n{FOOTER}"
-                ),
-            )
+        NoticeKind::OneYear => {
+            mail::queue(conn, to, &RenewalOneYear { head, mypage_url, sig }, now).await
         }
-        NoticeKind::OneMonth => (
-            format!("【MAMIS】{programme}の有効期限まで1か月です（最終のご案内）"),
-            format!(
-                "{head}有効期限まで1か月となりました。更新申請がお済みでない場合は、\
-                 お早めに手続きをお願いします。有効期限を過ぎると、6か月以内は遅延理由書を\
-                 添えて更新申請ができますが、それ以降は新規申請となります。\n\n\
-                 更新申請：{base}/mypage/applications\n{FOOTER}"
-            ),
-        ),
+        NoticeKind::FourMonths => {
+            let message = RenewalFourMonths { head, missing, applications_url, mypage_url, sig };
+            mail::queue(conn, to, &message, now).await
+        }
+        NoticeKind::OneMonth => {
+            mail::queue(conn, to, &RenewalOneMonth { head, applications_url, sig }, now).await
+        }
     }
 }

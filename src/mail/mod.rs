@@ -1,7 +1,11 @@
 //! E-mail: SMTP through lettre when `SMTP_URL` is set, otherwise .eml files in a directory.
+//! Every message is a template in `messages` (queued with `queue`).
 //! Delivery goes through the outbox worker (see `worker`), never straight from a handler.
 
+pub mod messages;
 pub mod worker;
+
+pub use messages::{queue, Signature};
 
 use lettre::message::{
     header::{ContentType, MIME_VERSION_1_0},

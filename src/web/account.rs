@@ -18,12 +18,8 @@ use crate::web::ctx::Ctx;
 use crate::web::layout::Layout;
 use crate::web::{render, see_other};
 
-#[derive(Default)]
-pub struct PasswordErrors {
-    current: Option<&'static str>,
-    new: Option<&'static str>,
-    confirm: Option<&'static str>,
-}
+/// The password form's errors, keyed by field id.
+pub type PasswordErrors = crate::domain::field_errors::FieldErrors;
 
 #[derive(Template)]
 #[template(path = "account/password.html")]
@@ -71,19 +67,19 @@ pub async fn change_password(
             email: user.email.as_deref().unwrap_or(""),
         },
     ) {
-        errors.new = Some(message);
+        errors.add("new_password", message);
     } else if form.new_password != form.confirm_password {
-        errors.confirm = Some("確認のため入力したパスワードが一致しません。");
+        errors.add("confirm_password", "確認のため入力したパスワードが一致しません。");
     } else if form.new_password == form.current_password {
-        errors.new = Some("現在と異なるパスワードを入力してください。");
+        errors.add("new_password", "現在と異なるパスワードを入力してください。");
     }
 
     let mut tx = state.pool.begin().await?;
     let stored = db::accounts::password_hash(&mut tx, user.id).await?;
     if !password::verify_async(form.current_password.clone(), stored).await {
-        errors.current = Some("現在のパスワードが正しくありません。");
+        errors.add("current_password", "現在のパスワードが正しくありません。");
     }
-    if errors.current.is_some() || errors.new.is_some() || errors.confirm.is_some() {
+    if !errors.is_empty() {
         tx.rollback().await?;
         let page =
             PasswordPage { must_change: user.must_change_password, layout: ctx.layout(), errors };
@@ -103,16 +99,13 @@ pub async fn change_password(
     };
     audit::record(&mut tx, &ctx.who(), ctx.now, entry).await?;
     if let Some(email) = &user.email {
-        let body = format!(
-            "{} 様\n\nMAMISのパスワードが {} に変更されました。\n\
-             お心当たりがない場合は、至急お問い合わせ窓口までご連絡ください。\n\n\
-             ログイン: {}/login\n",
-            user.display_name,
-            format_jp_datetime(ctx.now),
-            state.config.base_url
-        );
-        db::outbox::enqueue(&mut tx, email, "【MAMIS】パスワード変更のお知らせ", &body, ctx.now)
-            .await?;
+        let message = crate::mail::messages::account::PasswordChanged {
+            name: user.display_name.clone(),
+            changed_at: format_jp_datetime(ctx.now),
+            login_url: format!("{}/login", state.config.base_url),
+            sig: crate::mail::Signature::portal("パスワード変更のお知らせ"),
+        };
+        crate::mail::queue(&mut tx, email, &message, ctx.now).await?;
     }
     tx.commit().await?;
     state.mail_notify.notify_one();

@@ -39,18 +39,8 @@ pub struct WindowForm {
     pub(crate) confirm: String,
 }
 
-#[derive(Default)]
-pub struct WindowErrors {
-    starts_at: Option<&'static str>,
-    ends_at: Option<&'static str>,
-    reason: Option<&'static str>,
-}
-
-impl WindowErrors {
-    fn any(&self) -> bool {
-        self.starts_at.is_some() || self.ends_at.is_some() || self.reason.is_some()
-    }
-}
+/// The window form's errors, keyed by field id.
+pub type WindowErrors = crate::domain::field_errors::FieldErrors;
 
 #[derive(Template)]
 #[template(path = "admin/maintenance.html")]
@@ -89,7 +79,7 @@ async fn windows_page(
             reason: w.reason,
         })
         .collect();
-    let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status = if !errors.is_empty() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = WindowsPage {
         layout: ctx.layout().with_notice(ctx.take_flash().await?),
         windows,
@@ -119,20 +109,20 @@ pub async fn create_window(
 ) -> AppResult<Response> {
     ctx.require(Action::ManageMaintenance)?;
     let mut errors = WindowErrors::default();
-    let starts = required_time(&form.starts_at).map_err(|e| errors.starts_at = Some(e)).ok();
-    let ends = required_time(&form.ends_at).map_err(|e| errors.ends_at = Some(e)).ok();
+    let starts = required_time(&form.starts_at).map_err(|e| errors.add("starts_at", e)).ok();
+    let ends = required_time(&form.ends_at).map_err(|e| errors.add("ends_at", e)).ok();
     let reason = form.reason.trim().to_string();
     if reason.is_empty() {
-        errors.reason = Some("停止の理由を入力してください（ログイン画面に表示されます）。");
+        errors.add("reason", "停止の理由を入力してください（ログイン画面に表示されます）。");
     } else if reason.chars().count() > 200 {
-        errors.reason = Some("理由は200文字以内で入力してください。");
+        errors.add("reason", "理由は200文字以内で入力してください。");
     }
     if let (Some(s), Some(e)) = (starts, ends) {
         if let Err(message) = downtime::validate(s, e) {
-            errors.ends_at = Some(message);
+            errors.add("ends_at", message);
         }
     }
-    let (Some(starts), Some(ends), false) = (starts, ends, errors.any()) else {
+    let (Some(starts), Some(ends), true) = (starts, ends, errors.is_empty()) else {
         return windows_page(&state, &ctx, form, errors, None).await;
     };
     if let Some(effect) = downtime::immediate_effect(starts, ends, ctx.now) {
@@ -156,12 +146,54 @@ pub async fn create_window(
     Ok(see_other("/admin/maintenance"))
 }
 
-pub async fn delete_window(
+/// Deleting a window cancels a planned stop (or ends one under way): confirmed on a page of
+/// its own that names the window.
+pub async fn delete_window_page(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     ctx.require(Action::ManageMaintenance)?;
+    let mut tx = state.pool.begin().await?;
+    let window = db::maintenance::window(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    drop(tx);
+    let running = window.contains(ctx.now);
+    let page = crate::web::confirm::ConfirmPage {
+        layout: ctx.layout(),
+        title: "停止予定を削除しますか".into(),
+        lead: format!(
+            "{} から {} までの停止予定（{}）を削除します。",
+            format_jp_datetime(window.starts_at),
+            format_jp_datetime(window.ends_at),
+            window.reason
+        ),
+        lost: vec![
+            "この停止予定（日時と理由）".into(),
+            "ログイン画面とマイページなどに表示しているお知らせ".into(),
+        ],
+        note: Some(if running {
+            "いま停止中です。削除すると、すぐにすべての画面が使えるようになります。".into()
+        } else {
+            "削除すると、この日時にポータルは停止しません。".into()
+        }),
+        action: format!("/admin/maintenance/{id}/delete"),
+        button: "この停止予定を削除する".into(),
+        cancel_href: "/admin/maintenance".into(),
+        cancel_label: "削除せずに停止予定の一覧へ戻る".into(),
+    };
+    render(&page)
+}
+
+pub async fn delete_window(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(confirmed): Form<crate::web::confirm::Confirmed>,
+) -> AppResult<Response> {
+    ctx.require(Action::ManageMaintenance)?;
+    if !confirmed.yes() {
+        return Ok(see_other(&format!("/admin/maintenance/{id}/delete")));
+    }
     let mut tx = state.pool.begin().await?;
     let window = db::maintenance::window(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     db::maintenance::delete_window(&mut tx, id).await?;
@@ -200,22 +232,8 @@ pub struct AnnouncementForm {
     published_until: String,
 }
 
-#[derive(Default)]
-pub struct AnnouncementErrors {
-    title: Option<&'static str>,
-    body: Option<&'static str>,
-    published_from: Option<&'static str>,
-    published_until: Option<&'static str>,
-}
-
-impl AnnouncementErrors {
-    fn any(&self) -> bool {
-        self.title.is_some()
-            || self.body.is_some()
-            || self.published_from.is_some()
-            || self.published_until.is_some()
-    }
-}
+/// The announcement form's errors, keyed by field id.
+pub type AnnouncementErrors = crate::domain::field_errors::FieldErrors;
 
 #[derive(Template)]
 #[template(path = "admin/announcements.html")]
@@ -248,7 +266,7 @@ async fn announcements_page(
             body: a.body,
         })
         .collect();
-    let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status = if !errors.is_empty() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = AnnouncementsPage {
         layout: ctx.layout().with_notice(ctx.take_flash().await?),
         announcements,
@@ -274,31 +292,31 @@ pub async fn create_announcement(
     let title = form.title.trim().to_string();
     let body = form.body.trim().to_string();
     if title.is_empty() {
-        errors.title = Some("件名を入力してください。");
+        errors.add("title", "件名を入力してください。");
     } else if title.chars().count() > 100 {
-        errors.title = Some("件名は100文字以内で入力してください。");
+        errors.add("title", "件名は100文字以内で入力してください。");
     }
     if body.is_empty() {
-        errors.body = Some("本文を入力してください。");
+        errors.add("body", "本文を入力してください。");
     } else if body.chars().count() > 2000 {
-        errors.body = Some("本文は2000文字以内で入力してください。");
+        errors.add("body", "本文は2000文字以内で入力してください。");
     }
     let from = if form.published_from.trim().is_empty() {
         Some(ctx.now)
     } else {
-        required_time(&form.published_from).map_err(|e| errors.published_from = Some(e)).ok()
+        required_time(&form.published_from).map_err(|e| errors.add("published_from", e)).ok()
     };
     let until = if form.published_until.trim().is_empty() {
         None
     } else {
-        required_time(&form.published_until).map_err(|e| errors.published_until = Some(e)).ok()
+        required_time(&form.published_until).map_err(|e| errors.add("published_until", e)).ok()
     };
     if let (Some(f), Some(u)) = (from, until) {
         if u <= f {
-            errors.published_until = Some("掲載終了は掲載開始より後にしてください。");
+            errors.add("published_until", "掲載終了は掲載開始より後にしてください。");
         }
     }
-    let (Some(from), false) = (from, errors.any()) else {
+    let (Some(from), true) = (from, errors.is_empty()) else {
         return announcements_page(&state, &ctx, form, errors).await;
     };
     let mut tx = state.pool.begin().await?;

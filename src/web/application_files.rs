@@ -140,8 +140,8 @@ async fn store_evidence(
         Err(message) => {
             drop(tx);
             let errors = match credit_id {
-                Some(_) => Errors { credit: vec![message], ..Default::default() },
-                None => Errors { files: vec![message], ..Default::default() },
+                Some(c) => Errors::one(format!("credit-file-{c}"), message),
+                None => Errors::one("file", message),
             };
             return show_page(
                 state,

@@ -85,20 +85,6 @@ fn programme_label(code: &str) -> &'static str {
     Programme::from_code(code).map(Programme::label).unwrap_or("不明")
 }
 
-fn event_label(action: &str) -> &'static str {
-    match action {
-        "created" => "作成",
-        "submitted" => "提出",
-        "resubmitted" => "再提出",
-        "withdrawn" => "取下げ",
-        "returned" => "差し戻し",
-        "received" => "受付",
-        "approved" => "承認",
-        "rejected" => "不承認",
-        _ => "その他",
-    }
-}
-
 fn tier_label(tier: &str) -> &'static str {
     match tier {
         "physician" => "申請者",
@@ -149,13 +135,7 @@ pub(crate) fn parse_units(input: &str) -> Result<Decimal, &'static str> {
 
 /// A typed date: Western (「2024-05-10」「2024/5/10」) or 和暦 (「令和6年5月10日」「R6.5.10」).
 pub(crate) fn parse_date(input: &str) -> Option<NaiveDate> {
-    match crate::domain::era::parse_era_date(input) {
-        Ok(Some(date)) => Some(date),
-        Ok(None) => crate::domain::person::parse_western_date(
-            &crate::domain::text::to_halfwidth_ascii(input.trim()),
-        ),
-        Err(_) => None,
-    }
+    crate::domain::era::parse_typed_date(input)
 }
 
 /// A (re)submitted application is always 'submitted'; the staff queues route it by
@@ -636,7 +616,7 @@ pub struct FileView {
 pub struct EventView {
     pub at: String,
     pub who: String,
-    pub action: &'static str,
+    pub action: String,
     pub comment: Option<String>,
 }
 
@@ -678,13 +658,9 @@ pub struct DetailsForm {
     pub(crate) exemption: String,
 }
 
-#[derive(Default)]
-pub(super) struct Errors {
-    pub(super) credit: Vec<String>,
-    pub(super) files: Vec<String>,
-    pub(super) details: Vec<String>,
-    pub(super) submit: Vec<String>,
-}
+/// The page's errors, keyed by the id of the control (or section heading) they concern: shown
+/// beside it and summarised at the top of the page.
+pub(super) type Errors = crate::domain::field_errors::FieldErrors;
 
 #[derive(Template)]
 #[template(path = "applications/show.html")]
@@ -725,6 +701,8 @@ struct ShowPage {
     practical_activity: String,
     /// Sports new by exemption: the four to choose from.
     exemptions: Vec<Choice>,
+    /// The attendance date typed in 和暦, read back in the Western calendar.
+    attended_echo: Option<String>,
     /// Declared certificates each need their own upload (sports).
     needs_upload: bool,
     errors: Errors,
@@ -904,13 +882,14 @@ pub(super) async fn show_page(
                     Some(n) => format!("{}（{}）", tier_label(&e.tier), n),
                     None => tier_label(&e.tier).to_string(),
                 },
-                action: event_label(&e.action),
+                action: crate::domain::application_event::label_of(&e.action),
                 comment: e.comment.clone(),
             })
             .collect(),
         categories,
         formats,
         sources,
+        attended_echo: crate::domain::era::western_echo(&credit_form.attended_on),
         credit_form,
         cut_over: format_jp_date(cut_over(state)),
         routes,
@@ -973,21 +952,24 @@ pub async fn save_details(
     let physician = registered(&state, &ctx).await?;
     let today = ctx.now.date_naive();
     let (mut tx, app) = lock_own(&state, &physician, id).await?;
-    let mut errors = Vec::new();
+    let mut errors = Errors::default();
     if !app.editable() {
-        errors.push(NOT_EDITABLE.to_string());
+        errors.add("details-heading", NOT_EDITABLE);
     }
     let allowed = routes_for(&app.programme, &app.kind);
     let route = allowed.iter().copied().find(|r| *r == form.route.trim()).unwrap_or("credits");
     let route_date = if route == "university" {
         match parse_date(&form.route_document_date) {
             Some(d) if d > today => {
-                errors.push("修了認定証の日付が未来になっています。".into());
+                errors.add("route_document_date", "修了認定証の日付が未来になっています。");
                 None
             }
             Some(d) => Some(d),
             None => {
-                errors.push("修了認定証の日付を「2022-03-31」のように入力してください。".into());
+                errors.add(
+                    "route_document_date",
+                    "修了認定証の日付を「2022-03-31」（または令和4年3月31日）のように入力してください。",
+                );
                 None
             }
         }
@@ -996,22 +978,26 @@ pub async fn save_details(
     };
     let receiver = receiver_options(&mut tx, &physician, None).await?.first().map(|r| r.id);
     if receiver.is_none() {
-        errors
-            .push("受付先の医師会が見つかりません。登録情報の都道府県を確認してください。".into());
+        errors.add(
+            "details-heading",
+            "受付先の医師会が見つかりません。登録情報の都道府県を確認してください。",
+        );
     }
     let late_reason = form.late_reason.trim().replace("\r\n", "\n");
     let practical = form.practical_activity.trim().replace("\r\n", "\n");
-    if late_reason.chars().count() > MAX_TEXT || practical.chars().count() > MAX_TEXT {
-        errors.push("文章は4,000文字以内で入力してください。".into());
+    if late_reason.chars().count() > MAX_TEXT {
+        errors.add("late_reason", "遅延理由書は4,000文字以内で入力してください。");
+    }
+    if practical.chars().count() > MAX_TEXT {
+        errors.add("practical_activity", "実践活動の記録は4,000文字以内で入力してください。");
     }
     let exemption = Exemption::from_code(form.exemption.trim());
     if route == "sports_exemption" && exemption.is_none() {
-        errors.push("免除の資格を4つのうちから選んでください。".into());
+        errors.add("exemption", "免除の資格を4つのうちから選んでください。");
     }
     let exemption = exemption.filter(|_| route == "sports_exemption");
     let (Some(receiver), true) = (receiver, errors.is_empty()) else {
         drop(tx);
-        let errors = Errors { details: errors, ..Default::default() };
         return show_page(
             &state,
             &ctx,
@@ -1090,37 +1076,43 @@ pub(crate) fn parse_credit(
     programme: &str,
     cut_over: NaiveDate,
     today: NaiveDate,
-) -> Result<DeclaredCredit, Vec<String>> {
-    let mut errors = Vec::new();
+) -> Result<DeclaredCredit, Errors> {
+    let mut errors = Errors::default();
     let category =
         Category::from_code(form.category.trim()).filter(|c| c.programme().code() == programme);
     if category.is_none() {
-        errors.push("研修の区分を選んでください。".into());
+        errors.add("category", "研修の区分を選んでください。");
     }
     let format = Format::from_code(form.format.trim());
     if format.is_none() {
-        errors.push("形式（対面・Web）を選んでください。".into());
+        errors.add("format", "形式（対面・Web）を選んでください。");
     }
     // A course's completion certificate carries no units to type: record it as 1.
     let units = if category.is_some_and(Category::is_course) && form.units.trim().is_empty() {
         Some(rust_decimal::Decimal::ONE)
     } else {
-        parse_units(&form.units).map_err(|e| errors.push(e.into())).ok()
+        parse_units(&form.units).map_err(|e| errors.add("units", e)).ok()
     };
     let date = match parse_date(&form.attended_on) {
         None => {
-            errors.push("受講日を「2024-05-10」のように入力してください。".into());
+            errors.add(
+                "attended_on",
+                "受講日を「2024-05-10」または「令和6年5月10日」のように入力してください。",
+            );
             None
         }
         Some(d) if d >= cut_over => {
-            errors.push(format!(
-                "{}以降に開催された研修会の単位はポータルに登録されるため、ここには入力しません。",
-                format_jp_date(cut_over)
-            ));
+            errors.add(
+                "attended_on",
+                format!(
+                    "{}以降に開催された研修会の単位はポータルに登録されるため、ここには入力しません。",
+                    format_jp_date(cut_over)
+                ),
+            );
             None
         }
         Some(d) if d > today => {
-            errors.push("受講日が未来の日付になっています。".into());
+            errors.add("attended_on", "受講日が未来の日付になっています。");
             None
         }
         Some(d) => Some(d),
@@ -1129,17 +1121,17 @@ pub(crate) fn parse_credit(
     let source = match sources.iter().find(|s| **s == form.source.trim()) {
         Some(s) => Some(*s),
         None if programme == Programme::Sports.code() => {
-            errors.push("健康スポーツ医の研修は、手帳ではなく修了証で入力してください。".into());
+            errors.add("source", "健康スポーツ医の研修は、手帳ではなく修了証で入力してください。");
             None
         }
         None => {
-            errors.push("記録の種類（手帳・修了証）を選んでください。".into());
+            errors.add("source", "記録の種類（手帳・修了証）を選んでください。");
             None
         }
     };
     let note = form.note.trim().to_string();
     if note.chars().count() > 200 {
-        errors.push("研修会名・メモは200文字以内で入力してください。".into());
+        errors.add("note", "研修会名・メモは200文字以内で入力してください。");
     }
     match (category, format, units, date, source, errors.is_empty()) {
         (Some(category), Some(format), Some(units), Some(attended_on), Some(source), true) => {
@@ -1165,19 +1157,18 @@ pub async fn add_credit(
     let physician = registered(&state, &ctx).await?;
     let today = ctx.now.date_naive();
     let (mut tx, app) = lock_own(&state, &physician, id).await?;
-    let mut errors = Vec::new();
+    let mut errors = Errors::default();
     if !app.editable() {
-        errors.push(NOT_EDITABLE.to_string());
+        errors.add("declared-heading", NOT_EDITABLE);
     }
     let credit = parse_credit(&form, &app.programme, cut_over(&state), today)
-        .map_err(|e| errors.extend(e))
+        .map_err(|e| errors.merge(e))
         .ok();
     if store::declared_credits(&mut tx, id).await?.len() >= MAX_DECLARED {
-        errors.push("入力できる件数の上限に達しました。".into());
+        errors.add("declared-heading", "入力できる件数の上限に達しました。");
     }
     let (Some(credit), true) = (credit, errors.is_empty()) else {
         drop(tx);
-        let errors = Errors { credit: errors, ..Default::default() };
         return show_page(
             &state,
             &ctx,
@@ -1286,7 +1277,7 @@ pub async fn submit(
     let (mut tx, app) = lock_own(&state, &physician, id).await?;
     if let Err(why) = application::transition(app.state(), Actor::Physician, Event::Submit) {
         drop(tx);
-        let errors = Errors { submit: vec![why.into()], ..Default::default() };
+        let errors = Errors::one("check-heading", why);
         return show_page(
             &state,
             &ctx,
@@ -1307,7 +1298,8 @@ pub async fn submit(
     let files = store::files(&mut tx, id).await?;
     if !outcome.met {
         drop(tx);
-        let failing = outcome
+        let mut errors = Errors::default();
+        outcome
             .rules
             .iter()
             .filter(|r| !r.met)
@@ -1325,8 +1317,7 @@ pub async fn submit(
                 }
                 text
             })
-            .collect();
-        let errors = Errors { submit: failing, ..Default::default() };
+            .for_each(|text| errors.push("check-heading", text));
         return show_page(
             &state,
             &ctx,
@@ -1373,22 +1364,20 @@ pub async fn submit(
     .await?;
     let email = ctx.user.as_ref().and_then(|u| u.email.clone());
     if let Some(email) = &email {
-        let body = format!(
-            "{} 様\n\n次の申請を受け付けました。\n\n申請番号：{}\n区分：{}（{}）\n受付先：{}\n提出日時：{}\n\n審査の状況はマイページの「申請」でご確認いただけます。\n審査・登録料（10,000円）のお支払いは、都道府県医師会の案内に従ってください。{}\n",
-            physician.kanji_name,
-            id,
-            programme_label(&app.programme),
-            kind_label(&app.kind),
-            app.receiving_association_name,
-            format_jp_datetime(ctx.now),
-            if app.programme == "occupational" && !declared.is_empty() {
-                "\n手帳で申告した単位がある場合は、手帳の原本を都道府県医師会へ郵送してください。"
-            } else {
-                ""
-            },
-        );
-        db::outbox::enqueue(&mut tx, email, "【MAMIS】申請を受け付けました", &body, ctx.now)
-            .await?;
+        let message = crate::mail::messages::physician::ApplicationSubmitted {
+            name: physician.kanji_name.clone(),
+            application_id: id,
+            programme: programme_label(&app.programme).to_string(),
+            kind: kind_label(&app.kind).to_string(),
+            receiving: app.receiving_association_name.clone(),
+            submitted_at: format_jp_datetime(ctx.now),
+            mail_handbook: app.programme == "occupational" && !declared.is_empty(),
+            sig: crate::mail::Signature::portal_for(
+                app.receiving_association_name.clone(),
+                "申請の受付のお知らせ",
+            ),
+        };
+        crate::mail::queue(&mut tx, email, &message, ctx.now).await?;
     }
     tx.commit().await?;
     if email.is_some() {

@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use crate::clock::{format_jp_datetime, jst};
 use crate::db::{self, audit::Filter};
+use crate::domain::audit_action::{entity_label, label_of, AuditAction, ENTITY_TYPES};
 use crate::domain::policy::Action;
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -40,10 +41,19 @@ pub struct AuditView {
     pub ip: String,
 }
 
+/// One choice of the action filter: the code as value, the label as text.
+pub struct ActionChoice {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub selected: bool,
+}
+
 #[derive(Template)]
 #[template(path = "audit/list.html")]
 struct AuditPage {
     layout: Layout,
+    actions: Vec<ActionChoice>,
+    entity_types: Vec<ActionChoice>,
     query: AuditQuery,
     rows: Vec<AuditView>,
     older: Option<String>,
@@ -86,16 +96,33 @@ pub async fn list(
             at: format_jp_datetime(r.at.with_timezone(&jst())),
             actor: r.actor_login_id.unwrap_or_else(|| "（未ログイン）".into()),
             on_behalf_of: r.on_behalf_of_login_id.unwrap_or_default(),
-            action: r.action,
+            action: label_of(&r.action),
             entity: match r.entity_id {
-                Some(id) => format!("{} #{}", r.entity_type, id),
-                None => r.entity_type,
+                Some(id) => format!("{}（番号 {}）", entity_label(&r.entity_type), id),
+                None => entity_label(&r.entity_type).to_string(),
             },
             before: r.before.map(|v| v.to_string()).unwrap_or_default(),
             after: r.after.map(|v| v.to_string()).unwrap_or_default(),
             ip: r.ip.unwrap_or_default(),
         })
         .collect();
-    let page = AuditPage { layout: ctx.layout(), query, rows, older };
+    let mut actions: Vec<ActionChoice> = AuditAction::ALL
+        .iter()
+        .map(|a| ActionChoice {
+            code: a.code(),
+            label: a.label(),
+            selected: a.code() == query.action.trim(),
+        })
+        .collect();
+    actions.sort_by_key(|a| a.code);
+    let entity_types = ENTITY_TYPES
+        .iter()
+        .map(|t| ActionChoice {
+            code: t,
+            label: entity_label(t),
+            selected: *t == query.entity_type.trim(),
+        })
+        .collect();
+    let page = AuditPage { layout: ctx.layout(), actions, entity_types, query, rows, older };
     render(&page)
 }

@@ -8,9 +8,7 @@ use axum::Form;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::clock::format_jp_datetime;
 use crate::db::{self, audit};
-use crate::domain::downtime::current_and_upcoming;
 use crate::domain::postcard::{self, InitialPassword};
 use crate::domain::role::Role;
 use crate::domain::text::{normalize_login_id, safe_next_path};
@@ -19,16 +17,11 @@ use crate::error::AppResult;
 use crate::password;
 use crate::state::AppState;
 use crate::web::ctx::{AuthData, Ctx, AUTH_KEY};
-use crate::web::layout::Layout;
+use crate::web::layout::{site_notices, Layout, NoticeView};
 use crate::web::{csrf, render, see_other};
 
 pub const WRONG_CREDENTIALS: &str = "ログインIDまたはパスワードが正しくありません。";
 pub const LOCKED: &str = "ログインに続けて失敗したため、しばらくの間ログインできません。数分（失敗が続いた場合は最長15分）おいてからお試しください。急ぎの場合は事務局にロックの解除をご依頼ください。";
-
-pub struct NoticeView {
-    pub title: String,
-    pub body: String,
-}
 
 #[derive(Template)]
 #[template(path = "auth/login.html")]
@@ -49,22 +42,7 @@ pub struct LoginQuery {
 }
 
 async fn notices(state: &AppState, ctx: &Ctx) -> AppResult<Vec<NoticeView>> {
-    let mut list = Vec::new();
-    let windows = state.windows.windows(&state.pool).await?;
-    for w in current_and_upcoming(&windows, ctx.now) {
-        list.push(NoticeView {
-            title: format!("システム停止の予定（{}）", w.reason),
-            body: format!(
-                "{} から {} まで、MAMISをご利用いただけません。",
-                format_jp_datetime(w.starts_at),
-                format_jp_datetime(w.ends_at)
-            ),
-        });
-    }
-    for a in db::maintenance::visible_announcements(&state.pool, ctx.now).await? {
-        list.push(NoticeView { title: a.title, body: a.body });
-    }
-    Ok(list)
+    site_notices(state, ctx.now).await
 }
 
 struct Door {

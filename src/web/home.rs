@@ -608,9 +608,10 @@ pub async fn mypage(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respon
     };
     let history = history_entries(db::credit_views::history(&state.pool, physician.id).await?);
     let held_credits = crate::web::office_held_credits::held_lines(&state, physician.id).await?;
+    let announcements = crate::web::layout::site_notices(&state, ctx.now).await?;
     let page = MyPage {
         held_credits,
-        layout: ctx.layout().with_notice(ctx.take_flash().await?),
+        layout: ctx.layout().with_notice(ctx.take_flash().await?).with_announcements(announcements),
         name: physician.kanji_name.clone(),
         furigana: physician.furigana.clone(),
         display: match display {
@@ -672,13 +673,16 @@ struct OfficePage {
     menu: Vec<crate::domain::menu::MenuItem>,
 }
 
-pub async fn office(ctx: Ctx) -> AppResult<Response> {
+pub async fn office(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
     let user = ctx.require(Action::ViewOffice)?;
     let page = OfficePage {
         association: user.association.as_ref().map(|a| a.name.clone()).unwrap_or_default(),
         role_label: user.role.label(),
         menu: crate::domain::menu::office(&user.actor()),
-        layout: ctx.layout().with_notice(ctx.take_flash().await?),
+        layout: ctx
+            .layout()
+            .with_notice(ctx.take_flash().await?)
+            .with_announcements(crate::web::layout::site_notices(&state, ctx.now).await?),
     };
     render(&page)
 }

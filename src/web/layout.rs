@@ -1,7 +1,11 @@
 //! What the base layout needs on every page: the signed-in user's menu and the CSRF token.
 
-use crate::db::accounts::CurrentAccount;
+use crate::clock::{format_jp_datetime, Jst};
+use crate::db::{self, accounts::CurrentAccount};
+use crate::domain::downtime::current_and_upcoming;
 use crate::domain::policy::{allows, Action};
+use crate::error::AppResult;
+use crate::state::AppState;
 
 pub struct NavLink {
     pub href: &'static str,
@@ -22,15 +26,56 @@ pub struct Layout {
     pub csrf: String,
     /// A one-off notice shown at the top of the page.
     pub notice: Option<String>,
+    /// The administrators' announcements and planned stops, shown on the signed-in home pages
+    /// as on the login page.
+    pub announcements: Vec<NoticeView>,
+}
+
+/// One announcement or planned stop (システム管理者からのお知らせ).
+pub struct NoticeView {
+    pub title: String,
+    pub body: String,
+}
+
+/// Planned stops (current and upcoming) first, then the announcements in force.
+pub async fn site_notices(state: &AppState, now: Jst) -> AppResult<Vec<NoticeView>> {
+    let mut list = Vec::new();
+    let windows = state.windows.windows(&state.pool).await?;
+    for w in current_and_upcoming(&windows, now) {
+        list.push(NoticeView {
+            title: format!("システム停止の予定（{}）", w.reason),
+            body: format!(
+                "{} から {} まで、MAMISをご利用いただけません。",
+                format_jp_datetime(w.starts_at),
+                format_jp_datetime(w.ends_at)
+            ),
+        });
+    }
+    for a in db::maintenance::visible_announcements(&state.pool, now).await? {
+        list.push(NoticeView { title: a.title, body: a.body });
+    }
+    Ok(list)
 }
 
 impl Layout {
     pub fn anonymous() -> Self {
-        Layout { user: None, proxy: None, csrf: String::new(), notice: None }
+        Layout {
+            user: None,
+            proxy: None,
+            csrf: String::new(),
+            notice: None,
+            announcements: Vec::new(),
+        }
     }
 
     pub fn new(user: Option<&CurrentAccount>, csrf: &str) -> Self {
-        Layout { user: user.map(nav_for), proxy: None, csrf: csrf.to_string(), notice: None }
+        Layout {
+            user: user.map(nav_for),
+            proxy: None,
+            csrf: csrf.to_string(),
+            notice: None,
+            announcements: Vec::new(),
+        }
     }
 
     pub fn with_proxy(mut self, staff: &str, physician: &str) -> Self {
@@ -40,6 +85,11 @@ impl Layout {
 
     pub fn with_notice(mut self, notice: Option<String>) -> Self {
         self.notice = notice;
+        self
+    }
+
+    pub fn with_announcements(mut self, announcements: Vec<NoticeView>) -> Self {
+        self.announcements = announcements;
         self
     }
 }

@@ -10,6 +10,7 @@ pub mod audience;
 pub mod audit;
 pub mod auth;
 pub mod certificates;
+pub mod confirm;
 pub mod consents;
 pub mod csrf;
 pub mod ctx;
@@ -97,7 +98,10 @@ fn pages() -> Router<AppState> {
         .route("/office", get(home::office))
         .route("/admin", get(home::admin))
         .route("/admin/maintenance", get(admin::windows).post(admin::create_window))
-        .route("/admin/maintenance/{id}/delete", post(admin::delete_window))
+        .route(
+            "/admin/maintenance/{id}/delete",
+            get(admin::delete_window_page).post(admin::delete_window),
+        )
         .route("/admin/announcements", get(admin::announcements).post(admin::create_announcement))
         .route("/admin/announcements/{id}/delete", post(admin::delete_announcement))
         .route("/audit", get(audit::list))
@@ -156,6 +160,10 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/static/style.css", get(assets::stylesheet))
+        .route("/static/focus.js", get(assets::focus_script))
+        .route("/static/favicon.svg", get(assets::favicon_svg))
+        .route("/favicon.ico", get(assets::favicon_ico))
+        .route("/apple-touch-icon.png", get(assets::touch_icon))
         .layer(from_fn(headers::security))
         .layer(tower::util::option_layer(hsts))
         .layer(from_fn_with_state(state.clone(), query_count::scope))

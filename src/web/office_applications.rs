@@ -59,7 +59,7 @@ pub fn routes() -> Router<AppState> {
         .route("/office/cycles", get(cycles))
         .route("/office/cycles/{id}", get(cycle_page))
         .route("/office/cycles/{id}/approve", post(cycle_bulk_approve))
-        .route("/office/cycles/{id}/close", post(cycle_close))
+        .route("/office/cycles/{id}/close", get(cycle_close_page).post(cycle_close))
         .route("/office/cycles/{id}/reopen", post(cycle_reopen))
         .route("/office/paper-certificates", get(paper_list))
         .route("/office/paper-certificates/{certification_id}/sent", post(paper_sent))
@@ -68,7 +68,6 @@ pub fn routes() -> Router<AppState> {
 const COMMENT_MAX: usize = 1000;
 pub const CONFLICT_MESSAGE: &str =
     "この申請は、ほかの担当者がすでに処理しました。画面の内容をご確認ください。";
-const MAIL_FOOTER: &str = "\n――\nMAMIS 認定医ポータル（日本医師会）\nこのメールは送信専用です。ご不明な点は申請先の医師会へお問い合わせください。\n";
 
 // ---------------------------------------------------------------------------------------------
 // Who sees and does what.
@@ -128,28 +127,43 @@ pub(crate) fn when(at: Option<chrono::DateTime<chrono::Utc>>) -> Option<String> 
 // ---------------------------------------------------------------------------------------------
 // Mail, events and audit.
 
-fn application_lines(app: &Application) -> String {
-    format!(
-        "申請番号：{}\n制度：{}\n申請の種類：{}\n",
-        app.id,
-        programme_label(&app.programme),
-        kind_label(&app.kind)
-    )
+use crate::mail::messages::physician::{
+    ApplicationCertified, ApplicationFeeRecorded, ApplicationHandbookReceived, ApplicationHead,
+    ApplicationPrefectureApproved, ApplicationReceivedMunicipal, ApplicationRejected,
+    ApplicationReturned, Committee,
+};
+use crate::mail::messages::{Contact, Message};
+use crate::mail::{self, Signature};
+
+fn mail_head(app: &Application) -> ApplicationHead {
+    ApplicationHead {
+        name: app.kanji_name.clone(),
+        application_id: app.id,
+        programme: programme_label(&app.programme).to_string(),
+        kind: kind_label(&app.kind).to_string(),
+    }
+}
+
+/// Sent by the association that acted; questions go to the association the physician
+/// applied through.
+fn mail_signature(app: &Application, sender: String, reason: &str) -> Signature {
+    Signature {
+        sender,
+        contact: Contact::association(app.receiving_name.clone()),
+        reason: reason.to_string(),
+    }
 }
 
 async fn mail_physician(
     conn: &mut PgConnection,
     app: &Application,
-    subject: &str,
-    message: &str,
+    message: &impl Message,
     ctx: &Ctx,
 ) -> sqlx::Result<()> {
     let Some(to) = app.email.as_deref() else {
         return Ok(());
     };
-    let body =
-        format!("{} 様\n\n{message}\n\n{}{MAIL_FOOTER}", app.kanji_name, application_lines(app));
-    db::outbox::enqueue(conn, to, subject, &body, ctx.now).await?;
+    mail::queue(conn, to, message, ctx.now).await?;
     Ok(())
 }
 
@@ -173,21 +187,6 @@ async fn record_step(
         after: Some(after),
     };
     audit::record(conn, &ctx.who(), ctx.now, entry).await
-}
-
-fn event_label(action: &str) -> &str {
-    match action {
-        "submitted" => "申請",
-        "resubmitted" => "修正して再申請",
-        "received" => "郡市区医師会が受付",
-        "returned" => "差し戻し",
-        "fee_recorded" => "申請料の入金を記録",
-        "handbook_received" => "手帳の原本を受領",
-        "prefecture_approved" => "都道府県医師会が承認（日本医師会へ進達）",
-        "approved" => "日本医師会が承認（認定）",
-        "rejected" => "日本医師会が不承認",
-        other => other,
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -469,7 +468,7 @@ async fn show_page(
                 Some(t) => t.label(),
                 None => "医師",
             },
-            what: event_label(&e.action).to_string(),
+            what: crate::domain::application_event::label_of(&e.action),
             who: e.actor_name.unwrap_or_default(),
             comment: e.comment,
         })
@@ -644,14 +643,12 @@ pub async fn receive(
     }
     let after = json!({ "status": "municipal_received" });
     record_step(&mut tx, &ctx, &app, Tier::Municipal, "received", None, after).await?;
-    mail_physician(
-        &mut tx,
-        &app,
-        "【MAMIS】申請を郡市区医師会が受け付けました",
-        &format!("{}があなたの申請を受け付け、都道府県医師会へ回しました。", app.receiving_name),
-        &ctx,
-    )
-    .await?;
+    let message = ApplicationReceivedMunicipal {
+        head: mail_head(&app),
+        municipal: app.receiving_name.clone(),
+        sig: mail_signature(&app, app.receiving_name.clone(), "申請の審査の状況のお知らせ"),
+    };
+    mail_physician(&mut tx, &app, &message, &ctx).await?;
     tx.commit().await?;
     state.mail_notify.notify_one();
     ctx.flash("受け付けました。都道府県医師会の審査に回ります。").await?;
@@ -695,19 +692,16 @@ pub async fn return_to_physician(
     let after =
         json!({ "status": "returned", "returned_by_tier": tier.code(), "comment": comment });
     record_step(&mut tx, &ctx, &app, tier, "returned", Some(&comment), after).await?;
-    mail_physician(
-        &mut tx,
-        &app,
-        "【MAMIS】申請が差し戻されました",
-        &format!(
-            "あなたの申請が{}から差し戻されました。\n\n【差し戻しの理由】\n{comment}\n\n\
-             マイページの申請の画面から内容を修正し、再申請してください。\n{}/mypage",
-            tier.label(),
-            state.config.base_url
-        ),
-        &ctx,
-    )
-    .await?;
+    let sender =
+        mail::messages::acting_association(user.association.as_ref().map(|a| a.name.as_str()));
+    let message = ApplicationReturned {
+        head: mail_head(&app),
+        tier: tier.label().to_string(),
+        comment: comment.clone(),
+        mypage_url: format!("{}/mypage", state.config.base_url),
+        sig: mail_signature(&app, sender, "申請の審査の状況のお知らせ"),
+    };
+    mail_physician(&mut tx, &app, &message, &ctx).await?;
     tx.commit().await?;
     state.mail_notify.notify_one();
     ctx.flash("差し戻しました。医師に理由をメールで知らせました。").await?;
@@ -735,24 +729,25 @@ async fn record_receipt(
         drop(tx);
         return stale(&state, &ctx, id).await;
     }
-    let (action, subject, message, notice) = if handbook {
-        (
-            "handbook_received",
-            "【MAMIS】手帳の原本を受け取りました",
-            "都道府県医師会が、郵送された手帳の原本を受け取りました。",
-            "手帳の原本の受領を記録しました。",
-        )
+    let (action, notice) = if handbook {
+        ("handbook_received", "手帳の原本の受領を記録しました。")
     } else {
-        (
-            "fee_recorded",
-            "【MAMIS】申請料の入金を確認しました",
-            "都道府県医師会が、申請料（10,000円）の入金を確認しました。",
-            "入金を記録しました。",
-        )
+        ("fee_recorded", "入金を記録しました。")
     };
     let after = json!({ action: true });
     record_step(&mut tx, &ctx, &app, Tier::Prefectural, action, None, after).await?;
-    mail_physician(&mut tx, &app, subject, message, &ctx).await?;
+    let sig = mail_signature(
+        &app,
+        prefecture_association_name(app.prefecture_code),
+        "申請の審査の状況のお知らせ",
+    );
+    if handbook {
+        let message = ApplicationHandbookReceived { head: mail_head(&app), sig };
+        mail_physician(&mut tx, &app, &message, &ctx).await?;
+    } else {
+        let message = ApplicationFeeRecorded { head: mail_head(&app), sig };
+        mail_physician(&mut tx, &app, &message, &ctx).await?;
+    }
     tx.commit().await?;
     state.mail_notify.notify_one();
     ctx.flash(notice).await?;
@@ -840,20 +835,20 @@ pub async fn prefecture_approve(
         after,
     )
     .await?;
-    mail_physician(
-        &mut tx,
-        &app,
-        "【MAMIS】申請を都道府県医師会が承認しました",
-        &format!(
-            "都道府県医師会があなたの申請を承認し、日本医師会へ進達しました。\n\
-             日本医師会の{}年度 第{}回運営委員会（{}）で審査します。承認されると認定証をマイページからダウンロードでき、紙の認定証はその約1か月後に都道府県医師会から届きます。",
-            cycle.fiscal_year,
-            cycle.number,
-            format_jp_date(cycle.committee_date)
+    let message = ApplicationPrefectureApproved {
+        head: mail_head(&app),
+        committee: Committee {
+            fiscal_year: cycle.fiscal_year,
+            number: cycle.number,
+            date: format_jp_date(cycle.committee_date),
+        },
+        sig: mail_signature(
+            &app,
+            prefecture_association_name(app.prefecture_code),
+            "申請の審査の状況のお知らせ",
         ),
-        &ctx,
-    )
-    .await?;
+    };
+    mail_physician(&mut tx, &app, &message, &ctx).await?;
     tx.commit().await?;
     state.mail_notify.notify_one();
     ctx.flash(&format!(
@@ -949,20 +944,17 @@ async fn approve_at_committee(
         "previous": before,
     });
     record_step(tx, ctx, app, Tier::Jma, "approved", Some(&comment), after).await?;
-    mail_physician(
-        tx,
-        app,
-        "【MAMIS】認定されました（認定証をダウンロードできます）",
-        &format!(
-            "日本医師会の運営委員会（{}）の決定として、あなたの申請が承認されました。\n\n{comment}\n\n\
-             認定証（PDF）は今すぐマイページからダウンロードできます。\n{}/mypage/certificates/{certification_id}/terms/{term_id}.pdf\n\
-             紙の認定証は、都道府県医師会から約1か月後にお送りします。",
-            format_jp_date(committee),
+    let message = ApplicationCertified {
+        head: mail_head(app),
+        committee_date: format_jp_date(committee),
+        comment: comment.clone(),
+        certificate_url: format!(
+            "{}/mypage/certificates/{certification_id}/terms/{term_id}.pdf",
             state.config.base_url
         ),
-        ctx,
-    )
-    .await?;
+        sig: mail_signature(app, mail::messages::JMA.into(), "申請の審査の結果のお知らせ"),
+    };
+    mail_physician(tx, app, &message, ctx).await?;
     Ok(Ok(()))
 }
 
@@ -1006,16 +998,12 @@ pub async fn decide(
     }
     let after = json!({ "status": "rejected", "comment": reason });
     record_step(&mut tx, &ctx, &app, Tier::Jma, "rejected", Some(&reason), after).await?;
-    mail_physician(
-        &mut tx,
-        &app,
-        "【MAMIS】申請について（不承認）",
-        &format!(
-            "日本医師会の運営委員会で、あなたの申請は承認されませんでした。\n\n【理由】\n{reason}"
-        ),
-        &ctx,
-    )
-    .await?;
+    let message = ApplicationRejected {
+        head: mail_head(&app),
+        reason: reason.clone(),
+        sig: mail_signature(&app, mail::messages::JMA.into(), "申請の審査の結果のお知らせ"),
+    };
+    mail_physician(&mut tx, &app, &message, &ctx).await?;
     tx.commit().await?;
     state.mail_notify.notify_one();
     ctx.flash("不承認にしました。医師に理由をメールで知らせました。").await?;
@@ -1081,10 +1069,7 @@ pub async fn deadlines(State(state): State<AppState>, ctx: Ctx) -> AppResult<Res
 }
 
 pub(crate) fn parse_date(text: &str) -> Option<NaiveDate> {
-    let text = text.trim();
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(text, "%Y/%m/%d"))
-        .ok()
+    crate::domain::era::parse_typed_date(text)
 }
 
 pub async fn save_deadlines(
@@ -1330,6 +1315,10 @@ pub async fn cycle_bulk_approve(
 
 #[derive(Deserialize, Default)]
 pub struct CloseForm {
+    /// Sent by the confirmation page.
+    #[serde(default)]
+    confirm: String,
+    /// Closing before the intake deadline, confirmed as such.
     #[serde(default)]
     confirm_early: String,
 }
@@ -1341,10 +1330,45 @@ struct CycleClosePage {
     id: i64,
     label: String,
     intake_deadline: String,
+    committee_date: String,
+    /// The intake deadline has not come yet.
+    early: bool,
+    /// Applications in the cycle that still await JMA's decision (closing is refused).
+    awaiting: i64,
+}
+
+fn close_page(ctx: &Ctx, cycle: &Cycle, awaiting: i64) -> AppResult<Response> {
+    let page = CycleClosePage {
+        layout: ctx.layout(),
+        id: cycle.id,
+        label: cycle_label(cycle),
+        intake_deadline: format_jp_date(cycle.intake_deadline),
+        committee_date: format_jp_date(cycle.committee_date),
+        early: ctx.now.date_naive() < cycle.intake_deadline,
+        awaiting,
+    };
+    render(&page)
+}
+
+/// Closing a cycle is confirmed on a page of its own that says what it changes.
+pub async fn cycle_close_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(cycle_id): Path<i64>,
+) -> AppResult<Response> {
+    let user = ctx.require(Action::ViewOffice)?;
+    require_jma(user)?;
+    let mut conn = state.pool.acquire().await?;
+    let cycle = review_db::cycle(&mut conn, cycle_id, false).await?.ok_or(AppError::NotFound)?;
+    if cycle.closed_at.is_some() {
+        return Ok(see_other(&format!("/office/cycles/{cycle_id}")));
+    }
+    let awaiting = review_db::awaiting_in_cycle(&mut conn, cycle_id).await?;
+    close_page(&ctx, &cycle, awaiting)
 }
 
 /// Closes a cycle once every application in it is decided; later forwards join the next one.
-/// Before the intake deadline it asks for confirmation on a page of its own.
+/// Without the confirmation page's answer it shows that page and changes nothing.
 pub async fn cycle_close(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -1362,6 +1386,10 @@ pub async fn cycle_close(
     let awaiting = review_db::awaiting_in_cycle(&mut tx, cycle_id).await?;
     let today = ctx.now.date_naive();
     let confirmed = form.confirm_early == "yes";
+    if form.confirm != "yes" && !confirmed {
+        drop(tx);
+        return close_page(&ctx, &cycle, awaiting);
+    }
     match review::close_blocker(today, cycle.intake_deadline, confirmed, awaiting) {
         Some(review::CloseBlocker::Awaiting(n)) => {
             drop(tx);
@@ -1370,13 +1398,7 @@ pub async fn cycle_close(
         }
         Some(review::CloseBlocker::BeforeIntakeDeadline) => {
             drop(tx);
-            let page = CycleClosePage {
-                layout: ctx.layout(),
-                id: cycle_id,
-                label: cycle_label(&cycle),
-                intake_deadline: format_jp_date(cycle.intake_deadline),
-            };
-            return render(&page);
+            return close_page(&ctx, &cycle, awaiting);
         }
         None => {}
     }

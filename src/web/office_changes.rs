@@ -223,23 +223,23 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.code().as_deref() == Some("23505"))
 }
 
-async fn outcome_mail(
+/// The physician's address and name for an outcome mail; None when they have no address.
+async fn outcome_recipient(
     tx: &mut sqlx::PgConnection,
-    state: &AppState,
-    ctx: &Ctx,
     p: &Physician,
-    subject: &str,
-    message: &str,
-) -> AppResult<()> {
-    let Some(account_id) = p.account_id else { return Ok(()) };
-    let Some(account) = db::profile::account_email(tx, account_id).await? else { return Ok(()) };
-    let Some(email) = account.email else { return Ok(()) };
-    let body = format!(
-        "{} 様\n\n{}\n\n登録情報の確認: {}/mypage/profile\n",
-        account.display_name, message, state.config.base_url
-    );
-    db::outbox::enqueue(tx, &email, subject, &body, ctx.now).await?;
-    Ok(())
+) -> AppResult<Option<(String, String)>> {
+    let Some(account_id) = p.account_id else { return Ok(None) };
+    let Some(account) = db::profile::account_email(tx, account_id).await? else { return Ok(None) };
+    Ok(account.email.map(|email| (email, account.display_name)))
+}
+
+fn outcome_signature(user: &CurrentAccount) -> crate::mail::Signature {
+    crate::mail::Signature::by(
+        crate::mail::messages::acting_association(
+            user.association.as_ref().map(|a| a.name.as_str()),
+        ),
+        "登録情報の変更申請の結果のお知らせ",
+    )
 }
 
 pub(crate) fn parse_comment(text: &str, required: bool) -> Result<Option<String>, &'static str> {
@@ -336,27 +336,24 @@ pub async fn approve(
         after: Some(json!({ "status": "approved", "comment": comment })),
     };
     audit::record(&mut tx, &ctx.who(), now, entry).await?;
-    let lines: Vec<String> = change_rows(&p, &changes)
-        .into_iter()
-        .map(|r| format!("  {}：{} → {}", r.label, r.current, r.requested))
-        .collect();
-    let mut message = format!(
-        "{} にいただいた登録情報の変更申請を承認し、次のとおり変更しました。\n\n{}",
-        jp_time(request.created_at),
-        lines.join("\n")
-    );
-    if let Some(c) = &comment {
-        message.push_str(&format!("\n\n事務局からのコメント：{c}"));
+    if let Some((email, name)) = outcome_recipient(&mut tx, &p).await? {
+        let message = crate::mail::messages::physician::ChangeRequestApproved {
+            name,
+            requested_at: jp_time(request.created_at),
+            lines: change_rows(&p, &changes)
+                .into_iter()
+                .map(|r| crate::mail::messages::physician::ChangeLine {
+                    label: r.label.to_string(),
+                    before: r.current,
+                    after: r.requested,
+                })
+                .collect(),
+            comment: comment.clone(),
+            profile_url: format!("{}/mypage/profile", state.config.base_url),
+            sig: outcome_signature(&user),
+        };
+        crate::mail::queue(&mut tx, &email, &message, now).await?;
     }
-    outcome_mail(
-        &mut tx,
-        &state,
-        &ctx,
-        &p,
-        "【MAMIS】登録情報の変更申請が承認されました",
-        &message,
-    )
-    .await?;
     tx.commit().await?;
     state.mail_notify.notify_one();
     ctx.flash(&format!("{} さんの変更申請を承認し、登録情報に反映しました。", p.kanji_name))
@@ -392,18 +389,20 @@ pub async fn reject(
         after: Some(json!({ "status": "rejected", "comment": comment })),
     };
     audit::record(&mut tx, &ctx.who(), now, entry).await?;
-    let association =
-        user.association.as_ref().map(|a| a.name.clone()).unwrap_or_else(|| "事務局".into());
-    let message = format!(
-        "{} にいただいた登録情報の変更申請（{}）は、承認されませんでした。登録情報は変更されていません。\n\n\
-         事務局からのコメント：{}\n\nご不明な点は、{}までお問い合わせください。",
-        jp_time(request.created_at),
-        changed_labels(&request.changes.0),
-        comment,
-        association
-    );
-    outcome_mail(&mut tx, &state, &ctx, &p, "【MAMIS】登録情報の変更申請について", &message)
-        .await?;
+    if let Some((email, name)) = outcome_recipient(&mut tx, &p).await? {
+        let association =
+            user.association.as_ref().map(|a| a.name.clone()).unwrap_or_else(|| "事務局".into());
+        let message = crate::mail::messages::physician::ChangeRequestRejected {
+            name,
+            requested_at: jp_time(request.created_at),
+            items: changed_labels(&request.changes.0),
+            comment: comment.clone(),
+            association,
+            profile_url: format!("{}/mypage/profile", state.config.base_url),
+            sig: outcome_signature(&user),
+        };
+        crate::mail::queue(&mut tx, &email, &message, now).await?;
+    }
     tx.commit().await?;
     state.mail_notify.notify_one();
     ctx.flash(&format!(

@@ -18,6 +18,8 @@ use crate::db::{self, audit, held_credits};
 use crate::domain::category::Category;
 use crate::domain::policy::{self, allows, Action, List, SeminarTarget};
 use crate::error::{AppError, AppResult};
+use crate::mail::messages::{acting_for, physician::HeldCreditsLinked};
+use crate::mail::{self, Signature};
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::layout::Layout;
@@ -222,16 +224,16 @@ async fn attach(
     )
     .await?;
     if let Some(email) = &held.physician_email {
-        let body = format!(
-            "{} 様\n\n研修会「{}」（{}）の単位を、事務局が確認のうえマイページに反映しました。\n主催者が登録した生年月日（{}）がMAMISの登録と異なっていたため、確認しておりました。\n\n単位：{}\n\nマイページでご確認ください。\n",
-            held.physician_name.as_deref().unwrap_or(""),
-            held.seminar_title,
-            format_jp_date(held.starts_on),
-            held.birth_date.format("%Y-%m-%d"),
-            units_text(&held.units),
-        );
-        db::outbox::enqueue(&mut tx, email, "【MAMIS】確認中の単位を反映しました", &body, ctx.now)
-            .await?;
+        let sig = Signature::by(acting_for(ctx.user.as_ref()), "確認中だった単位の反映のお知らせ");
+        let message = HeldCreditsLinked {
+            name: held.physician_name.clone().unwrap_or_default(),
+            seminar_title: held.seminar_title.clone(),
+            seminar_date: format_jp_date(held.starts_on),
+            registered_birth_date: held.birth_date.format("%Y-%m-%d").to_string(),
+            units: units_text(&held.units),
+            sig,
+        };
+        mail::queue(&mut tx, email, &message, ctx.now).await?;
     }
     tx.commit().await?;
     state.mail_notify.notify_one();

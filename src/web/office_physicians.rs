@@ -240,20 +240,19 @@ pub async fn record_consent(
         if let Some(account_id) = physician.account_id {
             let account = db::profile::account_email(&mut tx, account_id).await?;
             if let Some((account, email)) = account.and_then(|a| a.email.clone().map(|e| (a, e))) {
-                let body = format!(
-                    "{} 様\n\n{} の事務局（{}）が、{} に「{}」で得たあなたの同意として、\
-                     代理入力（事務局があなたに代わってMAMISに入力すること）の同意を記録しました。\n\n\
-                     お心当たりがない場合や、同意を取り消す場合は、MAMISにログインして\n\
-                     {}/mypage/consents\nから取り消してください。\n",
-                    account.display_name,
-                    association.name,
-                    user.display_name,
-                    crate::clock::format_jp_datetime(ctx.now),
-                    method_label(&form.method),
-                    state.config.base_url
-                );
-                let subject = "【MAMIS】代理入力の同意が記録されました";
-                db::outbox::enqueue(&mut tx, &email, subject, &body, ctx.now).await?;
+                let message = crate::mail::messages::physician::ProxyConsentRecorded {
+                    name: account.display_name.clone(),
+                    association: association.name.clone(),
+                    staff_name: user.display_name.clone(),
+                    recorded_at: crate::clock::format_jp_datetime(ctx.now),
+                    method: method_label(&form.method).to_string(),
+                    consents_url: format!("{}/mypage/consents", state.config.base_url),
+                    sig: crate::mail::Signature::by(
+                        association.name.clone(),
+                        "代理入力の同意の記録のお知らせ",
+                    ),
+                };
+                crate::mail::queue(&mut tx, &email, &message, ctx.now).await?;
             }
         }
     }

@@ -239,16 +239,19 @@ fn prefecture_association_name(code: i16) -> String {
 // ---------------------------------------------------------------------------------------------
 // Mail to the organizer's contact person.
 
-const MAIL_FOOTER: &str = "\n――\nMAMIS 認定医ポータル（日本医師会）\nこのメールは送信専用です。ご不明な点は申請先の都道府県医師会へお問い合わせください。\n";
+use crate::mail::messages::organizer::{
+    SeminarLines, SeminarPrefectureApproved, SeminarReceived, SeminarReceivedUnconfirmed,
+    SeminarRejected, SeminarReturned, WorkPageIssued, WorkPageReason, WorkPageRevoked,
+};
+use crate::mail::{self, messages::physician::Committee, Signature};
 
-fn seminar_lines(s: &MailSeminar) -> String {
-    format!(
-        "受付番号：{}\n研修会：{}\n開催日：{}\n申請先：{}\n",
-        s.id,
-        s.title,
-        period_label(s.starts_on, s.ends_on),
-        prefecture_association_name(s.prefecture)
-    )
+fn seminar_lines(s: &MailSeminar) -> SeminarLines {
+    SeminarLines {
+        id: s.id,
+        title: s.title.to_string(),
+        period: period_label(s.starts_on, s.ends_on),
+        approver: prefecture_association_name(s.prefecture),
+    }
 }
 
 /// What a mail says about the seminar.
@@ -281,15 +284,15 @@ pub async fn mail_received(
     s: &MailSeminar<'_>,
     now: Jst,
 ) -> sqlx::Result<()> {
-    let body = format!(
-        "{} 様\n\n次の研修会の申請を受け付けました。\n\n{}\n\
-         申請先の都道府県医師会が内容を確認し、結果をこのメールアドレスにお知らせします。\n\
-         都道府県医師会の承認後、日本医師会の運営委員会（奇数月の月末）で審査します。\n{MAIL_FOOTER}",
-        s.contact_name,
-        seminar_lines(s)
-    );
-    db::outbox::enqueue(conn, s.contact_email, "【MAMIS】研修会の申請を受け付けました", &body, now)
-        .await?;
+    let message = SeminarReceived {
+        contact_name: s.contact_name.to_string(),
+        seminar: seminar_lines(s),
+        sig: Signature::portal_for(
+            prefecture_association_name(s.prefecture),
+            "研修会の申請の受付のお知らせ",
+        ),
+    };
+    mail::queue(conn, s.contact_email, &message, now).await?;
     Ok(())
 }
 
@@ -301,17 +304,14 @@ pub async fn mail_received_unconfirmed(
     s: &MailSeminar<'_>,
     now: Jst,
 ) -> sqlx::Result<()> {
-    let body = format!(
-        "MAMISの研修会申請フォームから、このメールアドレスを連絡先とする申請を受け付けました。\n\n\
-         受付番号：{}\n開催日：{}\n申請先：{}\n\n\
-         申請先の都道府県医師会が内容を確認し、結果をこのメールアドレスにお知らせします。\n\
-         お心当たりがない場合は、このメールを破棄してください。\n{MAIL_FOOTER}",
-        s.id,
-        period_label(s.starts_on, s.ends_on),
-        prefecture_association_name(s.prefecture)
-    );
-    db::outbox::enqueue(conn, s.contact_email, "【MAMIS】研修会の申請を受け付けました", &body, now)
-        .await?;
+    let approver = prefecture_association_name(s.prefecture);
+    let message = SeminarReceivedUnconfirmed {
+        seminar_id: s.id,
+        period: period_label(s.starts_on, s.ends_on),
+        sig: Signature::portal_for(approver.clone(), "研修会の申請の受付のお知らせ"),
+        approver,
+    };
+    mail::queue(conn, s.contact_email, &message, now).await?;
     Ok(())
 }
 
@@ -322,42 +322,33 @@ async fn mail_work_page(
     s: &MailSeminar<'_>,
     token: &str,
     why: WorkPageMail,
+    sender: String,
     now: Jst,
 ) -> sqlx::Result<()> {
-    let due = match deadline::due_notice(s.ends_on, now.date_naive()) {
-        DueNotice::Ahead(day) => format!(
-            "・受講者の単位は、研修会の最終日から1か月以内（{}まで）に登録してください。",
-            format_jp_date(day)
-        ),
-        DueNotice::Passed(day) => format!(
-            "・単位の登録期限（研修会の最終日から1か月：{}）は過ぎています。できるだけ早く登録してください（登録はできますが、期限後の登録として記録されます）。",
-            format_jp_date(day)
-        ),
+    let (deadline, deadline_passed) = match deadline::due_notice(s.ends_on, now.date_naive()) {
+        DueNotice::Ahead(day) => (day, false),
+        DueNotice::Passed(day) => (day, true),
     };
-    let (subject, opening) = match why {
-        WorkPageMail::Approved => (
-            "【MAMIS】研修会が承認されました（作業ページのご案内）",
-            "次の研修会が日本医師会で承認されました。",
-        ),
-        WorkPageMail::PaperApproved => (
-            "【MAMIS】研修会の作業ページのご案内",
-            "書面で承認された次の研修会を、日本医師会がMAMISに登録しました。",
-        ),
-        WorkPageMail::Reissued => (
-            "【MAMIS】作業ページのURLを再発行しました",
-            "次の研修会の作業ページのURLを再発行しました。これまでのURLは使えなくなりました。",
-        ),
+    let message = WorkPageIssued {
+        reason: match why {
+            WorkPageMail::Approved => WorkPageReason::Approved,
+            WorkPageMail::PaperApproved => WorkPageReason::PaperApproved,
+            WorkPageMail::Reissued => WorkPageReason::Reissued,
+        },
+        contact_name: s.contact_name.to_string(),
+        seminar: seminar_lines(s),
+        work_page_url: format!("{base_url}/work/{token}"),
+        deadline: format_jp_date(deadline),
+        deadline_passed,
+        sig: Signature {
+            sender,
+            contact: mail::messages::Contact::association(prefecture_association_name(
+                s.prefecture,
+            )),
+            reason: "研修会の作業ページのご案内".into(),
+        },
     };
-    let body = format!(
-        "{} 様\n\n{opening}\n\n{}\n\
-         この研修会の作業ページ（受講者の単位の登録などを行うページ）は次のURLです。\n\n{base_url}/work/{token}\n\n\
-         ・このURLを知っている人は誰でも作業ページを開けます。研修会の担当者以外には知らせないでください。\n\
-         {due}\n\
-         ・この研修会では単位シールや紙（PDF）の修了証は発行しないでください（単位の二重付与になります）。\n{MAIL_FOOTER}",
-        s.contact_name,
-        seminar_lines(s),
-    );
-    db::outbox::enqueue(conn, s.contact_email, subject, &body, now).await?;
+    mail::queue(conn, s.contact_email, &message, now).await?;
     Ok(())
 }
 
@@ -366,18 +357,6 @@ enum WorkPageMail {
     Approved,
     PaperApproved,
     Reissued,
-}
-
-async fn mail_simple(
-    conn: &mut PgConnection,
-    s: &MailSeminar<'_>,
-    subject: &str,
-    message: &str,
-    now: Jst,
-) -> sqlx::Result<()> {
-    let body = format!("{} 様\n\n{message}\n\n{}{MAIL_FOOTER}", s.contact_name, seminar_lines(s));
-    db::outbox::enqueue(conn, s.contact_email, subject, &body, now).await?;
-    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -846,23 +825,20 @@ pub async fn prefecture_approve(
         after: Some(json!({ "status": status, "cycle_id": cycle.as_ref().map(|c| c.id) })),
     };
     audit::record(&mut tx, &ctx.who(), ctx.now, entry).await?;
-    let next = match &cycle {
-        Some(c) => format!(
-            "都道府県医師会が承認しました。日本医師会の{}年度 第{}回運営委員会（{}）で審査します。",
-            c.fiscal_year,
-            c.number,
-            format_jp_date(c.committee_date)
+    let message = SeminarPrefectureApproved {
+        contact_name: seminar.contact_name.clone(),
+        seminar: seminar_lines(&MailSeminar::from(&seminar)),
+        committee: cycle.as_ref().map(|c| Committee {
+            fiscal_year: c.fiscal_year,
+            number: c.number,
+            date: format_jp_date(c.committee_date),
+        }),
+        sig: Signature::by(
+            prefecture_association_name(seminar.approving_prefecture_code),
+            "研修会の申請の審査の状況のお知らせ",
         ),
-        None => "都道府県医師会が承認しました。日本医師会の運営委員会で審査します。".to_string(),
     };
-    mail_simple(
-        &mut tx,
-        &MailSeminar::from(&seminar),
-        "【MAMIS】研修会の申請を都道府県医師会が承認しました",
-        &next,
-        ctx.now,
-    )
-    .await?;
+    mail::queue(&mut tx, &seminar.contact_email, &message, ctx.now).await?;
     tx.commit().await?;
     state.mail_notify.notify_one();
     ctx.flash(&match &cycle {
@@ -936,29 +912,25 @@ pub async fn prefecture_return(
         after: Some(json!({ "status": status, "comment": comment })),
     };
     audit::record(&mut tx, &ctx.who(), ctx.now, entry).await?;
-    let how = if seminar.organizer_association_id.is_some() {
-        format!(
-            "事務局ページの研修会の画面から内容を修正し、再申請してください。\n{}/office/seminars/{id}/edit",
-            state.config.base_url
-        )
+    let on_office_page = seminar.organizer_association_id.is_some();
+    let correction_url = if on_office_page {
+        format!("{}/office/seminars/{id}/edit", state.config.base_url)
     } else {
         let token = db::seminar_links::issue(&mut tx, id, ctx.now).await?;
-        format!(
-            "次のページで内容を修正し、再申請してください（受付番号 {id} のまま、これまでの経過も引き継ぎます）。このURLは申請のご担当者だけにお送りしています。\n{}/seminars/correct/{token}",
-            state.config.base_url
-        )
+        format!("{}/seminars/correct/{token}", state.config.base_url)
     };
-    let message = format!(
-        "次の研修会の申請が、申請先の都道府県医師会から差し戻されました。\n\n【差し戻しの理由】\n{comment}\n\n{how}"
-    );
-    mail_simple(
-        &mut tx,
-        &MailSeminar::from(&seminar),
-        "【MAMIS】研修会の申請が差し戻されました",
-        &message,
-        ctx.now,
-    )
-    .await?;
+    let message = SeminarReturned {
+        contact_name: seminar.contact_name.clone(),
+        seminar: seminar_lines(&MailSeminar::from(&seminar)),
+        comment: comment.clone(),
+        on_office_page,
+        correction_url,
+        sig: Signature::by(
+            prefecture_association_name(seminar.approving_prefecture_code),
+            "研修会の申請の審査の状況のお知らせ",
+        ),
+    };
+    mail::queue(&mut tx, &seminar.contact_email, &message, ctx.now).await?;
     tx.commit().await?;
     state.mail_notify.notify_one();
     ctx.flash("差し戻しました。主催者に理由をメールで知らせました。").await?;
@@ -1011,8 +983,14 @@ async fn issue_work_page(
         after: Some(json!({ "mailed_to": seminar.contact_email })),
     };
     audit::record(tx, &ctx.who(), ctx.now, entry).await?;
-    mail_work_page(tx, &state.config.base_url, &MailSeminar::from(seminar), &token, why, ctx.now)
-        .await?;
+    let sender = match why {
+        WorkPageMail::Reissued => {
+            mail::messages::acting_association(user.association.as_ref().map(|a| a.name.as_str()))
+        }
+        _ => mail::messages::JMA.to_string(),
+    };
+    let mail_seminar = MailSeminar::from(seminar);
+    mail_work_page(tx, &state.config.base_url, &mail_seminar, &token, why, sender, ctx.now).await?;
     Ok(())
 }
 
@@ -1075,16 +1053,16 @@ pub async fn decide(
         after: Some(json!({ "status": status, "comment": comment })),
     };
     audit::record(&mut tx, &ctx.who(), ctx.now, entry).await?;
-    mail_simple(
-        &mut tx,
-        &MailSeminar::from(&seminar),
-        "【MAMIS】研修会の申請について（不承認）",
-        &format!(
-            "次の研修会は、日本医師会の運営委員会で承認されませんでした。\n\n【理由】\n{comment}"
+    let message = SeminarRejected {
+        contact_name: seminar.contact_name.clone(),
+        seminar: seminar_lines(&MailSeminar::from(&seminar)),
+        comment: comment.clone(),
+        sig: Signature::portal_for(
+            prefecture_association_name(seminar.approving_prefecture_code),
+            "研修会の申請の審査の結果のお知らせ",
         ),
-        ctx.now,
-    )
-    .await?;
+    };
+    mail::queue(&mut tx, &seminar.contact_email, &message, ctx.now).await?;
     tx.commit().await?;
     state.mail_notify.notify_one();
     ctx.flash("不承認にしました。主催者に理由をメールで知らせました。").await?;
@@ -1155,14 +1133,20 @@ pub async fn revoke_work_page(
         after: Some(json!({ "revoked": revoked })),
     };
     audit::record(&mut tx, &ctx.who(), ctx.now, entry).await?;
-    mail_simple(
-        &mut tx,
-        &MailSeminar::from(&seminar),
-        "【MAMIS】作業ページのURLを無効にしました",
-        "次の研修会の作業ページのURLを、事務局が無効にしました。これまでのURLは使えません。\n新しいURLが必要な場合は、申請先の都道府県医師会へご連絡ください。",
-        ctx.now,
-    )
-    .await?;
+    let message = WorkPageRevoked {
+        contact_name: seminar.contact_name.clone(),
+        seminar: seminar_lines(&MailSeminar::from(&seminar)),
+        sig: Signature {
+            sender: mail::messages::acting_association(
+                user.association.as_ref().map(|a| a.name.as_str()),
+            ),
+            contact: mail::messages::Contact::association(prefecture_association_name(
+                seminar.approving_prefecture_code,
+            )),
+            reason: "作業ページのURLを無効にしたことのお知らせ".into(),
+        },
+    };
+    mail::queue(&mut tx, &seminar.contact_email, &message, ctx.now).await?;
     tx.commit().await?;
     state.mail_notify.notify_one();
     ctx.flash("作業ページのURLを無効にしました。主催者にメールで知らせました。").await?;

@@ -25,6 +25,9 @@ use crate::db::{self, audit};
 use crate::domain::deadline;
 use crate::domain::policy::{self, allows, Action, List};
 use crate::error::{AppError, AppResult};
+use crate::mail::messages::organizer::{ReportConfirmed, ReportReturned, SeminarReminder};
+use crate::mail::messages::{acting_for, physician::MissingCreditAnswered, prefecture_association};
+use crate::mail::{self, messages::Contact, Signature};
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::layout::Layout;
@@ -251,22 +254,8 @@ pub async fn remind(
     if tasks.is_empty() {
         tasks.push("・単位登録の内容のご確認".to_string());
     }
-    let body = format!(
-        "{} ご担当者様\n\n{}より、研修会「{}」（{}）について、次のお手続きをお願いいたします。\n\n{}\n\nお手続きは、研修会の承認時にお送りした作業ページのURLから行えます。URLがお手元にない場合は、承認した都道府県医師会にお問い合わせください。\n単位の登録は、開催日から1か月以内にお願いしています（期限後の登録も受け付けますが、期限後として記録されます）。\n",
-        seminar.organizer_name,
-        ctx.user.as_ref().and_then(|u| u.association.as_ref()).map(|a| a.name.as_str()).unwrap_or("MAMIS事務局"),
-        seminar.title,
-        date_range(seminar.starts_on, seminar.ends_on),
-        tasks.join("\n"),
-    );
-    let mail_id = db::outbox::enqueue(
-        &mut tx,
-        &seminar.contact_email,
-        "【MAMIS】研修会の単位登録・開催報告のお願い",
-        &body,
-        ctx.now,
-    )
-    .await?;
+    let message = reminder_mail(ctx.user.as_ref(), &seminar, tasks);
+    let mail_id = crate::mail::queue(&mut tx, &seminar.contact_email, &message, ctx.now).await?;
     audit::record(
         &mut tx,
         &ctx.who(),
@@ -419,16 +408,8 @@ pub async fn answer_missing(
     )
     .await?;
     if let Some(email) = &report.physician_email {
-        let body = format!(
-            "{} 様\n\n単位が反映されていないとのご報告について、{}から回答がありました。\n\n研修会：{}（{}）\n\n回答：\n{}\n\nご報告の内容と回答は、マイページの「単位が反映されていない」で確認できます。\n",
-            report.kanji_name,
-            user.association.as_ref().map(|a| a.name.as_str()).unwrap_or("事務局"),
-            report.seminar_title,
-            format_jp_date(report.seminar_date),
-            answer,
-        );
-        db::outbox::enqueue(&mut tx, email, "【MAMIS】単位未反映のご報告への回答", &body, ctx.now)
-            .await?;
+        let message = answer_mail(user, &report, &answer);
+        crate::mail::queue(&mut tx, email, &message, ctx.now).await?;
     }
     tx.commit().await?;
     state.mail_notify.notify_one();
@@ -667,13 +648,9 @@ async fn decide(
         )
         .await;
     }
-    let (status, action, subject) = match decision {
-        Decision::Confirm => {
-            ("confirmed", "seminar_report.confirm", "【MAMIS】開催報告を確認しました")
-        }
-        Decision::Return => {
-            ("returned", "seminar_report.return", "【MAMIS】開催報告の修正をお願いします")
-        }
+    let (status, action) = match decision {
+        Decision::Confirm => ("confirmed", "seminar_report.confirm"),
+        Decision::Return => ("returned", "seminar_report.return"),
     };
     let comment = (!comment.is_empty()).then_some(comment);
     if !db::reports::decide_report(
@@ -703,25 +680,7 @@ async fn decide(
     .await?;
     let association =
         user.association.as_ref().map(|a| a.name.clone()).unwrap_or_else(|| "事務局".into());
-    let body = match decision {
-        Decision::Confirm => format!(
-            "{} ご担当者様\n\n研修会「{}」（{}）の開催報告を、{}が確認しました。ご提出ありがとうございました。\n{}",
-            seminar.organizer_name,
-            seminar.title,
-            date_range(seminar.starts_on, seminar.ends_on),
-            association,
-            comment.as_deref().map(|c| format!("\nコメント：\n{c}\n")).unwrap_or_default(),
-        ),
-        Decision::Return => format!(
-            "{} ご担当者様\n\n研修会「{}」（{}）の開催報告について、{}から修正の依頼がありました。\n\n修正していただきたい点：\n{}\n\n研修会の作業ページの「開催報告」から、内容を修正して再提出してください。\n",
-            seminar.organizer_name,
-            seminar.title,
-            date_range(seminar.starts_on, seminar.ends_on),
-            association,
-            comment.as_deref().unwrap_or(""),
-        ),
-    };
-    db::outbox::enqueue(&mut tx, &seminar.contact_email, subject, &body, ctx.now).await?;
+    mail_report_decision(&mut tx, user, &seminar, decision, association, comment, ctx.now).await?;
     tx.commit().await?;
     state.mail_notify.notify_one();
     ctx.flash(match decision {
@@ -745,4 +704,73 @@ pub async fn report_file(
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(crate::web::files::attachment(file))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mail.
+
+fn reminder_mail(
+    user: Option<&CurrentAccount>,
+    seminar: &db::seminars::Seminar,
+    tasks: Vec<String>,
+) -> SeminarReminder {
+    let association = user.and_then(|u| u.association.as_ref()).map(|a| a.name.clone());
+    SeminarReminder {
+        organizer: seminar.organizer_name.clone(),
+        association: association.unwrap_or_else(|| "MAMIS事務局".into()),
+        seminar_title: seminar.title.clone(),
+        period: date_range(seminar.starts_on, seminar.ends_on),
+        tasks,
+        sig: Signature {
+            sender: acting_for(user),
+            contact: Contact::association(prefecture_association(
+                seminar.approving_prefecture_code,
+            )),
+            reason: "研修会の単位登録・開催報告のお願い".into(),
+        },
+    }
+}
+
+fn answer_mail(
+    user: &CurrentAccount,
+    report: &db::reports::MissingReport,
+    answer: &str,
+) -> MissingCreditAnswered {
+    let association = user.association.as_ref().map(|a| a.name.clone());
+    MissingCreditAnswered {
+        name: report.kanji_name.clone(),
+        association: association.unwrap_or_else(|| "事務局".into()),
+        seminar_title: report.seminar_title.clone(),
+        seminar_date: format_jp_date(report.seminar_date),
+        answer: answer.to_string(),
+        sig: Signature::by(acting_for(Some(user)), "単位未反映のご報告への回答のお知らせ"),
+    }
+}
+
+async fn mail_report_decision(
+    tx: &mut sqlx::PgConnection,
+    user: &CurrentAccount,
+    seminar: &db::seminars::Seminar,
+    decision: Decision,
+    association: String,
+    comment: Option<String>,
+    now: crate::clock::Jst,
+) -> sqlx::Result<i64> {
+    let sig = Signature::by(acting_for(Some(user)), "開催報告の確認の結果のお知らせ");
+    let (organizer, seminar_title) = (seminar.organizer_name.clone(), seminar.title.clone());
+    let period = date_range(seminar.starts_on, seminar.ends_on);
+    let to = &seminar.contact_email;
+    match decision {
+        Decision::Confirm => {
+            let message =
+                ReportConfirmed { organizer, seminar_title, period, association, comment, sig };
+            mail::queue(tx, to, &message, now).await
+        }
+        Decision::Return => {
+            let comment = comment.unwrap_or_default();
+            let message =
+                ReportReturned { organizer, seminar_title, period, association, comment, sig };
+            mail::queue(tx, to, &message, now).await
+        }
+    }
 }

@@ -493,35 +493,20 @@ pub async fn email_submit(
     };
     let token =
         db::tokens::issue(&mut tx, Purpose::VerifyEmail, Some(user.id), &email, now).await?;
-    let body = format!(
-        "{name} 様\n\n\
-         MAMIS（認定医ポータル）で、メールアドレスをこのアドレスに変更する手続きが行われました。\n\
-         変更を完了するには、次のURLを開いてください。\n\
-         {base}/mypage/profile/email/confirm?token={token}\n\n\
-         このURLは {until} まで（24時間）、1回だけ使えます。\n\
-         URLを開くまで、メールアドレスは変更されません。\n\
-         お心当たりがない場合は、このメールを破棄してください。\n",
-        name = account.display_name,
-        base = state.config.base_url,
-        until = format_jp_datetime(now + Purpose::VerifyEmail.lifetime()),
-    );
-    db::outbox::enqueue(&mut tx, &email, "【MAMIS】メールアドレス変更の確認", &body, now).await?;
+    let message = crate::mail::messages::account::EmailChangeConfirmation {
+        name: account.display_name.clone(),
+        link: format!("{}/mypage/profile/email/confirm?token={token}", state.config.base_url),
+        until: format_jp_datetime(now + Purpose::VerifyEmail.lifetime()),
+        sig: crate::mail::Signature::portal("メールアドレス変更の確認"),
+    };
+    crate::mail::queue(&mut tx, &email, &message, now).await?;
     if let Some(old) = &account.email {
-        let notice = format!(
-            "{} 様\n\nMAMISで、登録メールアドレスを別のアドレスに変更する手続きが {} に行われました。\n\
-             新しいアドレスに届いたURLを開くと変更が完了します。それまでは、このアドレスが使われます。\n\
-             お心当たりがない場合は、至急お問い合わせ窓口までご連絡ください。\n",
-            account.display_name,
-            format_jp_datetime(now),
-        );
-        db::outbox::enqueue(
-            &mut tx,
-            old,
-            "【MAMIS】メールアドレス変更手続きのお知らせ",
-            &notice,
-            now,
-        )
-        .await?;
+        let notice = crate::mail::messages::account::EmailChangeNotice {
+            name: account.display_name.clone(),
+            requested_at: format_jp_datetime(now),
+            sig: crate::mail::Signature::portal("メールアドレス変更手続きのお知らせ"),
+        };
+        crate::mail::queue(&mut tx, old, &notice, now).await?;
     }
     let entry = audit::Entry {
         action: "account.email_change_requested",
@@ -782,40 +767,10 @@ pub async fn request_withdraw(
 
 pub struct HistoryView {
     pub at: String,
-    pub what: &'static str,
+    pub what: String,
     pub by: String,
     pub proxy: bool,
     pub details: Vec<String>,
-}
-
-fn action_label(action: &str) -> &'static str {
-    match action {
-        "account.password_change" => "パスワードの変更",
-        "account.password_reset" => "パスワードの再設定",
-        "account.password_reset_requested" => "パスワード再設定のご案内メールの送信",
-        "account.email_change_requested" => "メールアドレス変更の確認メールの送信",
-        "account.email_change" => "メールアドレスの変更",
-        "physician.update_contact" => "連絡先・住所などの変更",
-        "physician.identity_change" => "氏名・生年月日などの変更（申請の承認により反映）",
-        "change_request.create" => "氏名・生年月日などの変更を申請",
-        "change_request.withdraw" => "変更申請の取り下げ",
-        "change_request.approve" => "変更申請の承認",
-        "change_request.reject" => "変更申請の不承認",
-        "account.create" => "アカウントの作成",
-        "account.password_set_at_first_login" => "初回ログイン時のパスワード設定",
-        "account.email_confirmation_sent" => "メールアドレス確認メールの送信",
-        "account.email_verified" => "メールアドレスの確認",
-        "physician.accept_terms" => "利用規約への同意",
-        "physician.confirm_details" => "登録内容の確認",
-        "physician.self_registration" => "利用者登録",
-        "physician.registration_completed" => "マイページの登録完了",
-        "proxy.consent_recorded" => "代理入力への同意の記録",
-        "proxy.consent_revoked" => "代理入力への同意の取り消し",
-        "proxy.start" => "事務局による代理入力の開始",
-        "proxy.stop" => "事務局による代理入力の終了",
-        a if a.starts_with("account.") => "アカウントの変更",
-        _ => "登録情報の変更",
-    }
 }
 
 const DETAIL_ORDER: [&str; 17] = [
@@ -884,7 +839,7 @@ pub async fn history(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respo
         .into_iter()
         .map(|r| HistoryView {
             at: jp_time(r.at),
-            what: action_label(&r.action),
+            what: crate::domain::audit_action::label_of(&r.action),
             by: match (r.on_behalf, r.by_self, r.by_staff, &r.staff_association) {
                 (true, _, _, Some(name)) => format!("{name}（事務局）による代理入力"),
                 (true, _, _, None) => "事務局による代理入力".to_string(),

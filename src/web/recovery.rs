@@ -28,7 +28,6 @@ pub const SENT: &str = "入力されたメールアドレスが登録されて�
 pub const RESET_DONE: &str = "パスワードを再設定しました。ほかの端末・ブラウザでのログインはすべて終了しました。新しいパスワードでログインしてください。";
 /// At most this many reset mails per address per hour (a light brake on abuse).
 pub const MAX_RESET_MAILS_PER_HOUR: i64 = 5;
-const RESET_SUBJECT: &str = "【MAMIS】ログインIDとパスワード再設定のご案内";
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -105,21 +104,14 @@ pub async fn forgot_submit(
                 now,
             )
             .await?;
-            let body = format!(
-                "{name} 様\n\n\
-                 MAMIS（認定医ポータル）のログインIDとパスワード再設定のご案内です。\n\n\
-                 ログインID: {login_id}\n\n\
-                 パスワードを再設定するには、次のURLを開いてください。\n\
-                 {base}/reset?token={token}\n\n\
-                 このURLは {until} まで（1時間）、1回だけ使えます。\n\
-                 ログインIDを確認したいだけの場合は、このURLを開く必要はありません。\n\n\
-                 お心当たりがない場合は、このメールを破棄してください。パスワードは変更されません。\n",
-                name = account.display_name,
-                login_id = account.login_id,
-                base = state.config.base_url,
-                until = format_jp_datetime(now + Purpose::ResetPassword.lifetime()),
-            );
-            db::outbox::enqueue(&mut tx, &account.email, RESET_SUBJECT, &body, now).await?;
+            let message = crate::mail::messages::account::PasswordResetLink {
+                name: account.display_name.clone(),
+                login_id: account.login_id.clone(),
+                link: format!("{}/reset?token={token}", state.config.base_url),
+                until: format_jp_datetime(now + Purpose::ResetPassword.lifetime()),
+                sig: crate::mail::Signature::portal("ログインIDとパスワード再設定のご案内"),
+            };
+            crate::mail::queue(&mut tx, &account.email, &message, now).await?;
             let entry = audit::Entry {
                 action: "account.password_reset_requested",
                 entity_type: "account",
@@ -266,16 +258,13 @@ pub async fn reset_submit(
     };
     audit::record(&mut tx, &who, now, entry).await?;
     if let Some(email) = &account.email {
-        let body = format!(
-            "{} 様\n\nMAMISのパスワードが {} に再設定されました。\n\
-             お心当たりがない場合は、至急お問い合わせ窓口までご連絡ください。\n\n\
-             ログイン: {}/login\n",
-            account.display_name,
-            format_jp_datetime(now),
-            state.config.base_url
-        );
-        db::outbox::enqueue(&mut tx, email, "【MAMIS】パスワード再設定のお知らせ", &body, now)
-            .await?;
+        let message = crate::mail::messages::account::PasswordResetDone {
+            name: account.display_name.clone(),
+            reset_at: format_jp_datetime(now),
+            login_url: format!("{}/login", state.config.base_url),
+            sig: crate::mail::Signature::portal("パスワード再設定のお知らせ"),
+        };
+        crate::mail::queue(&mut tx, email, &message, now).await?;
     }
     tx.commit().await?;
     // A login ID locked by failed attempts opens again once its owner proved who they are.

@@ -102,23 +102,19 @@ pub async fn start(
     let mut tx = state.pool.begin().await?;
     // The answer is the same whether or not the address is registered; the mail differs.
     if db::accounts::email_in_use(&mut tx, &email).await? {
-        let body = format!(
-            "MAMISの利用者登録のお申し込みを受け付けましたが、このメールアドレスはすでに登録されています。\n\
-             ログインIDやパスワードをお忘れの場合は、次のページから再設定してください。\n\n{}/forgot\n\n\
-             お心当たりがない場合は、このメールを破棄してください。\n",
-            state.config.base_url
-        );
-        db::outbox::enqueue(&mut tx, &email, "【MAMIS】利用者登録について", &body, ctx.now).await?;
+        let message = crate::mail::messages::account::RegistrationAddressInUse {
+            forgot_url: format!("{}/forgot", state.config.base_url),
+            sig: crate::mail::Signature::portal("利用者登録のお申し込みへのご案内"),
+        };
+        crate::mail::queue(&mut tx, &email, &message, ctx.now).await?;
     } else {
         let token =
             tokens::issue(&mut tx, Purpose::SelfRegistration, None, &email, ctx.now).await?;
-        let body = format!(
-            "MAMISの利用者登録のお申し込みありがとうございます。\n\
-             24時間以内に次のリンクを開き、登録を続けてください。\n\n{}/register/continue?token={token}\n\n\
-             お心当たりがない場合は、このメールを破棄してください。\n",
-            state.config.base_url
-        );
-        db::outbox::enqueue(&mut tx, &email, "【MAMIS】利用者登録のご案内", &body, ctx.now).await?;
+        let message = crate::mail::messages::account::RegistrationInvitation {
+            link: format!("{}/register/continue?token={token}", state.config.base_url),
+            sig: crate::mail::Signature::portal("利用者登録のお申し込みへのご案内"),
+        };
+        crate::mail::queue(&mut tx, &email, &message, ctx.now).await?;
     }
     let entry = audit::Entry {
         action: "registration.start",
@@ -326,21 +322,14 @@ pub async fn finish(
     for entry in entries {
         audit::record(&mut tx, &who, ctx.now, entry).await?;
     }
-    let body = format!(
-        "{} 様\n\nMAMISの利用者登録が完了しました（{}）。\nログインID: {}\n\n{}/login\n",
-        details.kanji_name,
-        crate::clock::format_jp_datetime(ctx.now),
-        login_id,
-        state.config.base_url
-    );
-    db::outbox::enqueue(
-        &mut tx,
-        &claimed.email,
-        "【MAMIS】利用者登録完了のお知らせ",
-        &body,
-        ctx.now,
-    )
-    .await?;
+    let message = crate::mail::messages::account::RegistrationCompleted {
+        name: details.kanji_name.clone(),
+        completed_at: crate::clock::format_jp_datetime(ctx.now),
+        login_id: login_id.to_string(),
+        login_url: format!("{}/login", state.config.base_url),
+        sig: crate::mail::Signature::portal("利用者登録完了のお知らせ"),
+    };
+    crate::mail::queue(&mut tx, &claimed.email, &message, ctx.now).await?;
     tx.commit().await?;
     state.mail_notify.notify_one();
 

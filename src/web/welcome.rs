@@ -286,17 +286,6 @@ pub struct EmailForm {
     email: String,
 }
 
-/// The mail that carries the confirmation link.
-pub fn confirmation_mail(name: &str, link: &str) -> (String, String) {
-    (
-        "【MAMIS】メールアドレスの確認".to_string(),
-        format!(
-            "{name} 様\n\nMAMISにご登録のメールアドレスを確認するため、24時間以内に次のリンクを開いてください。\n\n{link}\n\n\
-             お心当たりがない場合は、このメールを破棄してください。\n"
-        ),
-    )
-}
-
 pub async fn send_email_link(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -323,9 +312,12 @@ pub async fn send_email_link(
     let token =
         tokens::issue(&mut tx, Purpose::VerifyEmail, Some(here.account_id), &email, ctx.now)
             .await?;
-    let link = format!("{}/verify-email?token={token}", state.config.base_url);
-    let (subject, body) = confirmation_mail(&here.display_name, &link);
-    db::outbox::enqueue(&mut tx, &email, &subject, &body, ctx.now).await?;
+    let message = crate::mail::messages::account::EmailConfirmation {
+        name: here.display_name.clone(),
+        link: format!("{}/verify-email?token={token}", state.config.base_url),
+        sig: crate::mail::Signature::portal("メールアドレスの確認"),
+    };
+    crate::mail::queue(&mut tx, &email, &message, ctx.now).await?;
     let entry = audit::Entry {
         action: "account.email_confirmation_sent",
         entity_type: "account",
@@ -527,21 +519,13 @@ pub async fn confirm_details(
         audit::record(&mut tx, &who, ctx.now, entry).await?;
     }
     if let Some(email) = &here.row.email {
-        let body = format!(
-            "{} 様\n\nMAMISのマイページ登録が完了しました（{}）。\n\
-             マイページで認定医の情報や単位を確認できます。\n\n{}/login\n",
-            details.kanji_name,
-            crate::clock::format_jp_datetime(ctx.now),
-            state.config.base_url
-        );
-        db::outbox::enqueue(
-            &mut tx,
-            email,
-            "【MAMIS】マイページ登録完了のお知らせ",
-            &body,
-            ctx.now,
-        )
-        .await?;
+        let message = crate::mail::messages::account::MypageRegistered {
+            name: details.kanji_name.clone(),
+            completed_at: crate::clock::format_jp_datetime(ctx.now),
+            login_url: format!("{}/login", state.config.base_url),
+            sig: crate::mail::Signature::portal("マイページ登録完了のお知らせ"),
+        };
+        crate::mail::queue(&mut tx, email, &message, ctx.now).await?;
     }
     tx.commit().await?;
     state.mail_notify.notify_one();

@@ -1056,13 +1056,8 @@ pub struct ChoiceView {
     pub checked: bool,
 }
 
-#[derive(Default)]
-struct MissingErrors {
-    choice: Option<String>,
-    title: Option<&'static str>,
-    date: Option<String>,
-    note: Option<&'static str>,
-}
+/// The missing-credit form's errors, keyed by field id.
+type MissingErrors = crate::domain::field_errors::FieldErrors;
 
 #[derive(Template)]
 #[template(path = "mypage/missing.html")]
@@ -1154,7 +1149,7 @@ pub async fn missing_submit(
     let mut errors = MissingErrors::default();
     let note = form.note.trim();
     if note.chars().count() > NOTE_MAX {
-        errors.note = Some("補足は1,000文字以内で入力してください。");
+        errors.add("note", "補足は1,000文字以内で入力してください。");
     }
     let mut conn = state.pool.begin().await?;
     let chosen = form.seminar_id.trim();
@@ -1169,30 +1164,27 @@ pub async fn missing_submit(
                 (Some(s), title, Some(date))
             }
             None => {
-                errors.choice =
-                    Some("選んだ研修会が見つかりません。もう一度検索してください。".into());
+                errors.add("choice", "選んだ研修会が見つかりません。もう一度検索してください。");
                 (None, String::new(), None)
             }
         }
     } else {
         let title = form.title.trim().to_string();
         if title.is_empty() {
-            errors.title = Some("研修会名を入力するか、上の検索から研修会を選んでください。");
+            errors.add("title", "研修会名を入力するか、上の検索から研修会を選んでください。");
         } else if title.chars().count() > 200 {
-            errors.title = Some("研修会名は200文字以内で入力してください。");
+            errors.add("title", "研修会名は200文字以内で入力してください。");
         }
-        let date = crate::domain::person::parse_western_date(
-            &crate::domain::text::to_halfwidth_ascii(&form.date),
-        );
+        let date = crate::domain::era::parse_typed_date(&form.date);
         match date {
             None => {
-                errors.date = Some("開催日を「2025-05-10」のように入力してください。".into())
+                errors.add("date", "開催日を「2025-05-10」または「令和7年5月10日」のように入力してください。")
             }
             Some(d) if d > today => {
-                errors.date = Some("開催日が未来の日付になっています。".into())
+                errors.add("date", "開催日が未来の日付になっています。")
             }
             Some(d) if d < rules::portal_credits_from(&state.config) => {
-                errors.date = Some(format!(
+                errors.add("date", format!(
                     "{}より前に開催された研修会の単位はポータルには登録されません。手帳のシールまたは修了証でご確認ください。",
                     format_jp_date(rules::portal_credits_from(&state.config))
                 ))
@@ -1203,17 +1195,13 @@ pub async fn missing_submit(
     };
     if let Some(s) = &seminar {
         if db::reports::has_open_missing(&mut conn, physician.id, s.id).await? {
-            errors.choice =
-                Some("この研修会については、すでに報告しています。回答をお待ちください。".into());
+            errors.add(
+                "choice",
+                "この研修会については、すでに報告しています。回答をお待ちください。",
+            );
         }
     }
-    let (Some(date), true) = (
-        date,
-        errors.choice.is_none()
-            && errors.title.is_none()
-            && errors.date.is_none()
-            && errors.note.is_none(),
-    ) else {
+    let (Some(date), true) = (date, errors.is_empty()) else {
         drop(conn);
         return missing_page(
             &state,
@@ -1259,21 +1247,17 @@ pub async fn missing_submit(
     .await?;
     // The organizer hears of it at once (the details are on the work page, not in the mail).
     if let Some(s) = &seminar {
-        let body = format!(
-            "{} ご担当者様\n\n研修会「{}」（{}）の受講者から、単位がMAMISに反映されていないとの報告がありました。\n研修会の作業ページの「単位未反映の報告」で内容をご確認のうえ、受講者の単位登録（または修正）をお願いします。\n\n単位の登録期限：{}\n",
-            s.organizer_name,
-            s.title,
-            date_range(s.starts_on, s.ends_on),
-            format_jp_date(deadline::due_date(s.ends_on)),
-        );
-        db::outbox::enqueue(
-            &mut conn,
-            &s.contact_email,
-            "【MAMIS】受講者から単位未反映の報告がありました",
-            &body,
-            ctx.now,
-        )
-        .await?;
+        let message = crate::mail::messages::organizer::MissingCreditReported {
+            organizer: s.organizer_name.clone(),
+            seminar_title: s.title.clone(),
+            period: date_range(s.starts_on, s.ends_on),
+            deadline: format_jp_date(deadline::due_date(s.ends_on)),
+            sig: crate::mail::Signature::portal_for(
+                crate::mail::messages::prefecture_association(s.approving_prefecture_code),
+                "受講者からの単位未反映のご報告のお知らせ",
+            ),
+        };
+        crate::mail::queue(&mut conn, &s.contact_email, &message, ctx.now).await?;
     }
     conn.commit().await?;
     if seminar.is_some() {
@@ -1294,12 +1278,6 @@ pub async fn missing_submit(
 // Attendee recruitment (受講者募集).
 
 const SEMINARS_PER_PAGE: i64 = 50;
-
-#[derive(Default, Deserialize)]
-pub struct PageQuery {
-    #[serde(default)]
-    page: Option<i64>,
-}
 
 pub struct OpenSeminarView {
     pub id: i64,
@@ -1355,20 +1333,78 @@ struct SeminarsPage {
     signed_in_physician: bool,
     page: i64,
     pages: i64,
+    total: i64,
+    query: SeminarQuery,
+    prefectures: Vec<crate::web::layout::PrefectureOption>,
+    /// The filters as a query string for the pager links (starts with '&', or empty).
+    filter_query: String,
+    filtered: bool,
+    /// Dates that could not be read, shown beside their field.
+    errors: crate::domain::field_errors::FieldErrors,
+    /// 和暦 dates read back in the Western calendar.
+    from_echo: Option<String>,
+    until_echo: Option<String>,
+}
+
+/// The recruitment list's GET form: page, prefecture, programme, dates (Western or 和暦).
+#[derive(Clone, Default, Deserialize)]
+pub struct SeminarQuery {
+    #[serde(default)]
+    page: Option<i64>,
+    #[serde(default)]
+    pub prefecture: String,
+    #[serde(default)]
+    pub programme: String,
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub until: String,
+}
+
+fn open_filter(
+    query: &SeminarQuery,
+    errors: &mut crate::domain::field_errors::FieldErrors,
+) -> db::recruitment::OpenFilter {
+    use crate::domain::era::parse_typed_date;
+    let date =
+        |text: &str, field: &'static str, errors: &mut crate::domain::field_errors::FieldErrors| {
+            let text = text.trim();
+            if text.is_empty() {
+                return None;
+            }
+            let parsed = parse_typed_date(text);
+            if parsed.is_none() {
+                errors.add(
+                    field,
+                    "日付を「2025-06-01」または「令和7年6月1日」のように入力してください。",
+                );
+            }
+            parsed
+        };
+    db::recruitment::OpenFilter {
+        prefecture: crate::domain::prefecture::parse(query.prefecture.trim()),
+        programme: crate::domain::category::Programme::from_code(query.programme.trim())
+            .map(|p| p.code()),
+        from: date(&query.from, "from", errors),
+        until: date(&query.until, "until", errors),
+    }
 }
 
 pub async fn open_seminars(
     State(state): State<AppState>,
     ctx: Ctx,
-    Query(query): Query<PageQuery>,
+    Query(query): Query<SeminarQuery>,
 ) -> AppResult<Response> {
     let today = ctx.now.date_naive();
-    let total = db::recruitment::open_count(&state.pool, today).await?;
+    let mut errors = crate::domain::field_errors::FieldErrors::default();
+    let filter = open_filter(&query, &mut errors);
+    let total = db::recruitment::open_count(&state.pool, today, &filter).await?;
     let pages = ((total + SEMINARS_PER_PAGE - 1) / SEMINARS_PER_PAGE).max(1);
     let page = query.page.unwrap_or(1).clamp(1, pages);
     let seminars = db::recruitment::open_seminars(
         &state.pool,
         today,
+        &filter,
         SEMINARS_PER_PAGE,
         (page - 1) * SEMINARS_PER_PAGE,
     )
@@ -1397,6 +1433,23 @@ pub async fn open_seminars(
         signed_in_physician: physician.is_some(),
         page,
         pages,
+        total,
+        prefectures: crate::web::layout::prefecture_options(&query.prefecture),
+        filter_query: [
+            ("prefecture", &query.prefecture),
+            ("programme", &query.programme),
+            ("from", &query.from),
+            ("until", &query.until),
+        ]
+        .iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(k, v)| format!("&{k}={}", crate::error::urlencode(v.trim())))
+        .collect(),
+        filtered: filter != db::recruitment::OpenFilter::default(),
+        errors,
+        from_echo: crate::domain::era::western_echo(&query.from),
+        until_echo: crate::domain::era::western_echo(&query.until),
+        query,
     };
     render(&page)
 }
@@ -1504,22 +1557,18 @@ pub async fn apply(
     )
     .await?;
     if let Some(email) = ctx.user.as_ref().and_then(|u| u.email.as_deref()) {
-        let body = format!(
-            "{} 様\n\n次の研修会への受講申込みを受け付けました。\n\n研修会：{}\n日程：{}\n会場：{}\n主催：{}\n\n当日の案内は主催者からお知らせします。申込みの取消しはマイページの「受講者を募集中の研修会」からできます。\n",
-            physician.kanji_name,
-            seminar.title,
-            date_range(seminar.starts_on, seminar.ends_on),
-            seminar.venue,
-            seminar.organizer_name,
-        );
-        db::outbox::enqueue(
-            &mut tx,
-            email,
-            "【MAMIS】研修会の受講申込みを受け付けました",
-            &body,
-            ctx.now,
-        )
-        .await?;
+        let message = crate::mail::messages::physician::SeminarApplicationReceived {
+            name: physician.kanji_name.clone(),
+            seminar_title: seminar.title.clone(),
+            period: date_range(seminar.starts_on, seminar.ends_on),
+            venue: seminar.venue.clone(),
+            organizer: seminar.organizer_name.clone(),
+            sig: crate::mail::Signature::portal_for(
+                seminar.organizer_name.clone(),
+                "研修会の受講申込みの受付のお知らせ",
+            ),
+        };
+        crate::mail::queue(&mut tx, email, &message, ctx.now).await?;
     }
     tx.commit().await?;
     state.mail_notify.notify_one();

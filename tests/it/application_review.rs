@@ -453,15 +453,55 @@ async fn a_long_queue_is_paged_fifty_at_a_time_oldest_first() {
     let first = tokyo.get("/office/applications").await;
     assert_eq!(first.status, StatusCode::OK);
     assert!(first.body.contains("審査待ちの申請 120件（1 / 3 ページ）"), "{}", first.body);
-    assert_eq!(first.body.matches("<td>700").count(), 50);
-    assert!(first.body.contains("<td>700001</td>"));
-    assert!(!first.body.contains("<td>700051</td>"));
+    assert_eq!(first.body.matches("<td data-label=\"医籍登録番号\">700").count(), 50);
+    assert!(first.body.contains("<td data-label=\"医籍登録番号\">700001</td>"));
+    assert!(!first.body.contains("<td data-label=\"医籍登録番号\">700051</td>"));
     assert!(first.body.contains("/office/applications?page=2"));
     let third = tokyo.get("/office/applications?page=3").await;
-    assert_eq!(third.body.matches("<td>700").count(), 20);
-    assert!(third.body.contains("<td>700120</td>"));
+    assert_eq!(third.body.matches("<td data-label=\"医籍登録番号\">700").count(), 20);
+    assert!(third.body.contains("<td data-label=\"医籍登録番号\">700120</td>"));
     // Out-of-range pages show the nearest page rather than an empty list.
     let beyond = tokyo.get("/office/applications?page=99").await;
-    assert!(beyond.body.contains("<td>700120</td>"));
+    assert!(beyond.body.contains("<td data-label=\"医籍登録番号\">700120</td>"));
     assert_eq!(tokyo.get("/office/applications?page=x").await.status, StatusCode::BAD_REQUEST);
+}
+
+/// The signature of a mail: what follows its 「――」 line.
+fn signature(body: &str) -> &str {
+    body.rsplit_once("\n――\n").map(|(_, s)| s).unwrap_or_else(|| panic!("unsigned:\n{body}"))
+}
+
+#[tokio::test]
+async fn review_mails_are_signed_by_the_association_that_acted() {
+    let app = TestApp::spawn_at("2026-04-10 10:00").await;
+    let id = submitted(&app, "occupational", "renewal", chiyoda(&app).await).await;
+    let mut chiyoda_staff = app.signed_in("chiyoda").await;
+    let r = step(&app, &mut chiyoda_staff, id, "return", &[("comment", "写真が不鮮明です")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    resubmit(&app, id).await;
+    let r = step(&app, &mut chiyoda_staff, id, "receive", &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let mut tokyo_staff = app.signed_in("tokyo").await;
+    let r =
+        step(&app, &mut tokyo_staff, id, "return", &[("comment", "日付を確認してください")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+
+    let bodies: Vec<String> =
+        sqlx::query_scalar("SELECT body_text FROM mail_outbox WHERE to_address = $1 ORDER BY id")
+            .bind(DOCTOR_MAIL)
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(bodies.len(), 3, "{bodies:#?}");
+    // The municipal association returned it and received it; the prefecture returned it next.
+    // Questions always go to the association the physician applied through.
+    let senders = ["千代田区医師会", "千代田区医師会", "東京都医師会"];
+    for (body, sender) in bodies.iter().zip(senders) {
+        let s = signature(body);
+        assert!(s.contains(&format!("送信元：{sender}\n")), "{body}");
+        assert!(s.contains("お問い合わせ先：千代田区医師会\n"), "{body}");
+        assert!(s.contains("このメールは、申請の審査の状況のお知らせのためにお送りしています。"));
+        assert!(s.contains("このメールは送信専用です。"), "{body}");
+    }
+    assert!(bodies[2].contains("【差し戻しの理由】\n日付を確認してください\n"), "{}", bodies[2]);
 }

@@ -17,9 +17,12 @@ use chrome::*;
 use fantoccini::{Client, Locator};
 use sqlx::PgPool;
 
-/// Clicks the submit button of the form whose action is `action`, checking its label.
+/// Clicks the submit button of the form whose action is `action` (the physician's forms send
+/// the browser back to the error summary: `action#error-summary`), checking its label.
 async fn submit(client: &Client, action: &str, label: &str) {
-    let xpath = format!("//form[@action='{action}']//button[@type='submit']");
+    let xpath = format!(
+        "//form[@action='{action}' or @action='{action}#error-summary']//button[@type='submit']"
+    );
     let button = element(client, Locator::XPath(&xpath)).await;
     assert_eq!(button.text().await.unwrap(), label, "the submit button of {action}");
     button.click().await.unwrap_or_else(|e| panic!("click 「{label}」: {e}"));

@@ -329,7 +329,7 @@ async fn a_reupload_of_the_original_file_does_not_revive_a_corrected_row() {
     assert!(list.body.contains("取り消し・修正済みの 1 名は登録しませんでした"), "{}", list.body);
 
     // A withdrawn attendee is marked 取り消し済み; ticked back in, it is registered again.
-    b.post(&format!("{base}/credits/456789/withdraw"), &[]).await;
+    b.post(&format!("{base}/credits/456789/withdraw"), &[("confirm", "yes")]).await;
     assert_eq!(active_credits(&app, seminar_id).await, 4);
     let page = upload(&mut b, &base, &original).await;
     assert!(page.body.contains("取り消し済み"));
@@ -485,7 +485,10 @@ async fn credits_attached_to_nobody_after_the_deadline_show_in_the_deadline_watc
     assert!(watch.body.contains("id=\"unattached\""), "{}", watch.body);
     let section = &watch.body[watch.body.find("id=\"unattached\"").unwrap()..];
     assert!(section.contains("期限後も未反映の研修会"));
-    assert!(section.contains("<td>1人</td>"), "one waiting for registration: {section}");
+    assert!(
+        section.contains("<td data-label=\"本人のMAMIS登録待ち\">1人</td>"),
+        "one waiting for registration: {section}"
+    );
     assert!(section.contains(">1人</a>"), "one held for review, linked to the queue");
 }
 

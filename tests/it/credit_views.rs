@@ -352,8 +352,8 @@ async fn printable_history_lists_the_same_seminars_and_totals() {
         assert!(body.contains(title), "print lists {title}");
     }
     assert!(body.contains("生涯研修 更新：4単位"), "Web 更新 of the Web講座");
-    assert!(body.contains("<td>Web</td>"));
-    assert!(body.contains("<td>対面</td>"));
+    assert!(body.contains("<td data-label=\"形式\">Web</td>"));
+    assert!(body.contains("<td data-label=\"形式\">対面</td>"));
     assert!(body.contains("算入される単位：20単位"));
     assert!(body.contains("123456"));
     assert!(body.contains("2025年7月1日 10:00"), "print time from the portal's clock");

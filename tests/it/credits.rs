@@ -511,8 +511,18 @@ async fn withdrawal_and_a_corrected_registry_number_rematch() {
 
     // Withdraw 345678.
     let list = b.get(&format!("{base}/credits")).await;
-    assert!(list.body.contains(&format!("action=\"{base}/credits/345678/withdraw\"")));
-    let page = b.post(&format!("{base}/credits/345678/withdraw"), &[]).await;
+    assert!(list.body.contains(&format!("href=\"{base}/credits/345678/withdraw\"")));
+    // The list links to a confirmation page naming what will be lost; a POST without the
+    // confirmation withdraws nothing.
+    let confirm = b.get(&format!("{base}/credits/345678/withdraw")).await;
+    assert_eq!(confirm.status, StatusCode::OK);
+    assert!(confirm.body.contains("受講者の単位を取り消しますか"), "{}", confirm.body);
+    assert!(confirm.body.contains("次のものが失われます"));
+    assert!(confirm.body.contains("name=\"confirm\" value=\"yes\""));
+    let unconfirmed = b.post(&format!("{base}/credits/345678/withdraw"), &[]).await;
+    assert_eq!(unconfirmed.location(), Some(format!("{base}/credits/345678/withdraw").as_str()));
+    assert!(credits_of(&app, seminar_id).await.iter().all(|r| !r.withdrawn), "nothing yet");
+    let page = b.post(&format!("{base}/credits/345678/withdraw"), &[("confirm", "yes")]).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     let list = b.get(&format!("{base}/credits")).await;
     assert!(

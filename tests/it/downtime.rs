@@ -148,7 +148,18 @@ async fn deleting_a_window_reopens_the_portal_and_is_audited() {
         .await
         .unwrap();
     admin.get("/admin/maintenance").await;
-    let page = admin.post(&format!("/admin/maintenance/{id}/delete"), &[]).await;
+    // Deleting is confirmed on a page of its own; a POST without the confirmation keeps it.
+    let confirm = admin.get(&format!("/admin/maintenance/{id}/delete")).await;
+    assert_eq!(confirm.status, StatusCode::OK);
+    assert!(confirm.body.contains("停止予定を削除しますか"), "{}", confirm.body);
+    assert!(confirm.body.contains("（点検）を削除します"), "{}", confirm.body);
+    let unconfirmed = admin.post(&format!("/admin/maintenance/{id}/delete"), &[]).await;
+    assert_eq!(unconfirmed.location(), Some(format!("/admin/maintenance/{id}/delete").as_str()));
+    assert_eq!(
+        app.count("SELECT count(*) FROM maintenance_windows WHERE reason = '点検'").await,
+        1
+    );
+    let page = admin.post(&format!("/admin/maintenance/{id}/delete"), &[("confirm", "yes")]).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     app.clock.set(parse_jst("2025-05-10 22:00").unwrap());
     assert_eq!(app.browser().get("/login").await.status, StatusCode::OK);
@@ -234,7 +245,7 @@ async fn attack_window_in_the_past_needs_confirmation_and_the_administrator_stay
             .fetch_one(&app.pool)
             .await
             .unwrap();
-    let r = fresh.post(&format!("/admin/maintenance/{id}/delete"), &[]).await;
+    let r = fresh.post(&format!("/admin/maintenance/{id}/delete"), &[("confirm", "yes")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(app.browser().get("/login").await.status, StatusCode::OK);
 }

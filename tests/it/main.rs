@@ -48,4 +48,5 @@ mod seminar_visibility;
 mod seminars;
 mod smoke;
 mod terms;
+mod usability;
 mod watch;

@@ -52,6 +52,32 @@ async fn one_year_notice_is_sent_once() {
 }
 
 #[tokio::test]
+async fn notice_mail_is_signed_with_the_physicians_prefectural_association() {
+    let app = TestApp::spawn_at("2025-07-31 06:00").await;
+    run_daily(&app.pool, &app.clock, &app.base).await.unwrap();
+    let sent = mails(&app, "%有効期限まで1年となりました%").await;
+    assert_eq!(sent.len(), 1);
+    let association: String = sqlx::query_scalar(
+        "SELECT a.name FROM certifications c
+         JOIN physicians p ON p.id = c.physician_id
+         JOIN associations a ON a.kind = 'prefectural' AND a.prefecture_code = p.prefecture_code
+         WHERE c.certificate_number = '0123456'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let (_, signature) = sent[0].rsplit_once("\n――\n").expect("signed");
+    assert!(signature.contains("送信元：日本医師会\n"), "{signature}");
+    assert!(signature.contains(&format!("お問い合わせ先：{association}\n")), "{signature}");
+    assert!(
+        signature
+            .contains("このメールは、認定産業医の有効期限のお知らせのためにお送りしています。"),
+        "{signature}"
+    );
+    assert!(signature.contains("このメールは送信専用です。"), "{signature}");
+}
+
+#[tokio::test]
 async fn concurrent_runs_send_each_notice_once() {
     let app = TestApp::spawn_at("2026-06-30 06:00").await;
     let (a, b) = tokio::join!(

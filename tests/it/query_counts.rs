@@ -16,13 +16,14 @@ use rust_decimal::Decimal;
 const BOUNDS: &[(&str, u32)] = &[
     // + the physician's applications, the prefecture's internal deadlines and the earlier
     // terms' certificates (issue 9), the credits held for staff review (issue 10).
-    ("doctor /mypage", 10),
+    // + the administrators' announcements shown on the home pages (issue 13).
+    ("doctor /mypage", 11),
     ("doctor /mypage/credits/print", 6),
     ("doctor /mypage/applications", 6),
     // + the requirement check's facts (app::checks, issue 9); it reuses the page's credits.
     ("doctor application", 13),
     ("doctor /mypage/profile", 5),
-    ("tokyo /office", 2),
+    ("tokyo /office", 3),
     ("tokyo /office/applications", 4),
     ("tokyo application", 10),
     // + seminars past due with credits attached to nobody (issue 10).

@@ -367,7 +367,11 @@ async fn a_report_closes_by_itself_when_the_credit_is_matched() {
         1
     );
     let mut tokyo = app.signed_in("tokyo").await;
-    assert!(tokyo.get("/office/watch").await.body.contains("<td>なし</td>"));
+    assert!(tokyo
+        .get("/office/watch")
+        .await
+        .body
+        .contains("<td data-label=\"単位未反映の報告\">なし</td>"));
 }
 
 #[tokio::test]
