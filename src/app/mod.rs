@@ -2,3 +2,4 @@
 //! so that two pages can never answer the same question two ways.
 
 pub mod checks;
+pub mod postcards;

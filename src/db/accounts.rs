@@ -11,12 +11,19 @@ pub struct LoginRow {
     pub password_hash: String,
     pub disabled: bool,
     pub role: String,
+    /// A member still on the postcard's initial password: until when it works.
+    pub postcard_expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The hash of the password an earlier, reissued postcard carried.
+    pub postcard_superseded_hash: Option<String>,
 }
 
 pub async fn find_for_login(pool: &PgPool, login_id: &str) -> sqlx::Result<Option<LoginRow>> {
     sqlx::query_as(
-        "SELECT id, password_hash, disabled_at IS NOT NULL AS disabled, role
-         FROM accounts WHERE lower(login_id) = lower($1)",
+        "SELECT a.id, a.password_hash, a.disabled_at IS NOT NULL AS disabled, a.role,
+                c.expires_at AS postcard_expires_at,
+                c.superseded_hash AS postcard_superseded_hash
+         FROM accounts a LEFT JOIN member_postcards c ON c.account_id = a.id
+         WHERE lower(a.login_id) = lower($1)",
     )
     .bind(login_id)
     .fetch_optional(pool)

@@ -22,7 +22,7 @@ pub async fn renewal_check(
     sqlx::query_as(&format!(
         "WITH apps AS (
              SELECT a.id, a.physician_id, a.submitted_at, a.fee_paid_at IS NOT NULL AS fee_paid,
-                    p.kanji_name, ce.certificate_number, rt.valid_from, rt.valid_until
+                    a.handbook_received_at IS NOT NULL AS handbook_received, p.kanji_name, ce.certificate_number, rt.valid_from, rt.valid_until
              FROM applications a
              JOIN physicians p ON p.id = a.physician_id
              JOIN certifications ce ON ce.id = a.certification_id
@@ -57,7 +57,7 @@ pub async fn renewal_check(
              GROUP BY apps.id
          )
          SELECT apps.id AS application_id, apps.kanji_name, apps.certificate_number,
-                apps.valid_from, apps.valid_until, apps.fee_paid,
+                apps.valid_from, apps.valid_until, apps.fee_paid, apps.handbook_received,
                 COALESCE(portal.ri, 0) AS mamis_renewal_in_person,
                 COALESCE(portal.rw, 0) AS mamis_renewal_web,
                 COALESCE(portal.p, 0) AS mamis_practical,

@@ -79,7 +79,6 @@ pub async fn create_batch(
 pub struct NewMember<'a> {
     pub login_id: &'a str,
     pub password_hash: &'a str,
-    pub initial_password: &'a str,
     pub kanji_name: &'a str,
     pub furigana: &'a str,
     pub birth_date: NaiveDate,
@@ -99,7 +98,8 @@ pub struct CreatedMember {
 }
 
 /// One member: an account that must change its password, a physician record whose
-/// registration is not complete yet, and the postcard with the initial password.
+/// registration is not complete yet, and the postcard, whose initial password is issued
+/// only when it is printed.
 pub async fn create_member(
     conn: &mut PgConnection,
     batch_id: i64,
@@ -142,12 +142,10 @@ pub async fn create_member(
     )
     .await?;
     sqlx::query(
-        "INSERT INTO member_postcards (account_id, batch_id, initial_password, created_at)
-         VALUES ($1, $2, $3, $4)",
+        "INSERT INTO member_postcards (account_id, batch_id, created_at) VALUES ($1, $2, $3)",
     )
     .bind(account_id)
     .bind(batch_id)
-    .bind(m.initial_password)
     .bind(now)
     .execute(conn)
     .await?;
@@ -164,17 +162,26 @@ pub struct Batch {
     pub rows_imported: i32,
     /// Postcards still holding an initial password (members who have not logged in yet).
     pub postcards_remaining: i64,
+    /// Of those, the postcards printed (their password issued).
+    pub postcards_printed: i64,
+    /// The last printing, and until when its passwords work.
+    pub last_printed_at: Option<DateTime<Utc>>,
+    pub last_expires_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }
 
 const BATCH_SELECT: &str = "
     SELECT b.id, b.association_id, s.name AS association_name,
            a.display_name AS imported_by_name, b.file_name, b.rows_imported,
-           (SELECT count(*) FROM member_postcards c WHERE c.batch_id = b.id) AS postcards_remaining,
-           b.created_at
+           c.remaining AS postcards_remaining, c.printed AS postcards_printed,
+           c.last_printed_at, c.last_expires_at, b.created_at
     FROM member_import_batches b
     JOIN associations s ON s.id = b.association_id
-    JOIN accounts a ON a.id = b.imported_by";
+    JOIN accounts a ON a.id = b.imported_by
+    CROSS JOIN LATERAL (
+        SELECT count(*) AS remaining, count(c.issued_at) AS printed,
+               max(c.issued_at) AS last_printed_at, max(c.expires_at) AS last_expires_at
+        FROM member_postcards c WHERE c.batch_id = b.id) c";
 
 pub async fn batch(pool: &PgPool, id: i64) -> sqlx::Result<Option<Batch>> {
     sqlx::query_as(&format!("{BATCH_SELECT} WHERE b.id = $1")).bind(id).fetch_optional(pool).await
@@ -196,34 +203,80 @@ pub async fn recent_batches(
     .await
 }
 
-/// What goes on one postcard.
+/// What goes on one postcard (its password exists only while it is printed).
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Postcard {
     pub account_id: i64,
     pub login_id: String,
-    pub initial_password: String,
     pub kanji_name: String,
     pub registry_number: Option<String>,
     pub postal_code: Option<String>,
     pub prefecture_code: Option<i16>,
     pub address: Option<String>,
     pub member_association_name: Option<String>,
+    pub issued_at: Option<DateTime<Utc>>,
 }
 
-/// The postcards of a batch whose initial password has not been replaced yet.
+const POSTCARD_SELECT: &str = "
+    SELECT c.account_id, a.login_id, p.kanji_name, p.registry_number,
+           p.postal_code, p.prefecture_code, p.address,
+           s.name AS member_association_name, c.issued_at
+    FROM member_postcards c
+    JOIN accounts a ON a.id = c.account_id
+    JOIN physicians p ON p.account_id = c.account_id
+    LEFT JOIN associations s ON s.id = p.member_association_id
+    WHERE c.batch_id = $1";
+
+/// The postcards of a batch whose member has not chosen their own password yet.
 pub async fn postcards(pool: &PgPool, batch_id: i64) -> sqlx::Result<Vec<Postcard>> {
-    sqlx::query_as(
-        "SELECT c.account_id, a.login_id, c.initial_password, p.kanji_name, p.registry_number,
-                p.postal_code, p.prefecture_code, p.address,
-                s.name AS member_association_name
-         FROM member_postcards c
-         JOIN accounts a ON a.id = c.account_id
-         JOIN physicians p ON p.account_id = c.account_id
-         LEFT JOIN associations s ON s.id = p.member_association_id
-         WHERE c.batch_id = $1
-         ORDER BY p.postal_code NULLS LAST, c.account_id",
-    )
+    sqlx::query_as(&format!("{POSTCARD_SELECT} ORDER BY p.postal_code NULLS LAST, c.account_id"))
+        .bind(batch_id)
+        .fetch_all(pool)
+        .await
+}
+
+/// The same, locked for printing: two clerks printing at once get one printing after the
+/// other, never two sets of passwords of which only one works.
+pub async fn lock_postcards(conn: &mut PgConnection, batch_id: i64) -> sqlx::Result<Vec<Postcard>> {
+    sqlx::query_as(&format!(
+        "{POSTCARD_SELECT} ORDER BY p.postal_code NULLS LAST, c.account_id FOR UPDATE OF c, a"
+    ))
     .bind(batch_id)
-    .fetch_all(pool)
+    .fetch_all(conn)
     .await
+}
+
+/// Issues new initial passwords (their hashes, in `account_ids` order): each account's hash is
+/// replaced, and the postcard records the printing, the expiry and the hash it replaced when
+/// that one had been printed (a reissue).
+pub async fn issue_passwords(
+    conn: &mut PgConnection,
+    account_ids: &[i64],
+    hashes: &[String],
+    issued_at: Jst,
+    expires_at: Jst,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE member_postcards c
+         SET superseded_hash = CASE WHEN c.issued_at IS NULL THEN NULL ELSE a.password_hash END,
+             issued_at = $2, expires_at = $3, issue_count = c.issue_count + 1
+         FROM accounts a
+         WHERE a.id = c.account_id AND c.account_id = ANY($1::bigint[])",
+    )
+    .bind(account_ids)
+    .bind(issued_at)
+    .bind(expires_at)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "UPDATE accounts a SET password_hash = n.hash, updated_at = $3
+         FROM unnest($1::bigint[], $2::text[]) AS n(id, hash)
+         WHERE a.id = n.id",
+    )
+    .bind(account_ids)
+    .bind(hashes)
+    .bind(issued_at)
+    .execute(conn)
+    .await?;
+    Ok(())
 }

@@ -22,11 +22,15 @@ pub struct Certificate {
     pub next_valid_until: Option<NaiveDate>,
     pub status: String,
     pub verify_code: String,
+    /// When the term was recorded, and whether it came from the old system (the issue date).
+    pub term_recorded_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub term_imported: Option<bool>,
 }
 
 const COLUMNS: &str = "ce.id, ce.programme, ce.certificate_number, ce.physician_id,
     p.kanji_name AS holder_name, ce.term_id, ce.valid_from, ce.valid_until, ce.next_valid_from,
-    ce.next_valid_until, ce.status, ce.verify_code";
+    ce.next_valid_until, ce.status, ce.verify_code, t.created_at AS term_recorded_at,
+    t.origin = 'imported' AS term_imported";
 
 /// One of `physician_id`'s own certifications with the term standing on `on`; `None` for
 /// anyone else's.
@@ -39,6 +43,7 @@ pub async fn owned(
     sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM certifications_on($3) ce
          LEFT JOIN physicians p ON p.id = ce.physician_id
+         LEFT JOIN certification_terms t ON t.id = ce.term_id
          WHERE ce.id = $1 AND ce.physician_id = $2"
     ))
     .bind(certification_id)
@@ -59,7 +64,8 @@ pub async fn owned_term(
         "SELECT ce.id, ce.programme, ce.certificate_number, ce.physician_id,
                 p.kanji_name AS holder_name, t.id AS term_id, t.valid_from, t.valid_until,
                 NULL::date AS next_valid_from, NULL::date AS next_valid_until, ce.status,
-                ce.verify_code
+                ce.verify_code, t.created_at AS term_recorded_at,
+                t.origin = 'imported' AS term_imported
          FROM certifications ce
          JOIN certification_terms t ON t.certification_id = ce.id
          LEFT JOIN physicians p ON p.id = ce.physician_id
@@ -83,6 +89,7 @@ pub async fn by_number(
     sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM certifications_on($3) ce
          LEFT JOIN physicians p ON p.id = ce.physician_id
+         LEFT JOIN certification_terms t ON t.id = ce.term_id
          WHERE ce.programme = $1 AND ce.certificate_number = $2"
     ))
     .bind(programme)

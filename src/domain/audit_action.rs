@@ -35,6 +35,8 @@ pub enum AuditAction {
     AuthLogin,
     AuthLoginFailed,
     AuthLoginRefusedLocked,
+    AuthLoginRefusedPostcard,
+    AssociationPresidentChanged,
     AuthLoginUnlocked,
     AuthLogout,
     CertificateUnprintableName,
@@ -58,6 +60,8 @@ pub enum AuditAction {
     MembersImport,
     MembersPostcardsCsv,
     MembersPostcardsPrint,
+    MembersPostcardsIssued,
+    MembersPostcardsReissued,
     MissingCreditAnswer,
     MissingCreditReport,
     PaperCertificateSent,
@@ -128,6 +132,8 @@ impl AuditAction {
         AuditAction::AuthLogin,
         AuditAction::AuthLoginFailed,
         AuditAction::AuthLoginRefusedLocked,
+        AuditAction::AuthLoginRefusedPostcard,
+        AuditAction::AssociationPresidentChanged,
         AuditAction::AuthLoginUnlocked,
         AuditAction::AuthLogout,
         AuditAction::CertificateUnprintableName,
@@ -151,6 +157,8 @@ impl AuditAction {
         AuditAction::MembersImport,
         AuditAction::MembersPostcardsCsv,
         AuditAction::MembersPostcardsPrint,
+        AuditAction::MembersPostcardsIssued,
+        AuditAction::MembersPostcardsReissued,
         AuditAction::MissingCreditAnswer,
         AuditAction::MissingCreditReport,
         AuditAction::PaperCertificateSent,
@@ -222,6 +230,8 @@ impl AuditAction {
             AuditAction::AuthLogin => "auth.login",
             AuditAction::AuthLoginFailed => "auth.login_failed",
             AuditAction::AuthLoginRefusedLocked => "auth.login_refused_locked",
+            AuditAction::AuthLoginRefusedPostcard => "auth.login_refused_postcard",
+            AuditAction::AssociationPresidentChanged => "association.president_changed",
             AuditAction::AuthLoginUnlocked => "auth.login_unlocked",
             AuditAction::AuthLogout => "auth.logout",
             AuditAction::CertificateUnprintableName => "certificate.unprintable_name",
@@ -245,6 +255,8 @@ impl AuditAction {
             AuditAction::MembersImport => "members.import",
             AuditAction::MembersPostcardsCsv => "members.postcards_csv",
             AuditAction::MembersPostcardsPrint => "members.postcards_print",
+            AuditAction::MembersPostcardsIssued => "members.postcards_issued",
+            AuditAction::MembersPostcardsReissued => "members.postcards_reissued",
             AuditAction::MissingCreditAnswer => "missing_credit.answer",
             AuditAction::MissingCreditReport => "missing_credit.report",
             AuditAction::PaperCertificateSent => "paper_certificate.sent",
@@ -320,6 +332,10 @@ impl AuditAction {
             AuditAction::AuthLogin => "ログイン",
             AuditAction::AuthLoginFailed => "ログインの失敗",
             AuditAction::AuthLoginRefusedLocked => "ログインの拒否（ロック中）",
+            AuditAction::AuthLoginRefusedPostcard => {
+                "ログインの拒否（はがきの期限切れ・再発行済み）"
+            }
+            AuditAction::AssociationPresidentChanged => "会長名の変更",
             AuditAction::AuthLoginUnlocked => "ログイン制限の解除",
             AuditAction::AuthLogout => "ログアウト",
             AuditAction::CertificateUnprintableName => "認定証に印字できない文字",
@@ -343,6 +359,8 @@ impl AuditAction {
             AuditAction::MembersImport => "会員の取り込み",
             AuditAction::MembersPostcardsCsv => "はがき用一覧のダウンロード",
             AuditAction::MembersPostcardsPrint => "はがきの印刷",
+            AuditAction::MembersPostcardsIssued => "はがきの印刷（初期パスワードの発行）",
+            AuditAction::MembersPostcardsReissued => "はがきの再発行",
             AuditAction::MissingCreditAnswer => "未反映の単位への回答",
             AuditAction::MissingCreditReport => "未反映の単位の問い合わせ",
             AuditAction::PaperCertificateSent => "紙の認定証の発送",
@@ -402,6 +420,7 @@ pub const ENTITY_TYPES: &[&str] = &[
     "account",
     "announcement",
     "application",
+    "association",
     "certification",
     "certification_import",
     "change_request",
@@ -427,6 +446,7 @@ pub const ENTITY_TYPES: &[&str] = &[
 pub fn entity_label(entity_type: &str) -> &str {
     match entity_type {
         "account" => "アカウント",
+        "association" => "医師会",
         "announcement" => "お知らせ",
         "application" => "申請",
         "certification" => "認定",
@@ -514,6 +534,7 @@ mod tests {
                             "physician.",
                             "members.",
                             "change_request.",
+                            "association.",
                         ];
                         let looks_like_audit = code.contains('.')
                             && !code.contains(' ')

@@ -75,10 +75,7 @@ impl MemberRow {
 }
 
 pub fn mailing_address(prefecture_code: i16, address: &str) -> String {
-    match prefecture::name(prefecture_code) {
-        Some(name) if !address.starts_with(name) => format!("{name}{address}"),
-        _ => address.to_string(),
-    }
+    prefecture::full_address(Some(prefecture_code), Some(address))
 }
 
 fn too_many(line: u64, max: usize) -> RowError {

@@ -73,8 +73,8 @@ pub fn office(actor: &Actor) -> Vec<MenuItem> {
         menu.push(notices);
         menu.push(item(
             "/office/exports",
-            "集計表・名簿（Excel）",
-            "更新申請の単位確認表、都道府県別集計表、住所ラベル、更新申請印刷対象者の一覧をダウンロードします。",
+            "集計表・名簿・住所ラベル",
+            "更新申請の単位確認表・都道府県別集計表・更新申請印刷対象者の一覧（Excel）と、A4ラベル用紙に印刷する住所ラベル（PDF）をダウンロードします。",
         ));
     }
     if follow_up {
@@ -144,6 +144,13 @@ pub fn office(actor: &Actor) -> Vec<MenuItem> {
             "/office/reception",
             "申請の受付と案内の設定",
             "会員の申請を郡市区医師会で受け付けるか、審査・登録料の支払い方法、手帳の送り先を決めます。",
+        ));
+    }
+    if may(Action::ManageOwnAssociation) {
+        menu.push(item(
+            "/office/association",
+            "会の設定（会長名）",
+            "依頼状や認定証に印刷する会長名を登録します。",
         ));
     }
     if may(Action::ViewAuditLog) {

@@ -66,6 +66,9 @@ pub enum Action {
     ManageSeminar(SeminarTarget),
     /// Whether a prefecture's members apply through their municipal association (its code).
     ManageReception(i16),
+    /// The own association's settings printed on paper (the president's name): prefectural
+    /// staff for their prefecture's association, JMA staff for the JMA.
+    ManageOwnAssociation,
 }
 
 /// How far a staff member's lists reach: the filter `db/` applies to a list. `allows` decides
@@ -182,6 +185,11 @@ pub fn allows(actor: &Actor, action: Action) -> bool {
         }
         Action::ViewSeminarAttendees(target) => staff(List::Seminars).covers_seminar(target),
         Action::ImportMembers => matches!(actor.role, PrefecturalStaff | JmaStaff),
+        Action::ManageOwnAssociation => match actor.role {
+            PrefecturalStaff => own_prefecture(actor).is_some(),
+            JmaStaff => actor.association.as_ref().is_some_and(|a| a.kind == AssociationKind::Jma),
+            _ => false,
+        },
         Action::SubmitSeminar => matches!(actor.role, MunicipalStaff | PrefecturalStaff),
         Action::ReviewSeminar(target) => {
             actor.role == PrefecturalStaff && staff(List::Seminars).covers_seminar(target)
@@ -313,6 +321,11 @@ mod tests {
                 [false, false, false, true, false],
             ),
             ("import members", Action::ImportMembers, [false, false, true, true, false]),
+            (
+                "set the own association's president",
+                Action::ManageOwnAssociation,
+                [false, false, true, true, false],
+            ),
             ("apply for a seminar", Action::SubmitSeminar, [false, true, true, false, false]),
             (
                 "review a Tokyo seminar",

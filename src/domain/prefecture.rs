@@ -67,9 +67,35 @@ pub fn parse(input: &str) -> Option<i16> {
         .map(|i| i as i16 + 1)
 }
 
+/// The address as it goes on paper (postcards, labels, letters): from the prefecture on.
+/// Addresses are stored as the physician typed them, often without the prefecture (the form
+/// asks for it separately); it is put in front here, once, unless already there.
+pub fn full_address(code: Option<i16>, address: Option<&str>) -> String {
+    let address = address.unwrap_or("").trim();
+    match code.and_then(name) {
+        Some(name) if !address.starts_with(name) => format!("{name}{address}"),
+        _ => address.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn addresses_on_paper_start_with_the_prefecture_once() {
+        let table = [
+            (Some(13), Some("千代田区千代田1-1"), "東京都千代田区千代田1-1"),
+            (Some(13), Some("東京都千代田区2-2"), "東京都千代田区2-2"),
+            (Some(27), Some(" 大阪市北区1 "), "大阪府大阪市北区1"),
+            (None, Some("千代田区3"), "千代田区3"),
+            (Some(13), None, "東京都"),
+            (Some(99), Some("どこか1"), "どこか1"),
+        ];
+        for (code, address, expected) in table {
+            assert_eq!(full_address(code, address), expected, "{code:?} {address:?}");
+        }
+    }
 
     #[test]
     fn codes_and_names() {

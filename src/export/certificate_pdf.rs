@@ -5,65 +5,25 @@
 //! into the binary, so no font has to be installed on the server or the reader's machine; only
 //! the glyphs a certificate uses are embedded, which keeps each PDF small.
 
-use std::sync::LazyLock;
-
 use anyhow::{anyhow, Context};
 use chrono::NaiveDate;
 use krilla::action::{Action, LinkAction};
 use krilla::annotation::{Annotation, LinkAnnotation, Target};
 use krilla::color::rgb;
-use krilla::geom::{PathBuilder, Point, Rect};
+use krilla::geom::{PathBuilder, Rect};
 use krilla::metadata::Metadata;
 use krilla::page::PageSettings;
-use krilla::paint::{Fill, Stroke};
+use krilla::paint::Stroke;
 use krilla::surface::Surface;
-use krilla::text::{Font, GlyphId, KrillaGlyph};
+use krilla::text::Font;
 use krilla::{Document, SerializeSettings};
 use qrcode::{EcLevel, QrCode};
 
+use super::pdf::{draw, font, shape, shape_name, solid, Line};
 use crate::clock::format_jp_date;
 use crate::domain::category::Programme;
 
-const FONT_DATA: &[u8] = include_bytes!("../../assets/fonts/ipaexg.ttf");
-
-static FONT: LazyLock<Option<Font>> = LazyLock::new(|| Font::new(FONT_DATA.into(), 0));
-
-/// Where the fallback font for names is looked for: IPAmj明朝 (Debian's fonts-ipamj-mincho),
-/// made for the characters of Japan's family registers, so 𠮷 (U+20BB7) and the like print.
-/// `MAMIS_NAME_FONT` names another file.
-const FALLBACK_PATHS: &[&str] = &["/usr/share/fonts/truetype/ipamj/ipamjm.ttf"];
-
-/// The fallback font's bytes (kept for the life of the process) and the font.
-static FALLBACK: LazyLock<Option<(&'static [u8], Font)>> = LazyLock::new(|| {
-    let path = std::env::var("MAMIS_NAME_FONT")
-        .ok()
-        .into_iter()
-        .chain(FALLBACK_PATHS.iter().map(|p| p.to_string()))
-        .find(|p| std::path::Path::new(p).is_file())?;
-    let data: &'static [u8] = Box::leak(std::fs::read(&path).ok()?.into_boxed_slice());
-    let font = Font::new(data.into(), 0)?;
-    Some((data, font))
-});
-
-/// Whether a fallback font for names is installed.
-pub fn has_name_fallback() -> bool {
-    FALLBACK.is_some()
-}
-
-/// A name with a character that neither the certificate font nor the fallback can print: the
-/// certificate is not made (a substitute would change the name on an official document).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct UnprintableName {
-    pub character: char,
-}
-
-impl std::fmt::Display for UnprintableName {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "no certificate font has a glyph for U+{:04X}", u32::from(self.character))
-    }
-}
-
-impl std::error::Error for UnprintableName {}
+pub use super::pdf::{has_name_fallback, UnprintableName};
 
 /// A4 landscape, in points.
 const PAGE_W: f32 = 841.89;
@@ -79,6 +39,10 @@ pub struct CertificateData {
     pub certificate_number: String,
     pub valid_from: NaiveDate,
     pub valid_until: NaiveDate,
+    /// 発行日 (`domain::certificate::issue_date`).
+    pub issued_on: NaiveDate,
+    /// The JMA president's name, printed under the issuer (none set: the issuer alone).
+    pub signatory: Option<String>,
     /// The public verification page the QR code points to.
     pub verify_url: String,
 }
@@ -104,8 +68,7 @@ pub fn render(cert: &CertificateData) -> anyhow::Result<Vec<u8>> {
 }
 
 fn render_with(cert: &CertificateData, settings: SerializeSettings) -> anyhow::Result<Vec<u8>> {
-    let font =
-        FONT.clone().ok_or_else(|| anyhow!("the embedded certificate font is unreadable"))?;
+    let font = font()?;
     let title = title(cert.programme);
     // Shape everything first: a name the font cannot print fails here, before any drawing.
     let lines = Lines {
@@ -120,7 +83,13 @@ fn render_with(cert: &CertificateData, settings: SerializeSettings) -> anyhow::R
         number: shape(&cert.certificate_number)?,
         validity_label: shape("有効期間")?,
         validity: shape(&validity_text(cert.valid_from, cert.valid_until))?,
+        issued_label: shape("発行日")?,
+        issued: shape(&format_jp_date(cert.issued_on))?,
         issuer: shape(ISSUER)?,
+        signatory: match cert.signatory.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+            Some(name) => Some(shape_name(&format!("会長\u{3000}{name}"))?),
+            None => None,
+        },
         qr_caption: shape("認定の確認")?,
     };
 
@@ -178,7 +147,10 @@ struct Lines {
     number: Line,
     validity_label: Line,
     validity: Line,
+    issued_label: Line,
+    issued: Line,
     issuer: Line,
+    signatory: Option<Line>,
     qr_caption: Line,
 }
 
@@ -211,14 +183,19 @@ fn draw_page_text(surface: &mut Surface, font: &Font, l: &Lines) -> anyhow::Resu
     draw(surface, font, &l.number, value_x, 370.0, size);
     draw(surface, font, &l.validity_label, label_x, 402.0, size);
     draw(surface, font, &l.validity, value_x, 402.0, size);
+    draw(surface, font, &l.issued_label, label_x, 434.0, size);
+    draw(surface, font, &l.issued, value_x, 434.0, size);
 
     let issuer_size = 22.0;
-    draw(surface, font, &l.issuer, centre(&l.issuer, issuer_size), 490.0, issuer_size);
+    match &l.signatory {
+        Some(signatory) => {
+            draw(surface, font, &l.issuer, centre(&l.issuer, issuer_size), 482.0, issuer_size);
+            let size = 20.0;
+            draw(surface, font, signatory, centre(signatory, size), 516.0, size);
+        }
+        None => draw(surface, font, &l.issuer, centre(&l.issuer, issuer_size), 490.0, issuer_size),
+    }
     Ok(())
-}
-
-fn solid(r: u8, g: u8, b: u8) -> Fill {
-    Fill { paint: rgb::Color::new(r, g, b).into(), ..Fill::default() }
 }
 
 /// A double border in dark blue.
@@ -273,96 +250,6 @@ fn draw_qr(surface: &mut Surface, url: &str, x: f32, y: f32, size: f32) -> anyho
     Rect::from_xywh(x, y, size, size).ok_or_else(|| anyhow!("bad QR area"))
 }
 
-/// A shaped line of text: glyphs with advances in em, and the text they stand for (which
-/// becomes the PDF's ToUnicode map, so the text can be searched and copied).
-struct Line {
-    text: String,
-    glyphs: Vec<KrillaGlyph>,
-    width_em: f32,
-    /// Shaped with the fallback font (a name the certificate font cannot print).
-    fallback: bool,
-}
-
-impl Line {
-    fn width(&self, size: f32) -> f32 {
-        self.width_em * size
-    }
-}
-
-fn shape(text: &str) -> anyhow::Result<Line> {
-    shape_with(FONT_DATA, text).map_err(|missing| {
-        anyhow!("the certificate font has no glyph for U+{:04X}", u32::from(missing))
-    })
-}
-
-/// The name in the certificate font, else wholly in the fallback font (one typeface per
-/// line), else `UnprintableName`.
-fn shape_name(name: &str) -> anyhow::Result<Line> {
-    match shape_with(FONT_DATA, name) {
-        Ok(line) => Ok(line),
-        Err(missing) => match FALLBACK.as_ref() {
-            Some((data, _)) => shape_with(data, name)
-                .map(|line| Line { fallback: true, ..line })
-                .map_err(|character| UnprintableName { character }.into()),
-            None => Err(UnprintableName { character: missing }.into()),
-        },
-    }
-}
-
-/// Shapes `text` with the font in `data`; Err(the first character it has no glyph for).
-fn shape_with(data: &[u8], text: &str) -> Result<Line, char> {
-    let Some(face) = rustybuzz::Face::from_slice(data, 0) else { return Err('?') };
-    let upem = face.units_per_em() as f32;
-    let mut buffer = rustybuzz::UnicodeBuffer::new();
-    buffer.push_str(text);
-    buffer.set_direction(rustybuzz::Direction::LeftToRight);
-    buffer.guess_segment_properties();
-    let output = rustybuzz::shape(&face, &[], buffer);
-    let infos = output.glyph_infos();
-    let positions = output.glyph_positions();
-    let mut glyphs = Vec::with_capacity(infos.len());
-    let mut width_em = 0.0;
-    for (i, (info, pos)) in infos.iter().zip(positions).enumerate() {
-        let start = info.cluster as usize;
-        if info.glyph_id == 0 {
-            // Printing a substitute would change the name on an official document.
-            return Err(text.get(start..).and_then(|s| s.chars().next()).unwrap_or('?'));
-        }
-        let end = infos[i + 1..]
-            .iter()
-            .find(|next| next.cluster != info.cluster)
-            .map_or(text.len(), |next| next.cluster as usize);
-        let advance = pos.x_advance as f32 / upem;
-        width_em += advance;
-        glyphs.push(KrillaGlyph::new(
-            GlyphId::new(info.glyph_id),
-            advance,
-            pos.x_offset as f32 / upem,
-            pos.y_offset as f32 / upem,
-            pos.y_advance as f32 / upem,
-            start..end,
-            None,
-        ));
-    }
-    Ok(Line { text: text.to_string(), glyphs, width_em, fallback: false })
-}
-
-/// Draws a line with its baseline at `baseline` (y grows downwards).
-fn draw(surface: &mut Surface, font: &Font, line: &Line, x: f32, baseline: f32, size: f32) {
-    let font = match (&*FALLBACK, line.fallback) {
-        (Some((_, fallback)), true) => fallback,
-        _ => font,
-    };
-    surface.draw_glyphs(
-        Point::from_xy(x, baseline),
-        &line.glyphs,
-        font.clone(),
-        &line.text,
-        size,
-        false,
-    );
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -378,6 +265,8 @@ mod tests {
             certificate_number: "0123456".into(),
             valid_from: date(2021, 8, 1),
             valid_until: date(2026, 7, 31),
+            issued_on: date(2021, 7, 20),
+            signatory: Some("医師 一郎".into()),
             verify_url: "https://mamis.example.jp/verify/occupational/0123456/0123456789abcdef0123456789abcdef".into(),
         }
     }
@@ -396,6 +285,7 @@ mod tests {
     #[test]
     fn renders_a_small_pdf_with_a_subset_of_the_embedded_font() {
         let pdf = render(&certificate("山田 太郎")).unwrap();
+        crate::export::pdf::keep_sample("certificate.pdf", &pdf);
         assert!(pdf.starts_with(b"%PDF-"));
         assert!(contains(&pdf, "IPAexGothic"), "the font is embedded by name");
         assert!(contains(&pdf, "/FontFile2"), "the font program itself is embedded");
@@ -413,6 +303,9 @@ mod tests {
             "0123456",
             "2021年8月1日 ～ 2026年7月31日",
             ISSUER,
+            "発行日",
+            "2021年7月20日",
+            "会長\u{3000}医師 一郎",
         ];
         for text in printed {
             for c in text.chars().filter(|c| !c.is_whitespace()) {

@@ -2,4 +2,8 @@
 //! csv). Pure functions from data to bytes; no database, no HTTP.
 
 pub mod certificate_pdf;
+pub mod labels_pdf;
+pub mod letter_pdf;
+pub mod pdf;
+pub mod postcard_pdf;
 pub mod xlsx;

@@ -11,7 +11,7 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use rust_xlsxwriter::{
     column_number_to_name, Color, DataValidation, DataValidationRule, Format, FormatAlign,
-    FormatBorder, Formula, Workbook, Worksheet, XlsxError,
+    FormatBorder, Formula, ProtectionOptions, Workbook, Worksheet, XlsxError,
 };
 
 use crate::domain::category::Programme;
@@ -47,6 +47,8 @@ pub struct RenewalCheckRow {
     pub valid_from: NaiveDate,
     pub valid_until: NaiveDate,
     pub fee_paid: bool,
+    /// Staff ticked the 手帳 original as received: the declared units are confirmed.
+    pub handbook_received: bool,
     pub mamis_renewal_in_person: Decimal,
     pub mamis_renewal_web: Decimal,
     pub mamis_practical: Decimal,
@@ -97,13 +99,27 @@ pub mod col {
     pub const REQUIREMENT: u16 = 22;
     pub const PAID: u16 = 23;
     pub const VALID_UNTIL: u16 = 24;
+    /// Whether staff confirmed the 手帳 units against the original (else the physician's
+    /// declaration).
+    pub const HANDBOOK_STATUS: u16 = 25;
+    /// The columns repeated on every printed page: No, name, certificate number.
+    pub const TITLE_LAST: u16 = NUMBER;
 }
 
 /// The first data row (0-based): a title, a note and three header rows come first.
 pub const RENEWAL_FIRST_ROW: u32 = 5;
+/// Empty rows after the applicants, formatted and with the formulas, for applicants staff add
+/// by hand (a paper application, a late one).
+pub const RENEWAL_SPARE_ROWS: u32 = 20;
+/// The 手帳 block's heading: the units are what the physician declared until staff check the
+/// original handbook.
+pub const HANDBOOK_HEADING: &str = "生涯研修(手帳・医師の申告)";
+pub const HANDBOOK_DECLARED: &str = "申告（原本未確認）";
+pub const HANDBOOK_CONFIRMED: &str = "原本確認済み";
 
 struct Styles {
     title: Format,
+    input_text: Format,
     note: Format,
     header: Format,
     input_header: Format,
@@ -130,6 +146,7 @@ impl Styles {
         Styles {
             title: base.clone().set_bold().set_font_size(14),
             note: base.clone(),
+            input_text: cell.clone().set_background_color(yellow).set_unlocked(),
             input_header: header.clone().set_background_color(Color::RGB(0xFFF2CC)),
             header,
             text: cell.clone(),
@@ -137,7 +154,10 @@ impl Styles {
             input: cell.clone().set_num_format("0.0").set_background_color(yellow).set_unlocked(),
             formula: cell.clone().set_num_format("0.0").set_background_color(Color::RGB(0xF2F2F2)),
             mark: cell.clone().set_align(FormatAlign::Center),
-            input_mark: cell.set_align(FormatAlign::Center).set_background_color(yellow),
+            input_mark: cell
+                .set_align(FormatAlign::Center)
+                .set_background_color(yellow)
+                .set_unlocked(),
         }
     }
 }
@@ -157,13 +177,14 @@ fn renewal_headers(ws: &mut Worksheet, s: &Styles, top: u32) -> Result<(), XlsxE
         (col::REQUIREMENT, "単位要件"),
         (col::PAID, "入金"),
         (col::VALID_UNTIL, "有効期限"),
+        (col::HANDBOOK_STATUS, "手帳の原本"),
     ] {
         let style = if c == col::PAID { &s.input_header } else { &s.header };
         ws.merge_range(r0, c, r2, c, title, style)?;
     }
     for (first, title, style) in [
         (col::MAMIS, "生涯研修(MAMIS)", &s.header),
-        (col::HANDBOOK, "生涯研修(手帳)", &s.input_header),
+        (col::HANDBOOK, HANDBOOK_HEADING, &s.input_header),
         (col::SUBTOTAL, "生涯研修(小計)", &s.header),
     ] {
         ws.merge_range(r0, first, r0, first + 4, title, style)?;
@@ -301,7 +322,7 @@ pub fn renewal_check(
         1,
         0,
         format!(
-            "黄色セルが医師会事務局入力部分です（手帳の単位・入金）。小計・合計・単位要件は数式で計算されます（合計{}単位以上、更新・実地・専門各{}単位以上、Webは更新・専門のみ最大{}単位まで算入）。",
+            "黄色セルが医師会事務局入力部分です（手帳の単位・入金）。手帳の単位は医師の申告です。手帳の原本で確かめてから確定してください。小計・合計・単位要件は数式で計算されます（合計{}単位以上、更新・実地・専門各{}単位以上、Webは更新・専門のみ最大{}単位まで算入）。数式のセルは保護されています（パスワードなし）。",
             limits::RENEWAL_TOTAL,
             limits::RENEWAL_EACH,
             limits::RENEWAL_WEB_CAP
@@ -360,22 +381,36 @@ pub fn renewal_check(
             &s.mark,
         )?;
         ws.write_string_with_format(row, col::VALID_UNTIL, date_text(r.valid_until), &s.mark)?;
+        let handbook = if r.handbook_received { HANDBOOK_CONFIRMED } else { HANDBOOK_DECLARED };
+        ws.write_string_with_format(row, col::HANDBOOK_STATUS, handbook, &s.mark)?;
     }
 
-    if !rows.is_empty() {
-        let last = RENEWAL_FIRST_ROW + rows.len() as u32 - 1;
-        let non_negative = DataValidation::new()
-            .allow_decimal_number(DataValidationRule::GreaterThanOrEqualTo(0.0));
-        ws.add_data_validation(
-            RENEWAL_FIRST_ROW,
-            col::HANDBOOK,
-            last,
-            col::HANDBOOK + 4,
-            &non_negative,
-        )?;
-        let paid = DataValidation::new().allow_list_strings(&[PAID_MARK])?;
-        ws.add_data_validation(RENEWAL_FIRST_ROW, col::PAID, last, col::PAID, &paid)?;
+    let spare_first = RENEWAL_FIRST_ROW + rows.len() as u32;
+    for k in 0..RENEWAL_SPARE_ROWS {
+        spare_row(ws, &s, spare_first + k, rows.len() as u32 + k + 1)?;
     }
+    let last = spare_first + RENEWAL_SPARE_ROWS - 1;
+    let non_negative =
+        DataValidation::new().allow_decimal_number(DataValidationRule::GreaterThanOrEqualTo(0.0));
+    ws.add_data_validation(
+        RENEWAL_FIRST_ROW,
+        col::HANDBOOK,
+        last,
+        col::HANDBOOK + 4,
+        &non_negative,
+    )?;
+    ws.add_data_validation(spare_first, col::MAMIS, last, col::MAMIS + 4, &non_negative)?;
+    let paid = DataValidation::new().allow_list_strings(&[PAID_MARK])?;
+    ws.add_data_validation(RENEWAL_FIRST_ROW, col::PAID, last, col::PAID, &paid)?;
+    let handbook =
+        DataValidation::new().allow_list_strings(&[HANDBOOK_DECLARED, HANDBOOK_CONFIRMED])?;
+    ws.add_data_validation(
+        spare_first,
+        col::HANDBOOK_STATUS,
+        last,
+        col::HANDBOOK_STATUS,
+        &handbook,
+    )?;
 
     ws.set_column_width(col::NO, 5)?;
     ws.set_column_width(col::NAME, 18)?;
@@ -387,11 +422,71 @@ pub fn renewal_check(
     ws.set_column_width(col::REQUIREMENT, 7)?;
     ws.set_column_width(col::PAID, 6)?;
     ws.set_column_width(col::VALID_UNTIL, 11)?;
+    ws.set_column_width(col::HANDBOOK_STATUS, 15)?;
     ws.set_row_height(4, 28)?;
     ws.set_freeze_panes(RENEWAL_FIRST_ROW, col::MAMIS)?;
-    ws.set_landscape();
+    print_one_page_wide(ws, last, col::HANDBOOK_STATUS)?;
     ws.set_repeat_rows(2, RENEWAL_FIRST_ROW - 1)?;
+    ws.set_repeat_columns(col::NO, col::TITLE_LAST)?;
+    // Staff type into the yellow cells only; the formulas cannot be overwritten by mistake.
+    // No password: a clerk who must change the sheet can unprotect it (校閲 → シート保護の解除).
+    ws.protect_with_options(&ProtectionOptions {
+        format_columns: true,
+        format_rows: true,
+        ..ProtectionOptions::default()
+    });
     workbook.save_to_buffer()
+}
+
+/// Landscape A4, every column on one page's width (as many pages down as it takes), page
+/// numbers at the foot.
+fn print_one_page_wide(ws: &mut Worksheet, last_row: u32, last_col: u16) -> Result<(), XlsxError> {
+    ws.set_landscape();
+    ws.set_paper_size(9);
+    ws.set_print_fit_to_pages(1, 0);
+    ws.set_print_area(0, 0, last_row, last_col)?;
+    ws.set_footer("&C&P / &N ページ");
+    Ok(())
+}
+
+/// The cached result of a spare row's formulas: a string (an empty one would be written as 0,
+/// which viewers that do not recalculate would show).
+const BLANK_RESULT: &str = " ";
+
+/// An empty applicant row: the input cells yellow and unlocked, the formulas in place but
+/// blank until a name is typed.
+fn spare_row(ws: &mut Worksheet, s: &Styles, row: u32, number: u32) -> Result<(), XlsxError> {
+    ws.write_number_with_format(row, col::NO, f64::from(number), &s.mark)?;
+    ws.write_blank(row, col::NAME, &s.input_text)?;
+    ws.write_blank(row, col::NUMBER, &s.input_text)?;
+    for offset in 0..5 {
+        ws.write_blank(row, col::MAMIS + offset, &s.input)?;
+        ws.write_blank(row, col::HANDBOOK + offset, &s.input)?;
+    }
+    let name = cell(col::NAME, row);
+    let guarded = |formula: &str| {
+        Formula::new(format!("=IF({name}=\"\",\"\",{})", &formula[1..])).set_result(BLANK_RESULT)
+    };
+    let f = renewal_formulas(row);
+    for (offset, formula) in f.subtotal.iter().enumerate() {
+        ws.write_formula_with_format(
+            row,
+            col::SUBTOTAL + offset as u16,
+            guarded(formula),
+            &s.formula,
+        )?;
+    }
+    for (c, formula) in
+        [(col::TOTAL_IN_PERSON, &f.in_person), (col::TOTAL_WEB, &f.web), (col::TOTAL, &f.total)]
+    {
+        ws.write_formula_with_format(row, c, guarded(formula), &s.formula)?;
+    }
+    ws.write_formula_with_format(row, col::REQUIREMENT, guarded(&f.requirement), &s.mark)?;
+    ws.write_formula_with_format(row, col::FULFILLED, guarded(&f.fulfilled), &s.mark)?;
+    ws.write_blank(row, col::PAID, &s.input_mark)?;
+    ws.write_blank(row, col::VALID_UNTIL, &s.input_text)?;
+    ws.write_blank(row, col::HANDBOOK_STATUS, &s.input_text)?;
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -563,7 +658,8 @@ pub fn address_labels(
         let postal = r.postal_code.as_deref().map(|p| format!("〒{p}")).unwrap_or_default();
         let name = r.kanji_name.as_deref().map(|n| format!("{n} 様")).unwrap_or_default();
         ws.write_string_with_format(row, 0, &postal, &s.text)?;
-        ws.write_string_with_format(row, 1, r.address.as_deref().unwrap_or(""), &s.text)?;
+        let address = prefecture::full_address(r.prefecture_code, r.address.as_deref());
+        ws.write_string_with_format(row, 1, &address, &s.text)?;
         ws.write_string_with_format(row, 2, &name, &s.text)?;
         ws.write_string_with_format(row, 3, programme_label(&r.programme), &s.text)?;
         ws.write_string_with_format(row, 4, &r.certificate_number, &s.text)?;
@@ -660,7 +756,18 @@ mod tests {
         };
         let (_, in_person, web, total, met) = renewal_results(&row);
         assert_eq!((in_person, web, total, met), (d(15), d(5), d(20), true));
-        assert!(!renewal_check(13, NaiveDate::default(), &[row]).unwrap().is_empty());
+        let rows: Vec<RenewalCheckRow> = (0..12)
+            .map(|i| RenewalCheckRow {
+                kanji_name: format!("申請者 {i:02}"),
+                certificate_number: format!("10001{i:02}"),
+                valid_until: NaiveDate::from_ymd_opt(2026, 7, 31).unwrap(),
+                handbook_received: i % 3 == 0,
+                fee_paid: i % 2 == 0,
+                ..row.clone()
+            })
+            .collect();
+        let bytes = renewal_check(13, NaiveDate::default(), &rows).unwrap();
+        crate::export::pdf::keep_sample("renewal_check.xlsx", &bytes);
     }
 
     /// The sheet's formulas as Excel recalculates them (`renewal_formulas`): 計 and 単位要件.

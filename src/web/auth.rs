@@ -9,6 +9,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::db::{self, audit};
+use crate::domain::postcard::{self, InitialPassword};
 use crate::domain::role::Role;
 use crate::domain::text::{normalize_login_id, safe_next_path};
 use crate::domain::throttle::{MAX_FAILURES_PER_IP, MAX_FAILURES_PER_LOGIN_ID};
@@ -167,7 +168,35 @@ async fn sign_in(state: AppState, ctx: Ctx, form: LoginForm, door: &Door) -> App
         .as_ref()
         .map(|a| a.password_hash.clone())
         .unwrap_or_else(|| password::dummy_hash().to_string());
+    // A member's earlier, reissued postcard: checked only when the password is wrong.
+    let superseded = account.as_ref().and_then(|a| a.postcard_superseded_hash.clone());
+    let typed = superseded.as_ref().map(|_| form.password.clone());
     let password_ok = password::verify_async(form.password, stored).await;
+    let postcard_refusal = match (&account, typed, superseded) {
+        (Some(a), _, _) if password_ok => {
+            let now_utc = now.with_timezone(&chrono::Utc);
+            (InitialPassword::at(a.postcard_expires_at, now_utc) == InitialPassword::Expired)
+                .then_some(("expired", postcard::EXPIRED_MESSAGE))
+        }
+        (Some(_), Some(typed), Some(old)) => password::verify_async(typed, old)
+            .await
+            .then_some(("reissued", postcard::REISSUED_MESSAGE)),
+        _ => None,
+    };
+    if let (Some((reason, message)), Some(a)) = (postcard_refusal, &account) {
+        let mut conn = state.pool.acquire().await?;
+        let entry = audit::Entry {
+            action: "auth.login_refused_postcard",
+            entity_type: "account",
+            entity_id: Some(a.id.to_string()),
+            before: None,
+            after: Some(json!({ "login_id": login_id, "reason": reason })),
+        };
+        audit::record(&mut conn, &ctx.who(), now, entry).await?;
+        drop(conn);
+        let page = login_page(&state, &ctx, door, login_id, form.next, Some(message), None).await?;
+        return Ok((StatusCode::UNAUTHORIZED, page).into_response());
+    }
     // The administrators' door admits administrators only (the same answer as a wrong
     // password for anyone else, so it tells nothing about other accounts).
     let account = account.filter(|a| {

@@ -142,7 +142,8 @@ async fn pdf_response(
     let filename = format!("認定証_{}_{}.pdf", programme.label(), cert.certificate_number);
     let ascii_filename =
         format!("certificate-{}-{}.pdf", programme.code(), cert.certificate_number);
-    let data = certificate_data(state, programme, physician.kanji_name, cert);
+    let signatory = db::presidents::jma(&state.pool).await?;
+    let data = certificate_data(state, programme, physician.kanji_name, cert, signatory);
     // Subsetting the font is CPU work; keep it off the async workers.
     let rendered = tokio::task::spawn_blocking(move || certificate_pdf::render(&data))
         .await
@@ -176,11 +177,20 @@ fn certificate_data(
     programme: Programme,
     physician_name: String,
     cert: Certificate,
+    signatory: Option<String>,
 ) -> CertificateData {
     let path = verify_path(programme.code(), &cert.certificate_number, &cert.verify_code);
+    let recorded_on =
+        cert.term_recorded_at.map(|t| t.with_timezone(&crate::clock::jst()).date_naive());
     CertificateData {
         programme,
         physician_name,
+        issued_on: crate::domain::certificate::issue_date(
+            cert.term_imported.unwrap_or(true),
+            recorded_on,
+            cert.valid_from,
+        ),
+        signatory,
         verify_url: format!("{}{path}", state.config.base_url),
         certificate_number: cert.certificate_number,
         valid_from: cert.valid_from,

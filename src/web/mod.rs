@@ -24,6 +24,7 @@ pub mod layout;
 pub mod limits;
 pub mod office_application_search;
 pub mod office_applications;
+pub mod office_association;
 pub mod office_changes;
 pub mod office_exports;
 pub mod office_held_credits;
@@ -32,6 +33,7 @@ pub mod office_members;
 pub mod office_notices;
 pub mod office_physician_record;
 pub mod office_physicians;
+pub mod office_postcards;
 pub mod office_reception;
 pub mod office_seminars;
 pub mod profile;
@@ -111,6 +113,7 @@ fn pages() -> Router<AppState> {
         .merge(recovery::routes())
         .merge(profile::routes())
         .merge(office_members::routes())
+        .merge(office_association::routes())
         .merge(office_links::routes())
         .merge(office_changes::routes())
         .merge(office_physician_record::routes())

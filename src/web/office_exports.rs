@@ -18,7 +18,7 @@ use crate::db::{audit, exports};
 use crate::domain::policy::{self, Action, List, Scope};
 use crate::domain::prefecture;
 use crate::error::{AppError, AppResult};
-use crate::export::xlsx;
+use crate::export::{labels_pdf, xlsx};
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::layout::Layout;
@@ -30,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .route("/office/exports/renewal-check.xlsx", get(renewal_check))
         .route("/office/exports/prefecture-summary.xlsx", get(prefecture_summary))
         .route("/office/exports/address-labels.xlsx", get(address_labels))
+        .route("/office/exports/address-labels.pdf", get(address_labels_pdf))
         .route("/office/exports/renewal-targets.xlsx", get(renewal_targets))
 }
 
@@ -93,6 +94,26 @@ pub fn xlsx_response(japanese_name: &str, ascii_name: &str, bytes: Vec<u8>) -> R
         .into_response()
 }
 
+/// A PDF download (labels, postcards, the request letter): attachment, never cached.
+pub fn pdf_response(japanese_name: &str, ascii_name: &str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{}",
+                    encode_filename(japanese_name)
+                ),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
 fn xlsx_error(e: rust_xlsxwriter::XlsxError) -> AppError {
     AppError::Internal(anyhow::anyhow!("xlsx: {e}"))
 }
@@ -132,6 +153,9 @@ pub struct ExportQuery {
     pub(crate) from: Option<String>,
     #[serde(default)]
     pub(crate) until: Option<String>,
+    /// Labels per A4 sheet (12 or 24), for the label PDF.
+    #[serde(default)]
+    pub(crate) per_sheet: Option<String>,
 }
 
 /// The calendar month `months` ahead of `today`: (first day, last day).
@@ -258,6 +282,52 @@ pub async fn address_labels(
         &name,
         &format!("address-labels-{}-{}.xlsx", stamp(from), stamp(until)),
         bytes,
+    ))
+}
+
+/// 住所ラベル as a PDF on A4 label sheets of 12 or 24 (the clerk chooses).
+pub async fn address_labels_pdf(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(query): Query<ExportQuery>,
+) -> AppResult<Response> {
+    let user = staff(&ctx)?;
+    let only = scope(user, query.prefecture.as_deref())?;
+    let sheet = match query.per_sheet.as_deref().map(str::trim) {
+        None | Some("") => labels_pdf::Sheet::TWELVE,
+        Some(n) => n.parse().ok().and_then(labels_pdf::Sheet::with).ok_or_else(|| {
+            AppError::BadRequest("ラベルの面数は12面か24面を選んでください。".into())
+        })?,
+    };
+    let (from, until) = period(&query, month_ahead(ctx.now.date_naive(), LABELS_MONTHS_AHEAD))?;
+    let rows = exports::expiring(&state.pool, from, until, only, true, None).await?;
+    let labels: Vec<labels_pdf::Label> = rows
+        .iter()
+        .map(|r| labels_pdf::Label {
+            postal_code: r.postal_code.clone().unwrap_or_default(),
+            address: prefecture::full_address(r.prefecture_code, r.address.as_deref()),
+            name: r.kanji_name.clone().unwrap_or_default(),
+        })
+        .collect();
+    let count = labels.len();
+    let pdf = tokio::task::spawn_blocking(move || labels_pdf::render(&labels, sheet))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(|e| match e.downcast_ref::<crate::export::pdf::UnprintableName>() {
+            Some(u) => AppError::Conflict(format!(
+                "氏名または住所に、印刷できない文字（U+{:04X}）を含む認定医がいます。Excel版のラベルをお使いください。",
+                u32::from(u.character)
+            )),
+            None => AppError::Internal(e),
+        })?;
+    audit_download(&state, &ctx, "address_labels_pdf", only, count).await?;
+    let n = sheet.per_sheet();
+    let name =
+        format!("住所ラベル{n}面_{}_{}-{}.pdf", scope_label(only), stamp(from), stamp(until));
+    Ok(pdf_response(
+        &name,
+        &format!("address-labels-{n}-{}-{}.pdf", stamp(from), stamp(until)),
+        pdf,
     ))
 }
 

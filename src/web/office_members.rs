@@ -8,7 +8,7 @@ use askama::Template;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use rand::rngs::OsRng;
 use serde_json::json;
@@ -17,9 +17,7 @@ use crate::clock::format_jp_datetime;
 use crate::db::accounts::CurrentAccount;
 use crate::db::{audit, members};
 use crate::domain::csv_text::{self, RowError};
-use crate::domain::member_csv::{
-    self, initial_password, mailing_address, member_login_id, MemberRow,
-};
+use crate::domain::member_csv::{self, member_login_id, MemberRow};
 use crate::domain::policy::Action;
 use crate::domain::prefecture;
 use crate::domain::role::{AssociationKind, Role};
@@ -28,6 +26,7 @@ use crate::password;
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::layout::Layout;
+use crate::web::office_postcards;
 use crate::web::{render, see_other};
 
 /// Largest CSV file accepted.
@@ -42,8 +41,12 @@ pub fn routes() -> Router<AppState> {
         .route("/office/members/import", get(import_form).post(import))
         .route("/office/members/template.csv", get(template_csv))
         .route("/office/members/batches/{id}", get(batch))
-        .route("/office/members/batches/{id}/postcards.csv", get(postcards_csv))
-        .route("/office/members/batches/{id}/postcards", get(postcards_print))
+        .route("/office/members/batches/{id}/postcards", get(office_postcards::page))
+        .route(
+            "/office/members/batches/{id}/postcards/reissue",
+            get(office_postcards::reissue_form),
+        )
+        .route("/office/members/batches/{id}/postcards.pdf", post(office_postcards::print))
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_REQUEST))
 }
 
@@ -149,6 +152,7 @@ pub struct BatchView {
     pub file_name: String,
     pub rows_imported: i32,
     pub postcards_remaining: i64,
+    pub postcards_printed: i64,
 }
 
 impl From<members::Batch> for BatchView {
@@ -161,6 +165,7 @@ impl From<members::Batch> for BatchView {
             file_name: b.file_name,
             rows_imported: b.rows_imported,
             postcards_remaining: b.postcards_remaining,
+            postcards_printed: b.postcards_printed,
         }
     }
 }
@@ -294,27 +299,6 @@ fn resolve_associations(
     (ids, errors)
 }
 
-/// Argon2 takes ~20 ms per password: spread the work over the machine's cores, off the async
-/// threads.
-async fn hash_all(passwords: &[String]) -> AppResult<Vec<String>> {
-    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).min(8);
-    let chunk = passwords.len().div_ceil(workers).max(1);
-    let tasks: Vec<_> = passwords
-        .chunks(chunk)
-        .map(|part| {
-            let part = part.to_vec();
-            tokio::task::spawn_blocking(move || {
-                part.iter().map(|p| password::hash(p)).collect::<anyhow::Result<Vec<_>>>()
-            })
-        })
-        .collect();
-    let mut hashes = Vec::with_capacity(passwords.len());
-    for task in tasks {
-        hashes.extend(task.await.map_err(|e| AppError::Internal(e.into()))??);
-    }
-    Ok(hashes)
-}
-
 /// `n` login IDs no account has (checked in the transaction that creates them).
 async fn unique_login_ids(conn: &mut sqlx::PgConnection, n: usize) -> sqlx::Result<Vec<String>> {
     let mut rng = OsRng;
@@ -385,12 +369,6 @@ pub async fn import(
         return import_page(&state, &ctx, &importer, None, errors).await;
     }
 
-    let passwords: Vec<String> = {
-        let mut rng = OsRng;
-        rows.iter().map(|_| initial_password(&mut rng)).collect()
-    };
-    let hashes = hash_all(&passwords).await?;
-
     let result: Result<i64, sqlx::Error> = async {
         let mut tx = state.pool.begin().await?;
         let login_ids = unique_login_ids(&mut tx, rows.len()).await?;
@@ -410,8 +388,8 @@ pub async fn import(
                 batch_id,
                 &members::NewMember {
                     login_id: &login_ids[i],
-                    password_hash: &hashes[i],
-                    initial_password: &passwords[i],
+                    // The password is issued when the postcards are printed.
+                    password_hash: password::NO_PASSWORD_YET,
                     kanji_name: &row.kanji_name,
                     furigana: &row.furigana,
                     birth_date: row.birth_date,
@@ -486,7 +464,11 @@ pub async fn import(
 
 /// The batch, if this staff member may see it: their own association's, or any for JMA.
 /// Another association's batch answers 404, as if it did not exist.
-async fn visible_batch(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<members::Batch> {
+pub(crate) async fn visible_batch(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+) -> AppResult<members::Batch> {
     let user = ctx.require(Action::ImportMembers)?;
     let batch = members::batch(&state.pool, id).await?.ok_or(AppError::NotFound)?;
     let own = user.association.as_ref().is_some_and(|a| a.id == batch.association_id);
@@ -535,97 +517,6 @@ pub async fn batch(
         batch: batch.into(),
         logged_in,
         waiting,
-    };
-    render(&page)
-}
-
-pub struct PostcardView {
-    pub postal_code: String,
-    pub address: String,
-    pub kanji_name: String,
-    pub login_id: String,
-    pub initial_password: String,
-}
-
-fn postcard_view(p: members::Postcard) -> PostcardView {
-    let address = match p.prefecture_code {
-        Some(code) => mailing_address(code, p.address.as_deref().unwrap_or("")),
-        None => p.address.unwrap_or_default(),
-    };
-    PostcardView {
-        postal_code: p.postal_code.unwrap_or_default(),
-        address,
-        kanji_name: p.kanji_name,
-        login_id: p.login_id,
-        initial_password: p.initial_password,
-    }
-}
-
-/// Looking at initial passwords is recorded, like every change.
-async fn record_postcard_access(
-    state: &AppState,
-    ctx: &Ctx,
-    batch_id: i64,
-    action: &str,
-    count: usize,
-) -> AppResult<()> {
-    let mut conn = state.pool.acquire().await?;
-    let entry = audit::Entry {
-        action,
-        entity_type: "member_import_batch",
-        entity_id: Some(batch_id.to_string()),
-        before: None,
-        after: Some(json!({ "postcards": count })),
-    };
-    audit::record(&mut conn, &ctx.who(), ctx.now, entry).await?;
-    Ok(())
-}
-
-pub async fn postcards_csv(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-) -> AppResult<Response> {
-    visible_batch(&state, &ctx, id).await?;
-    let cards: Vec<PostcardView> =
-        members::postcards(&state.pool, id).await?.into_iter().map(postcard_view).collect();
-    record_postcard_access(&state, &ctx, id, "members.postcards_csv", cards.len()).await?;
-    let mut rows = vec![["郵便番号", "住所", "氏名", "ログインID", "初期パスワード"]
-        .map(str::to_string)
-        .to_vec()];
-    rows.extend(
-        cards
-            .into_iter()
-            .map(|c| vec![c.postal_code, c.address, c.kanji_name, c.login_id, c.initial_password]),
-    );
-    Ok(csv_response(&format!("postcards_batch{id}.csv"), csv_text::write_for_excel(&rows)))
-}
-
-#[derive(Template)]
-#[template(path = "office/members/postcards.html")]
-struct PostcardsPage {
-    layout: Layout,
-    batch_id: i64,
-    association: String,
-    login_url: String,
-    postcards: Vec<PostcardView>,
-}
-
-pub async fn postcards_print(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-) -> AppResult<Response> {
-    let batch = visible_batch(&state, &ctx, id).await?;
-    let postcards: Vec<PostcardView> =
-        members::postcards(&state.pool, id).await?.into_iter().map(postcard_view).collect();
-    record_postcard_access(&state, &ctx, id, "members.postcards_print", postcards.len()).await?;
-    let page = PostcardsPage {
-        layout: ctx.layout(),
-        batch_id: id,
-        association: batch.association_name,
-        login_url: format!("{}/login", state.config.base_url.trim_end_matches('/')),
-        postcards,
     };
     render(&page)
 }

@@ -16,27 +16,32 @@ use axum::routing::get;
 use axum::Router;
 use chrono::{Datelike, Days, Months, NaiveDate};
 use serde::Deserialize;
+use serde_json::json;
 
 use crate::clock::format_jp_date;
 use crate::db::accounts::CurrentAccount;
 use crate::db::application_review as review_db;
-use crate::db::exports;
+use crate::db::{self, audit, exports};
 use crate::domain::category::Programme;
+use crate::domain::person::parse_free_text;
 use crate::domain::policy::Action;
 use crate::domain::prefecture;
 use crate::domain::review::kind_label;
 use crate::domain::role::Role;
 use crate::error::{AppError, AppResult};
+use crate::export::letter_pdf;
 use crate::export::xlsx::ExpiringRow;
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::layout::Layout;
+use crate::web::office_exports::pdf_response;
 use crate::web::render;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/office/notices", get(page))
         .route("/office/applications/request-letter", get(request_letter))
+        .route("/office/applications/request-letter.pdf", get(request_letter_pdf))
 }
 
 /// Postcards one year ahead; renewal guidance four (and five) months ahead.
@@ -244,6 +249,12 @@ pub struct LetterQuery {
     /// Optional; another prefecture than the staff member's own is refused.
     #[serde(default)]
     prefecture: Option<String>,
+    /// 文書番号, typed by the clerk for the PDF.
+    #[serde(default)]
+    number: Option<String>,
+    /// The letter's date (YYYY-MM-DD or 和暦); today when empty.
+    #[serde(default)]
+    date: Option<String>,
 }
 
 pub struct LetterRow {
@@ -254,29 +265,64 @@ pub struct LetterRow {
     pub certificate_number: String,
 }
 
+pub struct LetterSeminarRow {
+    pub no: usize,
+    pub title: String,
+    pub programme: &'static str,
+    pub date: String,
+    pub organizer: String,
+}
+
 pub struct LetterCount {
     pub label: String,
     pub count: usize,
 }
 
-#[derive(Template)]
-#[template(path = "office/notices/request_letter.html")]
-struct RequestLetter {
-    layout: Layout,
+/// Everything the letter says, for the page and the PDF alike.
+struct Letter {
+    cycle_id: i64,
+    number: String,
+    date_input: String,
     date: String,
     prefecture_association: String,
+    prefecture_president: Option<String>,
+    jma_president: Option<String>,
     cycle_label: String,
     committee_date: String,
     rows: Vec<LetterRow>,
+    seminars: Vec<LetterSeminarRow>,
     counts: Vec<LetterCount>,
-    total: usize,
 }
 
-pub async fn request_letter(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Query(query): Query<LetterQuery>,
-) -> AppResult<Response> {
+impl Letter {
+    fn counts_text(&self) -> String {
+        let detail: String =
+            self.counts.iter().map(|c| format!("（{} {}件）", c.label, c.count)).collect();
+        format!("合計 {}件{detail}", self.rows.len())
+    }
+}
+
+/// 「令和7年4月10日」 (the Western date where no era applies).
+fn era_date(date: NaiveDate) -> String {
+    match crate::domain::era::Era::of(date) {
+        Some(era) => era.format(date),
+        None => format_jp_date(date),
+    }
+}
+
+fn letter_date(text: Option<&str>, today: NaiveDate) -> AppResult<NaiveDate> {
+    let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else { return Ok(today) };
+    let bad = || {
+        AppError::BadRequest("日付は 2025-04-10 か 令和7年4月10日 の形で入力してください。".into())
+    };
+    match crate::domain::era::parse_era_date(text) {
+        Ok(Some(date)) => Ok(date),
+        Ok(None) => NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| bad()),
+        Err(_) => Err(bad()),
+    }
+}
+
+async fn letter(state: &AppState, ctx: &Ctx, query: &LetterQuery) -> AppResult<Letter> {
     let user = ctx.require(Action::ViewOffice)?;
     if user.role != Role::PrefecturalStaff {
         return Err(AppError::Forbidden);
@@ -287,6 +333,11 @@ pub async fn request_letter(
             return Err(AppError::Forbidden);
         }
     }
+    let number = match parse_free_text(query.number.as_deref().unwrap_or(""), 40, None) {
+        Ok(number) => number.unwrap_or_default(),
+        Err(message) => return Err(AppError::BadRequest(message.into())),
+    };
+    let date = letter_date(query.date.as_deref(), ctx.now.date_naive())?;
     let mut conn = state.pool.acquire().await?;
     // Without a cycle: the one the prefecture is forwarding into now.
     let cycle_id: i64 = match query.cycle.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
@@ -301,6 +352,9 @@ pub async fn request_letter(
     };
     let cycle = review_db::cycle(&mut conn, cycle_id, false).await?.ok_or(AppError::NotFound)?;
     let sources = review_db::letter_sources(&mut conn, own, cycle_id).await?;
+    let seminar_sources = db::request_letter::seminars(&mut conn, own, cycle_id).await?;
+    let (prefecture_president, jma_president) = db::presidents::for_letter(&mut conn, own).await?;
+    drop(conn);
     let mut counts: Vec<LetterCount> = Vec::new();
     let rows: Vec<LetterRow> = sources
         .into_iter()
@@ -322,20 +376,125 @@ pub async fn request_letter(
             }
         })
         .collect();
-    render(&RequestLetter {
-        layout: ctx.layout(),
-        date: format_jp_date(ctx.now.date_naive()),
+    let seminars = seminar_sources
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| LetterSeminarRow {
+            no: i + 1,
+            title: s.title,
+            programme: Programme::from_code(&s.programme).map(Programme::label).unwrap_or(""),
+            date: era_date(s.starts_on),
+            organizer: s.organizer_name,
+        })
+        .collect();
+    Ok(Letter {
+        cycle_id,
+        number,
+        date_input: date.to_string(),
+        date: era_date(date),
         prefecture_association: user
             .association
             .as_ref()
             .map(|a| a.name.clone())
             .unwrap_or_else(|| format!("{}医師会", prefecture::name(own).unwrap_or(""))),
+        prefecture_president,
+        jma_president,
         cycle_label: format!("{}年度 第{}回", cycle.fiscal_year, cycle.number),
-        committee_date: format_jp_date(cycle.committee_date),
-        total: rows.len(),
+        committee_date: era_date(cycle.committee_date),
         rows,
+        seminars,
         counts,
     })
+}
+
+#[derive(Template)]
+#[template(path = "office/notices/request_letter.html")]
+struct RequestLetter {
+    layout: Layout,
+    l: Letter,
+    total: usize,
+}
+
+pub async fn request_letter(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(query): Query<LetterQuery>,
+) -> AppResult<Response> {
+    let l = letter(&state, &ctx, &query).await?;
+    render(&RequestLetter { layout: ctx.layout(), total: l.rows.len(), l })
+}
+
+/// The same letter as an A4 PDF, with the document number and date the clerk typed.
+pub async fn request_letter_pdf(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(query): Query<LetterQuery>,
+) -> AppResult<Response> {
+    let l = letter(&state, &ctx, &query).await?;
+    let data = letter_pdf::LetterData {
+        number: l.number.clone(),
+        date: l.date.clone(),
+        jma_president: l.jma_president.clone(),
+        prefecture_association: l.prefecture_association.clone(),
+        prefecture_president: l.prefecture_president.clone(),
+        cycle_label: l.cycle_label.clone(),
+        committee_date: l.committee_date.clone(),
+        counts: l.counts_text(),
+        applications: l
+            .rows
+            .iter()
+            .map(|r| {
+                [
+                    r.no.to_string(),
+                    r.name.clone(),
+                    r.programme.to_string(),
+                    r.kind.to_string(),
+                    r.certificate_number.clone(),
+                ]
+            })
+            .collect(),
+        seminars: l
+            .seminars
+            .iter()
+            .map(|s| {
+                [
+                    s.no.to_string(),
+                    s.title.clone(),
+                    s.programme.to_string(),
+                    s.date.clone(),
+                    s.organizer.clone(),
+                ]
+            })
+            .collect(),
+    };
+    let pdf = tokio::task::spawn_blocking(move || letter_pdf::render(&data))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(|e| match e.downcast_ref::<crate::export::pdf::UnprintableName>() {
+            Some(u) => AppError::Conflict(format!(
+                "印刷できない文字（U+{:04X}）を含む氏名があります。この画面を印刷してください。",
+                u32::from(u.character)
+            )),
+            None => AppError::Internal(e),
+        })?;
+    let mut conn = state.pool.acquire().await?;
+    let entry = audit::Entry {
+        action: "export.download",
+        entity_type: "export",
+        entity_id: Some("request_letter_pdf".to_string()),
+        before: None,
+        after: Some(
+            json!({ "cycle_id": l.cycle_id, "rows": l.rows.len(), "seminars": l.seminars.len() }),
+        ),
+    };
+    audit::record(&mut conn, &ctx.who(), ctx.now, entry).await?;
+    drop(conn);
+    let stamp = l.cycle_label.replace(' ', "_");
+    Ok(pdf_response(
+        &format!("依頼状_{stamp}.pdf"),
+        &format!("request-letter-{}.pdf", l.cycle_id),
+        pdf,
+    ))
 }
 
 #[cfg(test)]

@@ -291,3 +291,40 @@ async fn a_variant_kanji_name_prints_and_an_unprintable_one_gets_a_clear_page_no
         1
     );
 }
+
+#[tokio::test]
+async fn the_certificate_carries_its_issue_date_and_the_jma_presidents_name() {
+    let app = TestApp::spawn().await;
+    // Only an association's own staff set its president; municipal staff, physicians and the
+    // administrator may not.
+    for login in ["doctor", "chiyoda", "admin"] {
+        let mut b = app.signed_in(login).await;
+        assert_eq!(b.get("/office/association").await.status, StatusCode::FORBIDDEN, "{login}");
+        let page = b.post("/office/association", &[("president_name", "偽 名")]).await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "{login}");
+    }
+    let mut jma = app.signed_in("jma").await;
+    let page = jma.get("/office/association").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("認定証の発行者"), "{}", page.body);
+    let page = jma.post("/office/association", &[("president_name", "医師 一郎")]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM audit_log WHERE action = 'association.president_changed'
+             AND after->>'president_name' = '医師 一郎'"
+        )
+        .await,
+        1
+    );
+
+    let doctor = app.signed_in("doctor").await;
+    let id = certification_id(&app, "occupational", "0123456").await;
+    let pdf = download(&doctor, &format!("/mypage/certificates/{id}.pdf")).await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    let text = mamis::export::pdf::page_text(&pdf.body, 1).unwrap();
+    assert!(text.contains("会長") && text.contains("医師 一郎"), "{text}");
+    // The demo term came from the old system: issued on its first day.
+    assert!(text.contains("発行日"), "{text}");
+    assert_eq!(text.matches("2021年8月1日").count(), 2, "validity and issue date: {text}");
+}

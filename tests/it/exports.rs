@@ -9,7 +9,9 @@ use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
 use mamis::db::accounts;
 use mamis::domain::requirements::limits;
 use mamis::domain::role::{AssociationKind, Role};
-use mamis::export::xlsx::{col, RENEWAL_FIRST_ROW};
+use mamis::export::xlsx::{
+    col, HANDBOOK_DECLARED, HANDBOOK_HEADING, RENEWAL_FIRST_ROW, RENEWAL_SPARE_ROWS,
+};
 use reqwest::StatusCode;
 use sqlx::PgPool;
 
@@ -318,13 +320,103 @@ async fn renewal_check_has_the_portal_units_and_live_formulas() {
 
     // Headers as in the briefing.
     assert_eq!(text(&values, 2, col::MAMIS), "生涯研修(MAMIS)");
-    assert_eq!(text(&values, 2, col::HANDBOOK), "生涯研修(手帳)");
+    assert_eq!(text(&values, 2, col::HANDBOOK), HANDBOOK_HEADING);
+    assert_eq!(text(&values, 2, col::HANDBOOK_STATUS), "手帳の原本");
+    assert_eq!(text(&values, first, col::HANDBOOK_STATUS), HANDBOOK_DECLARED);
     assert_eq!(text(&values, 2, col::SUBTOTAL), "生涯研修(小計)");
     assert_eq!(text(&values, 4, col::MAMIS + 2), "対面のみ");
 
     let audited =
         app.count("SELECT count(*) FROM audit_log WHERE action = 'export.download'").await;
     assert_eq!(audited, 1);
+}
+
+/// One part of the .xlsx package (a zip of XML files), as text.
+fn package_part(bytes: &[u8], name: &str) -> String {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut part = zip.by_name(name).unwrap();
+    let mut text = String::new();
+    part.read_to_string(&mut text).unwrap();
+    text
+}
+
+#[tokio::test]
+async fn renewal_check_prints_one_page_wide_with_spare_rows_and_locked_formulas() {
+    let app = TestApp::spawn_at(NOW).await;
+    seed(&app).await;
+    let (status, _, bytes) =
+        download(&app, "tokyo", "/office/exports/renewal-check.xlsx?prefecture=13").await;
+    assert_eq!(status, StatusCode::OK);
+    let sheet = package_part(&bytes, "xl/worksheets/sheet1.xml");
+    // One page wide, as many down as needed, landscape A4.
+    assert!(sheet.contains(r#"<pageSetUpPr fitToPage="1"/>"#), "{sheet}");
+    let setup = &sheet[sheet.find("<pageSetup").unwrap()..];
+    let setup = &setup[..setup.find("/>").unwrap()];
+    for attribute in [r#"paperSize="9""#, r#"fitToHeight="0""#, r#"orientation="landscape""#] {
+        assert!(setup.contains(attribute), "{attribute} missing: {setup}");
+    }
+    assert!(!setup.contains("fitToWidth") || setup.contains(r#"fitToWidth="1""#), "{setup}");
+    // Sheet protection without a password.
+    let protection = &sheet[sheet.find("<sheetProtection").expect("the sheet is protected")..];
+    let protection = &protection[..protection.find("/>").unwrap()];
+    assert!(protection.contains(r#"sheet="1""#), "{protection}");
+    assert!(!protection.contains("password") && !protection.contains("hashValue"), "{protection}");
+    // Title rows and columns repeat on every page.
+    let book = package_part(&bytes, "xl/workbook.xml");
+    assert!(book.contains("_xlnm.Print_Titles"), "{book}");
+    assert!(book.contains("$A:$C") && book.contains("$3:$5"), "{book}");
+
+    // The two applicants, then 20 spare rows numbered on, with live formulas and no values.
+    let mut wb = workbook(bytes.clone());
+    let values = wb.worksheet_range("単位確認").unwrap();
+    let formulas = wb.worksheet_formula("単位確認").unwrap();
+    let first_spare = RENEWAL_FIRST_ROW + 2;
+    let last_spare = first_spare + RENEWAL_SPARE_ROWS - 1;
+    assert_eq!(number(&values, first_spare, col::NO), 3.0);
+    assert_eq!(number(&values, last_spare, col::NO), f64::from(RENEWAL_SPARE_ROWS + 2));
+    assert!(values
+        .get_value((last_spare + 1, u32::from(col::NO)))
+        .is_none_or(|v| *v == Data::Empty));
+    let spare_total =
+        formulas.get_value((last_spare, u32::from(col::TOTAL))).cloned().unwrap_or_default();
+    assert!(spare_total.starts_with("IF(B") && spare_total.contains("T"), "{spare_total}");
+
+    // Locked formula cells, unlocked input cells: the style of each cell says which.
+    let styles = package_part(&bytes, "xl/styles.xml");
+    let xfs = &styles[styles.find("<cellXfs").unwrap()..styles.find("</cellXfs>").unwrap()];
+    let unlocked: Vec<bool> =
+        xfs.split("<xf ").skip(1).map(|xf| xf.contains(r#"locked="0""#)).collect();
+    let style_of = |row: u32, col: u16| -> usize {
+        let reference = format!(r#"r="{}{}""#, column_letter(col), row + 1);
+        let at = sheet.find(&reference).unwrap_or_else(|| panic!("no cell {reference}"));
+        let cell = &sheet[at..at + sheet[at..].find('>').unwrap()];
+        cell.split(r#"s=""#).nth(1).map_or(0, |s| s.split('"').next().unwrap().parse().unwrap())
+    };
+    for (row, c, expected_unlocked) in [
+        (RENEWAL_FIRST_ROW, col::HANDBOOK, true),
+        (RENEWAL_FIRST_ROW, col::PAID, true),
+        (RENEWAL_FIRST_ROW, col::TOTAL, false),
+        (RENEWAL_FIRST_ROW, col::REQUIREMENT, false),
+        (RENEWAL_FIRST_ROW, col::NAME, false),
+        (last_spare, col::NAME, true),
+        (last_spare, col::MAMIS, true),
+        (last_spare, col::SUBTOTAL, false),
+        (last_spare, col::FULFILLED, false),
+    ] {
+        assert_eq!(unlocked[style_of(row, c)], expected_unlocked, "row {row} col {c}");
+    }
+}
+
+fn column_letter(col: u16) -> String {
+    let mut n = u32::from(col) + 1;
+    let mut name = String::new();
+    while n > 0 {
+        let rem = (n - 1) % 26;
+        name.insert(0, char::from(b'A' + rem as u8));
+        n = (n - 1) / 26;
+    }
+    name
 }
 
 #[tokio::test]
@@ -435,4 +527,60 @@ async fn jma_summary_counts_active_certifications_per_prefecture() {
     )
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn address_labels_print_on_a4_sheets_of_12_or_24_with_the_full_address() {
+    let app = TestApp::spawn_at(NOW).await;
+    seed(&app).await;
+    osaka_staff(&app).await;
+    // 23 more Tokyo physicians expiring in July 2026: with the demo doctor and 田中, 25 labels.
+    for i in 0..23 {
+        let id = physician(&app.pool, &format!("東京 {i:02}"), &format!("91{i:04}"), 13).await;
+        certification(&app.pool, id, &format!("30{i:05}"), "2026-07-31", "active").await;
+    }
+    // A self-registered physician typed the address without the prefecture.
+    sqlx::query("UPDATE physicians SET address = '港区六本木1-1' WHERE registry_number = '910000'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let path = |n: u32| {
+        format!("/office/exports/address-labels.pdf?from=2026-07-01&until=2026-07-31&per_sheet={n}")
+    };
+    for (n, pages) in [(12, 3), (24, 2)] {
+        let (status, headers, bytes) = download(&app, "tokyo", &path(n)).await;
+        assert_eq!(status, StatusCode::OK, "{n}");
+        assert_eq!(headers["content-type"], "application/pdf");
+        assert!(headers["content-disposition"].to_str().unwrap().starts_with("attachment"));
+        let sizes = mamis::export::pdf::page_sizes(&bytes).unwrap();
+        assert_eq!(sizes.len(), pages, "25 labels at {n} a sheet");
+        for (w, h) in sizes {
+            assert!((w - 595.28).abs() < 0.05 && (h - 841.89).abs() < 0.05, "A4: {w}×{h}");
+        }
+        let text: String =
+            (1..=pages as u32).map(|p| mamis::export::pdf::page_text(&bytes, p).unwrap()).collect();
+        assert!(text.contains("東京都港区六本木1-1"), "the prefecture is added: {text}");
+        assert!(text.contains("〒100-0001") && text.contains("田中 一郎"), "{text}");
+        assert!(!text.contains("大阪 次郎"), "Osaka's physician is not Tokyo's");
+    }
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM audit_log WHERE action = 'export.download'
+             AND entity_id = 'address_labels_pdf' AND (after->>'rows')::int = 25"
+        )
+        .await,
+        2
+    );
+    let (status, _, _) = download(&app, "tokyo", &path(10)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _, _) = download(&app, "osaka", &format!("{}&prefecture=13", path(12))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    for login in ["doctor", "chiyoda", "admin"] {
+        let (status, _, _) = download(&app, login, &path(12)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{login}");
+    }
+    // JMA sees every prefecture's: 25 + Osaka's one.
+    let (status, _, bytes) = download(&app, "jma", &path(24)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(mamis::export::pdf::page_sizes(&bytes).unwrap().len(), 2);
 }

@@ -175,7 +175,8 @@ async fn utf8_bom_file_is_imported_exactly_as_written() {
     assert_eq!(takahashi.role, "physician");
     assert_eq!(takahashi.email, None);
     assert!(takahashi.must_change_password);
-    assert!(takahashi.password_hash.starts_with("$argon2id$"));
+    // No password until the postcards are printed (then only its argon2id hash).
+    assert_eq!(takahashi.password_hash, mamis::password::NO_PASSWORD_YET);
     assert!(takahashi.has_postcard);
     assert!(
         takahashi.login_id.len() == 9 && takahashi.login_id.starts_with('m'),
@@ -314,47 +315,134 @@ async fn one_bad_row_saves_nothing_and_is_named_by_line_and_column() {
     assert_eq!(counts(&app).await, before);
 }
 
-#[tokio::test]
-async fn postcard_credentials_log_in() {
-    let app = TestApp::spawn().await;
-    let mut tokyo = app.signed_in("tokyo").await;
+/// A download as bytes (a PDF is not text).
+struct Download {
+    status: StatusCode,
+    headers: reqwest::header::HeaderMap,
+    bytes: Vec<u8>,
+}
+
+/// Presses 「はがきのPDFを作る」 (or, with `reissue`, the confirmation page's button).
+async fn print_postcards(b: &mut Browser, batch: i64, reissue: bool) -> Download {
+    b.get(&format!("/office/members/batches/{batch}/postcards")).await;
+    let token = b.csrf.clone().expect("the page has a CSRF token");
+    let mut form = vec![("csrf_token", token.as_str())];
+    if reissue {
+        form.push(("reissue", "yes"));
+    }
+    let r = b
+        .client
+        .post(format!("{}/office/members/batches/{batch}/postcards.pdf", b.base))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    Download {
+        status: r.status(),
+        headers: r.headers().clone(),
+        bytes: r.bytes().await.unwrap().to_vec(),
+    }
+}
+
+/// The postcard PDF's pages, each checked to be 100 × 148 mm, as the text a reader copies.
+fn postcard_pages(download: &Download) -> Vec<String> {
+    assert_eq!(download.status, StatusCode::OK, "{}", String::from_utf8_lossy(&download.bytes));
+    assert_eq!(download.headers["content-type"], "application/pdf");
+    assert!(download.headers["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    assert_eq!(download.headers["cache-control"], "no-store");
+    let sizes = mamis::export::pdf::page_sizes(&download.bytes).unwrap();
+    for (w, h) in &sizes {
+        assert!((w - 283.46).abs() < 0.05 && (h - 419.53).abs() < 0.05, "{w} × {h} pt");
+    }
+    (1..=sizes.len() as u32)
+        .map(|n| mamis::export::pdf::page_text(&download.bytes, n).unwrap())
+        .collect()
+}
+
+/// The initial password printed on a postcard page: the 12-character word after the
+/// 「初期パスワード」 label.
+fn printed_password(page: &str) -> String {
+    page.match_indices("初期パスワード")
+        .filter_map(|(at, label)| {
+            let word: String = page[at + label.len()..]
+                .trim_start()
+                .chars()
+                .take_while(char::is_ascii_alphanumeric)
+                .collect();
+            (word.len() == 12).then_some(word)
+        })
+        .next()
+        .unwrap_or_else(|| panic!("no password printed on: {page}"))
+}
+
+/// Where a string occurs anywhere in the database: every text and JSON column of every table.
+async fn places_holding(app: &TestApp, needle: &str) -> Vec<String> {
+    let columns: Vec<(String, String)> = sqlx::query_as(
+        "SELECT table_name::text, column_name::text FROM information_schema.columns
+         WHERE table_schema = 'public'
+           AND data_type IN ('text', 'character varying', 'json', 'jsonb', 'bytea')",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let mut found = Vec::new();
+    for (table, column) in columns {
+        let sql =
+            format!("SELECT count(*) FROM \"{table}\" WHERE strpos(\"{column}\"::text, $1) > 0");
+        let n: i64 = sqlx::query_scalar(&sql).bind(needle).fetch_one(&app.pool).await.unwrap();
+        if n > 0 {
+            found.push(format!("{table}.{column}"));
+        }
+    }
+    found
+}
+
+async fn import_one(app: &TestApp, tokyo: &mut Browser) -> (i64, Stored) {
     tokyo.get("/office/members/import").await;
     let csv = format!(
         "{HEADER}\n髙木 一子,タカギ イチコ,1985-07-07,女,678901,1000001,東京都,千代田区千代田1-1,,03-1234-5678,\n"
     );
-    let page = upload(&mut tokyo, "/office/members/import", "one.csv", csv.as_bytes()).await;
+    let page = upload(tokyo, "/office/members/import", "one.csv", csv.as_bytes()).await;
     let batch = batch_id(&page);
-    let member = stored(&app, "678901").await;
+    (batch, stored(app, "678901").await)
+}
 
-    let page = tokyo.get(&format!("/office/members/batches/{batch}/postcards.csv")).await;
-    assert_eq!(page.status, StatusCode::OK);
-    assert!(page.headers["content-type"].to_str().unwrap().starts_with("text/csv"));
-    assert!(page.headers["content-disposition"].to_str().unwrap().contains("attachment"));
-    let body = page.body.strip_prefix('\u{FEFF}').expect("UTF-8 with BOM for Excel");
-    let mut reader = csv::Reader::from_reader(body.as_bytes());
-    let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_string).collect();
-    assert_eq!(header, ["郵便番号", "住所", "氏名", "ログインID", "初期パスワード"]);
-    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
-    assert_eq!(rows.len(), 1);
-    let row = &rows[0];
-    assert_eq!(&row[0], "100-0001");
-    assert_eq!(&row[1], "東京都千代田区千代田1-1");
-    assert_eq!(&row[2], "髙木\u{3000}一子");
-    assert_eq!(&row[3], member.login_id);
-    let password = row[4].to_string();
-    assert_eq!(password.len(), 12);
-    assert!(!password.contains(['0', 'O', '1', 'l', 'I']), "{password}");
+async fn audited(app: &TestApp, action: &str) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = $1")
+        .bind(action)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
 
-    // The printable postcards carry the same credentials; looking at them is recorded.
+#[tokio::test]
+async fn printed_postcards_carry_credentials_that_log_in_and_are_never_stored() {
+    let app = TestApp::spawn().await;
+    let mut tokyo = app.signed_in("tokyo").await;
+    let (batch, member) = import_one(&app, &mut tokyo).await;
+    // Imported, not printed: no password anyone knows.
+    assert!(!member.password_hash.starts_with("$argon2"), "{}", member.password_hash);
+
     let page = tokyo.get(&format!("/office/members/batches/{batch}/postcards")).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("class=\"postcard"));
-    assert!(page.body.contains(&member.login_id) && page.body.contains(&password));
-    assert!(page.body.contains("〒100-0001"));
-    assert_eq!(
-        app.count("SELECT count(*) FROM audit_log WHERE action LIKE 'members.postcards%'").await,
-        2
-    );
+    assert!(page.body.contains("はがきのPDFを作る（1名分）"), "{}", page.body);
+
+    let pages = postcard_pages(&print_postcards(&mut tokyo, batch, false).await);
+    assert_eq!(pages.len(), 1, "one page per postcard");
+    let card = &pages[0];
+    for printed in
+        [member.login_id.as_str(), "東京都千代田区千代田1-1", "髙木", "様", "東京都医師会"]
+    {
+        assert!(card.contains(printed), "{printed} missing from: {card}");
+    }
+    let password = printed_password(card);
+    assert!(!password.contains(['0', 'O', '1', 'l', 'I']), "{password}");
+    assert_eq!(audited(&app, "members.postcards_issued").await, 1);
+
+    // Only the hash is kept: the clear password is nowhere in the database.
+    assert_eq!(places_holding(&app, &password).await, Vec::<String>::new());
+    let member = stored(&app, "678901").await;
+    assert!(member.password_hash.starts_with("$argon2id$"), "{}", member.password_hash);
 
     // The member logs in with what the postcard says.
     let mut doctor = app.browser();
@@ -364,12 +452,90 @@ async fn postcard_credentials_log_in() {
     let page = stranger.login(&member.login_id, "wrong-password").await;
     assert_ne!(page.status, StatusCode::SEE_OTHER);
 
-    // Once the initial password is replaced (postcard gone), the list no longer shows it.
+    // Once the member has chosen their own password (postcard gone), nothing is printed.
     sqlx::query("DELETE FROM member_postcards").execute(&app.pool).await.unwrap();
-    let page = tokyo.get(&format!("/office/members/batches/{batch}/postcards.csv")).await;
-    assert!(!page.body.contains(&member.login_id));
+    let again = print_postcards(&mut tokyo, batch, true).await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER);
     let page = tokyo.get(&format!("/office/members/batches/{batch}")).await;
     assert!(page.body.contains("全員が初回ログインを済ませています"), "{}", page.body);
+}
+
+#[tokio::test]
+async fn printing_again_is_a_confirmed_audited_reissue_that_voids_the_old_postcards() {
+    let app = TestApp::spawn().await;
+    let mut tokyo = app.signed_in("tokyo").await;
+    let (batch, member) = import_one(&app, &mut tokyo).await;
+    let old =
+        printed_password(&postcard_pages(&print_postcards(&mut tokyo, batch, false).await)[0]);
+
+    // Pressing print again without the confirmation prints nothing: it leads to the
+    // confirmation page, which says what will stop working.
+    let page = tokyo.get(&format!("/office/members/batches/{batch}/postcards")).await;
+    assert!(page.body.contains("再発行の確認へ進む"), "{}", page.body);
+    assert!(!page.body.contains("postcards.pdf"), "no one-click reprint");
+    let unconfirmed = print_postcards(&mut tokyo, batch, false).await;
+    assert_eq!(unconfirmed.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        unconfirmed.headers["location"],
+        format!("/office/members/batches/{batch}/postcards/reissue").as_str()
+    );
+    assert_eq!(audited(&app, "members.postcards_reissued").await, 0);
+    let page = tokyo.get(&format!("/office/members/batches/{batch}/postcards/reissue")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("これまでに印刷したはがき（1名分"), "{}", page.body);
+    assert!(page.body.contains("使えなくなります"));
+
+    let new = printed_password(&postcard_pages(&print_postcards(&mut tokyo, batch, true).await)[0]);
+    assert_ne!(old, new);
+    assert_eq!(audited(&app, "members.postcards_reissued").await, 1);
+    let (who, count): (Option<i64>, i64) = sqlx::query_as(
+        "SELECT actor_account_id, (after->>'postcards')::bigint FROM audit_log
+         WHERE action = 'members.postcards_reissued'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert!(who.is_some());
+    assert_eq!(count, 1);
+    assert!(
+        places_holding(&app, &old).await.is_empty() && places_holding(&app, &new).await.is_empty()
+    );
+
+    // The old postcard is refused with a message that says why and what to do.
+    let mut doctor = app.browser();
+    let page = doctor.login(&member.login_id, &old).await;
+    assert_eq!(page.status, StatusCode::UNAUTHORIZED);
+    assert!(page.body.contains("再発行により使えなくなりました"), "{}", page.body);
+    assert!(page.body.contains("医師会にご連絡ください"));
+    assert_eq!(audited(&app, "auth.login_refused_postcard").await, 1);
+    let page = doctor.login(&member.login_id, &new).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+}
+
+#[tokio::test]
+async fn an_expired_initial_password_is_refused_with_a_clear_message() {
+    let app = TestApp::spawn().await;
+    let mut tokyo = app.signed_in("tokyo").await;
+    let (batch, member) = import_one(&app, &mut tokyo).await;
+    let password =
+        printed_password(&postcard_pages(&print_postcards(&mut tokyo, batch, false).await)[0]);
+
+    app.clock.advance(chrono::Duration::days(mamis::domain::postcard::INITIAL_PASSWORD_VALID_DAYS));
+    let mut doctor = app.browser();
+    let page = doctor.login(&member.login_id, &password).await;
+    assert_eq!(page.status, StatusCode::UNAUTHORIZED);
+    assert!(page.body.contains("有効期限が過ぎています"), "{}", page.body);
+    assert!(page.body.contains("ご所属の医師会にご連絡"));
+    // A wrong password still gets the plain answer (nothing told about the account).
+    let page = doctor.login(&member.login_id, "Wrong-pass-77").await;
+    assert!(!page.body.contains("有効期限"), "{}", page.body);
+    // Staff see it and reissue.
+    let mut tokyo = app.signed_in("tokyo").await;
+    let page = tokyo.get(&format!("/office/members/batches/{batch}/postcards")).await;
+    assert!(page.body.contains("期限切れです"), "{}", page.body);
+    let new = printed_password(&postcard_pages(&print_postcards(&mut tokyo, batch, true).await)[0]);
+    let page = doctor.login(&member.login_id, &new).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
 }
 
 #[tokio::test]
@@ -405,7 +571,6 @@ async fn batches_are_seen_only_by_the_importing_association_and_jma() {
         batch_id(&upload(&mut tokyo, "/office/members/import", "one.csv", csv.as_bytes()).await);
     let pages = [
         format!("/office/members/batches/{batch}"),
-        format!("/office/members/batches/{batch}/postcards.csv"),
         format!("/office/members/batches/{batch}/postcards"),
     ];
 
@@ -419,20 +584,31 @@ async fn batches_are_seen_only_by_the_importing_association_and_jma() {
         assert_eq!(page.status, StatusCode::NOT_FOUND, "osaka {path}");
         assert!(!page.body.contains("タカギ") && !page.body.contains("髙木"));
     }
+    let reissue = format!("/office/members/batches/{batch}/postcards/reissue");
+    assert_eq!(osaka.get(&reissue).await.status, StatusCode::NOT_FOUND);
+    let print = format!("/office/members/batches/{batch}/postcards.pdf");
+    let page = osaka.post(&print, &[("reissue", "yes")]).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND, "osaka prints nothing");
     // Osaka's own list does not show Tokyo's batch either.
     let page = osaka.get("/office/members/import").await;
     assert!(!page.body.contains(&format!("/office/members/batches/{batch}")));
     for login in ["chiyoda", "doctor"] {
         let mut b = app.signed_in(login).await;
-        for path in &pages {
+        for path in pages.iter().chain([&reissue]) {
             assert_eq!(b.get(path).await.status, StatusCode::FORBIDDEN, "{login} {path}");
         }
+        let page = b.post(&print, &[("reissue", "yes")]).await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "{login} prints nothing");
     }
     assert_eq!(
-        app.count("SELECT count(*) FROM audit_log WHERE action LIKE 'members.postcards%'").await,
-        2,
-        "only JMA's two looks at the postcards were recorded"
+        app.count("SELECT count(*) FROM member_postcards WHERE issued_at IS NOT NULL").await,
+        0,
+        "no one else issued a password"
     );
+    // JMA may print them.
+    let pages = postcard_pages(&print_postcards(&mut jma, batch, false).await);
+    assert_eq!(pages.len(), 1);
+    assert_eq!(audited(&app, "members.postcards_issued").await, 1);
 }
 
 #[tokio::test]

@@ -207,7 +207,8 @@ async fn request_letter_lists_forwarded_applications() {
         "日本医師会",
         "会長",
         "依頼",
-        "2026年4月20日",
+        "令和8年4月20日",
+        "運営委員会",
         "山田 太郎",
         "認定産業医",
         "更新申請",
@@ -232,7 +233,102 @@ async fn request_letter_lists_forwarded_applications() {
     for login in ["doctor", "jma", "chiyoda"] {
         let mut b = app.signed_in(login).await;
         assert_eq!(b.get(&path).await.status, StatusCode::FORBIDDEN, "{login}");
+        let pdf = format!("/office/applications/request-letter.pdf?cycle={cycle}");
+        assert_eq!(b.get(&pdf).await.status, StatusCode::FORBIDDEN, "{login} pdf");
     }
+}
+
+/// A download as bytes (a PDF is not text).
+async fn get_bytes(
+    b: &crate::common::Browser,
+    path: &str,
+) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+    let r = b.client.get(format!("{}{}", b.base, path)).send().await.unwrap();
+    (r.status(), r.headers().clone(), r.bytes().await.unwrap().to_vec())
+}
+
+#[tokio::test]
+async fn request_letter_pdf_names_both_presidents_and_lists_applications_and_seminars() {
+    let app = TestApp::spawn_at("2026-04-20 10:00").await;
+    let cycle: i64 =
+        sqlx::query_scalar("SELECT id FROM review_cycles WHERE fiscal_year = 2026 AND number = 1")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    sqlx::query(
+        "INSERT INTO applications (physician_id, programme, kind, certification_id,
+             prefecture_code, receiving_association_id, status, cycle_id, submitted_at,
+             forwarded_at, created_at, updated_at)
+         SELECT ce.physician_id, 'occupational', 'renewal', ce.id, 13,
+                (SELECT id FROM associations WHERE kind = 'prefectural' AND prefecture_code = 13),
+                'prefecture_approved', $1, now(), now(), now(), now()
+         FROM certifications ce WHERE ce.certificate_number = '0123456'",
+    )
+    .bind(cycle)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO seminars (programme, title, starts_on, ends_on, format, venue,
+             organizer_name, contact_name, contact_email, contact_phone,
+             approving_prefecture_code, status, cycle_id, created_at, updated_at)
+         VALUES ('occupational', '産業医研修会（作業環境管理）', DATE '2026-06-14',
+                 DATE '2026-06-14', 'in_person', '東京都医師会館', '千代田区医師会', '担当',
+                 'kenshu@example.jp', '03-0000-0000', 13, 'prefecture_approved', $1, now(), now())",
+    )
+    .bind(cycle)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let mut jma = app.signed_in("jma").await;
+    jma.get("/office/association").await;
+    let page = jma.post("/office/association", &[("president_name", "医師 一郎")]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let mut tokyo = app.signed_in("tokyo").await;
+    tokyo.get("/office/association").await;
+    let page = tokyo.post("/office/association", &[("president_name", "東京 花子")]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+
+    let page = tokyo.get(&format!("/office/applications/request-letter?cycle={cycle}")).await;
+    assert!(page.body.contains("医師 一郎") && page.body.contains("東京 花子"), "{}", page.body);
+    assert!(page.body.contains("産業医研修会（作業環境管理）"));
+    assert!(page.body.contains("request-letter.pdf"));
+
+    let path = format!(
+        "/office/applications/request-letter.pdf?cycle={cycle}&number=%E6%9D%B1%E5%8C%BB%E7%99%BA%E7%AC%AC12%E5%8F%B7&date=2026-04-22"
+    );
+    let (status, headers, pdf) = get_bytes(&tokyo, &path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "application/pdf");
+    assert!(headers["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    let sizes = mamis::export::pdf::page_sizes(&pdf).unwrap();
+    assert_eq!(sizes.len(), 1);
+    assert!((sizes[0].0 - 595.28).abs() < 0.05 && (sizes[0].1 - 841.89).abs() < 0.05);
+    let text = mamis::export::pdf::page_text(&pdf, 1).unwrap();
+    for printed in [
+        "東医発第12号",
+        "令和8年4月22日",
+        "医師 一郎",
+        "東京 花子",
+        "東京都医師会",
+        "運営委員会",
+        "山田 太郎",
+        "0123456",
+        "産業医研修会（作業環境管理）",
+        "千代田区医師会",
+    ] {
+        assert!(text.contains(printed), "{printed} not in {text}");
+    }
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE entity_id = 'request_letter_pdf'").await,
+        1
+    );
+    let (status, _, _) = get_bytes(
+        &tokyo,
+        &format!("/office/applications/request-letter.pdf?cycle={cycle}&date=yesterday"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test]
