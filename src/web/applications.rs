@@ -249,10 +249,7 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
     let mut programmes = Vec::new();
     for p in Programme::ALL {
         let cert = store::current_certification(&mut conn, physician.id, p.code()).await?;
-        let open = applications.iter().find(|a| {
-            a.programme == p.code()
-                && !a.status.is_closed()
-        });
+        let open = applications.iter().find(|a| a.programme == p.code() && !a.status.is_closed());
         programmes.push(ProgrammeRow {
             code: p.code(),
             label: p.label(),
@@ -504,10 +501,7 @@ pub async fn create(
         let open = store::list_for_physician(&mut conn, physician.id)
             .await?
             .into_iter()
-            .find(|a| {
-                a.programme == programme.code()
-                    && !a.status.is_closed()
-            })
+            .find(|a| a.programme == programme.code() && !a.status.is_closed())
             .map(|a| a.id);
         drop(conn);
         return new_page(

@@ -99,7 +99,11 @@ fn ensure_visible(user: &CurrentAccount, app: &Application) -> AppResult<()> {
 }
 
 fn acting_tier(app: &Application) -> Option<Tier> {
-    review::acting_tier(app.status.code(), app.received_by_municipal(), app.returned_by_tier.as_deref())
+    review::acting_tier(
+        app.status.code(),
+        app.received_by_municipal(),
+        app.returned_by_tier.as_deref(),
+    )
 }
 
 fn prefecture_association_name(code: i16) -> String {
