@@ -29,7 +29,7 @@ pub struct ListRow {
     pub organizer_association_id: Option<i64>,
     pub organizer_name: String,
     pub approving_prefecture_code: i16,
-    pub status: String,
+    pub status: crate::domain::seminar::Status,
     pub paper_approved: bool,
     pub cycle_id: Option<i64>,
     pub submitted_at: Option<DateTime<Utc>>,

@@ -22,7 +22,7 @@ pub struct Seminar {
     pub contact_phone: Option<String>,
     pub contact_fax: Option<String>,
     pub approving_prefecture_code: i16,
-    pub status: String,
+    pub status: crate::domain::seminar::Status,
     pub status_comment: Option<String>,
     pub cycle_id: Option<i64>,
     pub paper_approved: bool,

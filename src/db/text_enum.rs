@@ -35,3 +35,4 @@ macro_rules! text_enum {
 }
 
 text_enum!(crate::domain::application::Status);
+text_enum!(crate::domain::seminar::Status);

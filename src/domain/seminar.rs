@@ -431,10 +431,6 @@ impl Status {
     }
 }
 
-pub fn status_label(code: &str) -> &'static str {
-    Status::from_code(code).map(Status::label).unwrap_or("不明")
-}
-
 /// 「2025年9月20日」 or 「2025年9月20日～9月21日」.
 pub fn period_label(starts_on: NaiveDate, ends_on: NaiveDate) -> String {
     let first = starts_on.format("%Y年%-m月%-d日").to_string();
@@ -444,6 +440,13 @@ pub fn period_label(starts_on: NaiveDate, ends_on: NaiveDate) -> String {
         format!("{first}～{}", ends_on.format("%-m月%-d日"))
     } else {
         format!("{first}～{}", ends_on.format("%Y年%-m月%-d日"))
+    }
+}
+
+/// Audit entries carry the stored code (「approved」).
+impl serde::Serialize for Status {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.code())
     }
 }
 
@@ -661,7 +664,7 @@ mod tests {
         }
         assert!(Status::Returned.editable());
         assert!(!Status::Approved.editable());
-        assert_eq!(status_label("nonsense"), "不明");
+        assert_eq!(Status::from_code("nonsense"), None);
     }
 
     #[test]

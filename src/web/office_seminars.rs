@@ -28,8 +28,7 @@ use crate::domain::policy::{self, allows, Action, List, Scope, SeminarTarget};
 use crate::domain::prefecture;
 use crate::domain::registration::FieldErrors;
 use crate::domain::seminar::{
-    check_application, parse_seminar, period_label, status_label, units_field, SeminarDraft,
-    SeminarInput, Status,
+    check_application, parse_seminar, period_label, units_field, SeminarDraft, SeminarInput, Status,
 };
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -387,10 +386,10 @@ fn is_organizer(user: &CurrentAccount, seminar: &Seminar) -> bool {
         && user.association.as_ref().map(|a| a.id) == seminar.organizer_association_id
 }
 
-fn conflict_message(current_status: &str) -> String {
+fn conflict_message(current_status: Status) -> String {
     format!(
         "この研修会は、ほかの担当者がすでに処理しました（現在の状態：{}）。画面の内容をご確認ください。",
-        status_label(current_status)
+        current_status.label()
     )
 }
 
@@ -422,7 +421,7 @@ impl From<ListRow> for RowView {
                 format!("{}（医師会以外）", r.organizer_name)
             },
             prefecture: prefecture::name(r.approving_prefecture_code).unwrap_or("不明"),
-            status: status_label(&r.status),
+            status: r.status.label(),
             paper: r.paper_approved,
             title: r.title,
         }
@@ -543,7 +542,7 @@ fn seminar_view(s: &Seminar, cycle: Option<&Cycle>) -> SeminarView {
         contact_phone: s.contact_phone.clone().unwrap_or_default(),
         contact_fax: s.contact_fax.clone().unwrap_or_default(),
         prefecture: prefecture_association_name(s.approving_prefecture_code),
-        status: status_label(&s.status),
+        status: s.status.label(),
         status_comment: s.status_comment.clone(),
         cycle: cycle.map(cycle_label),
         cycle_warning: cycle.filter(|c| s.starts_on <= c.committee_date).map(|c| {
@@ -715,7 +714,7 @@ async fn show_page_with(
     } else {
         None
     };
-    let current = Status::from_code(&seminar.status);
+    let current = Some(seminar.status);
     let page = ShowPage {
         lectures,
         attachments,
@@ -789,9 +788,9 @@ pub async fn prefecture_approve(
     // Locked until commit: a second decision waits here and then sees the first one's result.
     let seminar = lock_visible(&mut tx, user, id).await?;
     ctx.require(Action::ReviewSeminar(seminar.target()))?;
-    if seminar.status != Status::Submitted.code() {
+    if seminar.status != Status::Submitted {
         drop(tx);
-        let message = conflict_message(&seminar.status);
+        let message = conflict_message(seminar.status);
         return show_page(
             &state,
             &ctx,
@@ -815,7 +814,7 @@ pub async fn prefecture_approve(
     )
     .await?
     {
-        return Err(AppError::Conflict(conflict_message(&seminar.status)));
+        return Err(AppError::Conflict(conflict_message(seminar.status)));
     }
     let entry = audit::Entry {
         action: "seminar.prefecture_approved",
@@ -864,9 +863,9 @@ pub async fn prefecture_return(
     let mut tx = state.pool.begin().await?;
     let seminar = lock_visible(&mut tx, user, id).await?;
     ctx.require(Action::ReviewSeminar(seminar.target()))?;
-    if seminar.status != Status::Submitted.code() {
+    if seminar.status != Status::Submitted {
         drop(tx);
-        let message = conflict_message(&seminar.status);
+        let message = conflict_message(seminar.status);
         return show_page(
             &state,
             &ctx,
@@ -902,7 +901,7 @@ pub async fn prefecture_return(
     )
     .await?
     {
-        return Err(AppError::Conflict(conflict_message(&seminar.status)));
+        return Err(AppError::Conflict(conflict_message(seminar.status)));
     }
     let entry = audit::Entry {
         action: "seminar.returned",
@@ -1008,9 +1007,9 @@ pub async fn decide(
     };
     let mut tx = state.pool.begin().await?;
     let seminar = lock_visible(&mut tx, user, id).await?;
-    if seminar.status != Status::PrefectureApproved.code() {
+    if seminar.status != Status::PrefectureApproved {
         drop(tx);
-        let message = conflict_message(&seminar.status);
+        let message = conflict_message(seminar.status);
         return show_page(
             &state,
             &ctx,
@@ -1023,7 +1022,7 @@ pub async fn decide(
     }
     if approve {
         if !approve_at_committee(&mut tx, &state, &ctx, user, &seminar).await? {
-            return Err(AppError::Conflict(conflict_message(&seminar.status)));
+            return Err(AppError::Conflict(conflict_message(seminar.status)));
         }
         tx.commit().await?;
         state.mail_notify.notify_one();
@@ -1043,7 +1042,7 @@ pub async fn decide(
     };
     let status = Status::Rejected.code();
     if !seminar_review::jma_decide(&mut tx, id, status, Some(&comment), user.id, ctx.now).await? {
-        return Err(AppError::Conflict(conflict_message(&seminar.status)));
+        return Err(AppError::Conflict(conflict_message(seminar.status)));
     }
     let entry = audit::Entry {
         action: "seminar.rejected",
@@ -1081,7 +1080,7 @@ pub async fn reissue_work_page(
     let mut tx = state.pool.begin().await?;
     let seminar = lock_visible(&mut tx, user, id).await?;
     ctx.require(Action::ManageSeminar(seminar.target()))?;
-    if seminar.status != Status::Approved.code() {
+    if seminar.status != Status::Approved {
         drop(tx);
         let message = "作業ページは承認済みの研修会にだけ発行できます。".to_string();
         return show_page(
@@ -1396,10 +1395,10 @@ async fn editable(
     if !is_organizer(user, &seminar) {
         return Err(AppError::Forbidden);
     }
-    if !Status::from_code(&seminar.status).is_some_and(Status::editable) {
+    if !Some(seminar.status).is_some_and(Status::editable) {
         return Err(AppError::Conflict(format!(
             "この研修会は修正できません（現在の状態：{}）。",
-            status_label(&seminar.status)
+            seminar.status.label()
         )));
     }
     Ok(seminar)
@@ -1498,7 +1497,7 @@ pub async fn resubmit(
         units: &units,
     };
     if !seminar_review::resubmit(&mut tx, id, &change, Some(user.id), ctx.now).await? {
-        return Err(AppError::Conflict(conflict_message(&seminar.status)));
+        return Err(AppError::Conflict(conflict_message(seminar.status)));
     }
     db::seminar_lectures::replace(&mut tx, id, &lectures).await?;
     seminar_files::store(&mut tx, id, &submission.files, ctx.now).await?;
@@ -1724,7 +1723,7 @@ pub async fn committee_cycle(
         .await?
         .into_iter()
         .map(|r| CycleRowView {
-            awaiting: r.status == Status::PrefectureApproved.code(),
+            awaiting: r.status == Status::PrefectureApproved,
             row: RowView::from(r),
         })
         .collect();
@@ -1768,7 +1767,7 @@ pub async fn committee_bulk_approve(
             continue;
         };
         if seminar.cycle_id != Some(cycle_id)
-            || seminar.status != Status::PrefectureApproved.code()
+            || seminar.status != Status::PrefectureApproved
             || !approve_at_committee(&mut tx, &state, &ctx, user, &seminar).await?
         {
             skipped += 1;

@@ -229,7 +229,7 @@ pub async fn remind(
     let seminar =
         db::seminars::get_for_update(&mut tx, seminar_id).await?.ok_or(AppError::NotFound)?;
     ctx.require(Action::ManageSeminar(seminar.target()))?;
-    if seminar.status != "approved" {
+    if seminar.status != crate::domain::seminar::Status::Approved {
         return Err(AppError::Conflict("承認された研修会ではないため、督促できません。".into()));
     }
     let attendees = db::credit_views::attendee_count(&mut tx, seminar_id).await?;

@@ -80,7 +80,7 @@ async fn returned(
         seminars::get(conn, id).await?
     }
     .ok_or(AppError::NotFound)?;
-    if seminar.status != Status::Returned.code() || seminar.organizer_association_id.is_some() {
+    if seminar.status != Status::Returned || seminar.organizer_association_id.is_some() {
         return Err(AppError::NotFound);
     }
     Ok(seminar)

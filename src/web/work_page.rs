@@ -32,7 +32,7 @@ use crate::domain::csv_text::{self, RowError};
 use crate::domain::deadline;
 use crate::domain::registration::FieldErrors;
 use crate::domain::revival;
-use crate::domain::seminar::{period_label, status_label};
+use crate::domain::seminar::period_label;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
@@ -149,7 +149,7 @@ pub struct SeminarView {
 
 /// Only approved seminars take credits.
 pub(crate) fn accepting(seminar: &Seminar) -> bool {
-    seminar.status == "approved"
+    seminar.status == crate::domain::seminar::Status::Approved
 }
 
 #[derive(Template)]
@@ -168,7 +168,7 @@ fn not_accepting(ctx: &Ctx, work: &WorkPage) -> AppResult<Response> {
         title: "単位はまだ登録できません",
         message: format!(
             "この研修会は「{}」のため、単位を登録できません（何も保存していません）。承認後に登録してください。",
-            status_label(&work.seminar.status)
+            work.seminar.status.label()
         ),
         link: Some((work.base(), "作業ページに戻る")),
     };
@@ -204,7 +204,7 @@ pub(crate) fn seminar_view(
         period: period_label(s.starts_on, s.ends_on),
         venue: s.venue.clone(),
         organizer: s.organizer_name.clone(),
-        status: status_label(&s.status),
+        status: s.status.label(),
         accepting: accepting(s),
         due_date: format_jp_date(deadline::due_date(s.ends_on)),
         past_due: deadline::is_late(s.ends_on, today),

@@ -1158,7 +1158,9 @@ pub async fn missing_submit(
             Ok(id) => db::seminars::get(&mut conn, id).await?,
             Err(_) => None,
         };
-        match seminar.filter(|s| s.status == "approved" && s.starts_on <= today) {
+        match seminar.filter(|s| {
+            s.status == crate::domain::seminar::Status::Approved && s.starts_on <= today
+        }) {
             Some(s) => {
                 let (title, date) = (s.title.clone(), s.ends_on);
                 (Some(s), title, Some(date))
