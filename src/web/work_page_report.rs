@@ -33,6 +33,7 @@ use crate::domain::csv_text::write_for_excel;
 use crate::domain::deadline;
 use crate::domain::person::Sex;
 use crate::domain::policy::Action;
+use crate::domain::seminar::Status as SeminarStatus;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
@@ -1158,9 +1159,7 @@ pub async fn missing_submit(
             Ok(id) => db::seminars::get(&mut conn, id).await?,
             Err(_) => None,
         };
-        match seminar.filter(|s| {
-            s.status == crate::domain::seminar::Status::Approved && s.starts_on <= today
-        }) {
+        match seminar.filter(|s| s.status == SeminarStatus::Approved && s.starts_on <= today) {
             Some(s) => {
                 let (title, date) = (s.title.clone(), s.ends_on);
                 (Some(s), title, Some(date))
