@@ -51,7 +51,9 @@ async fn drill(db: &DrillDb, twin: &DrillDb) -> anyhow::Result<Outcome> {
     let dir = TempDir::new("mamis-drill-two");
     let pinned = [("MAMIS_NOW", NOW.to_string()), ("MAIL_WORKER", "0".to_string())];
 
-    // The demo data set, then more certifications of the demo physician, all owed a notice.
+    // The demo data set (the living demo: generated physicians hold certificate numbers from
+    // 1,000,001), then more certifications of the demo physician, numbered apart, all owed a
+    // notice.
     let demo = PortalSpec {
         database_url: &db.url,
         dir: dir.path(),
@@ -65,7 +67,7 @@ async fn drill(db: &DrillDb, twin: &DrillDb) -> anyhow::Result<Outcome> {
         "WITH c AS (INSERT INTO certifications (programme, certificate_number, registry_number,
                          birth_date, physician_id, created_at, updated_at)
                      SELECT CASE WHEN g % 2 = 0 THEN 'occupational' ELSE 'sports' END,
-                            (1000000 + g)::text, p.registry_number, p.birth_date, p.id, now(),
+                            (90000000 + g)::text, p.registry_number, p.birth_date, p.id, now(),
                             now()
                      FROM physicians p CROSS JOIN generate_series(1, $1::bigint) AS g
                      WHERE p.registry_number = '123456'
@@ -73,7 +75,7 @@ async fn drill(db: &DrillDb, twin: &DrillDb) -> anyhow::Result<Outcome> {
          INSERT INTO certification_terms (certification_id, valid_from, valid_until, origin,
              created_at)
          SELECT id, DATE '2021-04-01',
-                DATE '2026-04-11' + ((certificate_number::bigint - 1000000) % 360)::int,
+                DATE '2026-04-11' + ((certificate_number::bigint - 90000000) % 360)::int,
                 'imported', now()
          FROM c",
     )
