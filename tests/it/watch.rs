@@ -409,3 +409,49 @@ async fn a_seminar_typed_by_hand_goes_to_the_physicians_prefecture() {
     let mut jma = app.signed_in("jma").await;
     assert!(jma.get("/office/missing-credits").await.body.contains("地域の産業医研修会"));
 }
+
+/// The watch's order across pages: held seminars newest first (ties: newest id first), then
+/// upcoming ones soonest first; paged by offset it neither repeats nor skips a seminar, for one
+/// prefecture and for all (the query reads each half along its index, migration 0081).
+#[tokio::test]
+async fn the_watch_orders_held_then_upcoming_across_pages() {
+    let app = TestApp::spawn().await; // today: 2025-04-10
+    let mut made = Vec::new();
+    for (n, ends_on, prefecture) in [
+        (1, "2025-03-01", 13),
+        (2, "2025-04-09", 13),
+        (3, "2025-04-10", 13),
+        (4, "2025-03-01", 13),
+        (5, "2025-05-01", 27),
+        (6, "2025-04-20", 13),
+        (7, "2025-01-15", 27),
+        (8, "2025-04-11", 13),
+    ] {
+        let (id, _) = seminar(&app, &format!("順序の研修会{n}"), ends_on, prefecture).await;
+        made.push((id, date(ends_on), prefecture));
+    }
+    let today = date("2025-04-10");
+    for prefecture in [None, Some(13)] {
+        let mut expected: Vec<_> = made
+            .iter()
+            .filter(|(_, _, p)| prefecture.is_none_or(|want| want == *p))
+            .copied()
+            .collect();
+        expected.sort_by(|a, b| {
+            let (held_a, held_b) = (a.1 < today, b.1 < today);
+            held_b
+                .cmp(&held_a)
+                .then_with(|| if held_a { b.1.cmp(&a.1) } else { a.1.cmp(&b.1) })
+                .then_with(|| b.0.cmp(&a.0))
+        });
+        let expected: Vec<i64> = expected.iter().map(|s| s.0).collect();
+        let mut listed = Vec::new();
+        for offset in (0..10).step_by(3) {
+            let page = mamis::db::credit_views::watch(&app.pool, prefecture, today, 3, offset)
+                .await
+                .unwrap();
+            listed.extend(page.iter().map(|r| r.id));
+        }
+        assert_eq!(listed, expected, "{prefecture:?}");
+    }
+}
