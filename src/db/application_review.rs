@@ -78,6 +78,18 @@ impl Application {
     pub fn status(&self) -> crate::domain::application::Status {
         self.status
     }
+
+    /// Where it is, for the transitions of `domain::application`.
+    pub fn state(&self) -> crate::domain::application::State {
+        crate::domain::application::State {
+            status: self.status,
+            received_by_municipal: self.received_by_municipal(),
+            returned_by: self
+                .returned_by_tier
+                .as_deref()
+                .and_then(crate::domain::review::Tier::from_code),
+        }
+    }
 }
 
 const APPLICATION_COLUMNS: &str = "a.id, a.physician_id, p.account_id AS applicant_account_id,
@@ -314,7 +326,8 @@ pub async fn events(pool: &PgPool, application_id: i64) -> sqlx::Result<Vec<Even
 /// One state change, applied only while the version is still the one the caller saw (the
 /// caller also holds the row lock); false when someone else changed it first.
 pub struct Change<'a> {
-    pub status: &'a str,
+    /// The status the domain's transition gave (`domain::application::transition`).
+    pub status: crate::domain::application::Status,
     pub returned_by_tier: Option<&'a str>,
     pub return_comment: Option<&'a str>,
     pub cycle_id: Option<i64>,

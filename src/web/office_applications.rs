@@ -32,6 +32,8 @@ use crate::db::accounts::CurrentAccount;
 use crate::db::application_review::{self as review_db, Application, Change, Cycle};
 use crate::db::{self, audit};
 use crate::domain::application::Status;
+use crate::domain::application::{transition, Actor as DomainActor, Event};
+use crate::domain::application_event::ApplicationEvent;
 use crate::domain::category::{Category, Format, Programme};
 use crate::domain::policy::{self, allows, Action, ApplicationTarget, List, Scope};
 use crate::domain::prefecture;
@@ -169,6 +171,13 @@ async fn mail_physician(
     };
     mail::queue(conn, to, message, ctx.now).await?;
     Ok(())
+}
+
+/// The status `event` by `tier` leads to, by the domain's state machine; a step the machine
+/// refuses (another tier's turn, a decided application) is a conflict with its message.
+fn next_status(app: &Application, tier: Tier, event: Event) -> AppResult<Status> {
+    transition(app.state(), DomainActor::Staff(tier), event)
+        .map_err(|message| AppError::Conflict(message.into()))
 }
 
 /// The step in the application's history and in the audit log.
@@ -634,8 +643,9 @@ pub async fn receive(
     let user = ctx.require(Action::ViewOffice)?;
     let mut tx = state.pool.begin().await?;
     let app = locked_or_stale!(tx, state, ctx, user, id, &form.version, Tier::Municipal);
+    let next = next_status(&app, Tier::Municipal, Event::Receive)?;
     let change = Change {
-        status: "municipal_received",
+        status: next,
         returned_by_tier: None,
         return_comment: None,
         cycle_id: None,
@@ -645,8 +655,9 @@ pub async fn receive(
     if !review_db::change(&mut tx, id, app.version, &change, ctx.now).await? {
         return Err(AppError::Conflict(CONFLICT_MESSAGE.into()));
     }
-    let after = json!({ "status": "municipal_received" });
-    record_step(&mut tx, &ctx, &app, Tier::Municipal, "received", None, after).await?;
+    let after = json!({ "status": next });
+    let step = ApplicationEvent::Received.code();
+    record_step(&mut tx, &ctx, &app, Tier::Municipal, step, None, after).await?;
     let message = ApplicationReceivedMunicipal {
         head: mail_head(&app),
         municipal: app.receiving_name.clone(),
@@ -682,8 +693,9 @@ pub async fn return_to_physician(
                 .await;
         }
     };
+    let next = next_status(&app, tier, Event::Return)?;
     let change = Change {
-        status: "returned",
+        status: next,
         returned_by_tier: Some(tier.code()),
         return_comment: Some(&comment),
         cycle_id: None,
@@ -693,9 +705,9 @@ pub async fn return_to_physician(
     if !review_db::change(&mut tx, id, app.version, &change, ctx.now).await? {
         return Err(AppError::Conflict(CONFLICT_MESSAGE.into()));
     }
-    let after =
-        json!({ "status": "returned", "returned_by_tier": tier.code(), "comment": comment });
-    record_step(&mut tx, &ctx, &app, tier, "returned", Some(&comment), after).await?;
+    let after = json!({ "status": next, "returned_by_tier": tier.code(), "comment": comment });
+    let step = ApplicationEvent::Returned.code();
+    record_step(&mut tx, &ctx, &app, tier, step, Some(&comment), after).await?;
     let sender =
         mail::messages::acting_association(user.association.as_ref().map(|a| a.name.as_str()));
     let message = ApplicationReturned {
@@ -816,8 +828,9 @@ pub async fn prefecture_approve(
         return show_page(&state, &ctx, id, StatusCode::UNPROCESSABLE_ENTITY, None, f).await;
     }
     let cycle = cycles.iter().find(|c| Some(c.id) == chosen).ok_or(AppError::NotFound)?;
+    let next = next_status(&app, Tier::Prefectural, Event::Forward)?;
     let change = Change {
-        status: "prefecture_approved",
+        status: next,
         returned_by_tier: None,
         return_comment: None,
         cycle_id: Some(cycle.id),
@@ -827,14 +840,14 @@ pub async fn prefecture_approve(
     if !review_db::change(&mut tx, id, app.version, &change, ctx.now).await? {
         return Err(AppError::Conflict(CONFLICT_MESSAGE.into()));
     }
-    let after = json!({ "status": "prefecture_approved", "cycle_id": cycle.id });
+    let after = json!({ "status": next, "cycle_id": cycle.id });
     let comment = format!("{}年度 第{}回", cycle.fiscal_year, cycle.number);
     record_step(
         &mut tx,
         &ctx,
         &app,
         Tier::Prefectural,
-        "prefecture_approved",
+        ApplicationEvent::PrefectureApproved.code(),
         Some(&comment),
         after,
     )
@@ -919,8 +932,9 @@ async fn approve_at_committee(
     let term_id =
         crate::db::terms::insert(tx, certification_id, from, until, origin, Some(app.id), ctx.now)
             .await?;
+    let next = next_status(app, Tier::Jma, Event::Approve)?;
     let change = Change {
-        status: "approved",
+        status: next,
         returned_by_tier: None,
         return_comment: None,
         cycle_id: app.cycle_id,
@@ -938,7 +952,7 @@ async fn approve_at_committee(
         format_jp_date(until)
     );
     let after = json!({
-        "status": "approved",
+        "status": next,
         "certification_id": certification_id,
         "certificate_number": number,
         "term_id": term_id,
@@ -947,7 +961,8 @@ async fn approve_at_committee(
         "valid_until": until,
         "previous": before,
     });
-    record_step(tx, ctx, app, Tier::Jma, "approved", Some(&comment), after).await?;
+    let step = ApplicationEvent::Approved.code();
+    record_step(tx, ctx, app, Tier::Jma, step, Some(&comment), after).await?;
     let message = ApplicationCertified {
         head: mail_head(app),
         committee_date: format_jp_date(committee),
@@ -1000,8 +1015,9 @@ pub async fn decide(
     if !review_db::reject(&mut tx, id, app.version, &reason, user.id, ctx.now).await? {
         return Err(AppError::Conflict(CONFLICT_MESSAGE.into()));
     }
-    let after = json!({ "status": "rejected", "comment": reason });
-    record_step(&mut tx, &ctx, &app, Tier::Jma, "rejected", Some(&reason), after).await?;
+    let after = json!({ "status": Status::Rejected, "comment": reason });
+    let step = ApplicationEvent::Rejected.code();
+    record_step(&mut tx, &ctx, &app, Tier::Jma, step, Some(&reason), after).await?;
     let message = ApplicationRejected {
         head: mail_head(&app),
         reason: reason.clone(),
