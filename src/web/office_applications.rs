@@ -186,10 +186,11 @@ async fn record_step(
     ctx: &Ctx,
     app: &Application,
     tier: Tier,
-    action: &str,
+    step: ApplicationEvent,
     comment: Option<&str>,
     after: serde_json::Value,
 ) -> sqlx::Result<()> {
+    let action = step.code();
     let actor = ctx.who().actor_account_id;
     review_db::add_event(conn, app.id, ctx.now, actor, tier.code(), action, comment).await?;
     let entry = audit::Entry {
@@ -656,8 +657,8 @@ pub async fn receive(
         return Err(AppError::Conflict(CONFLICT_MESSAGE.into()));
     }
     let after = json!({ "status": next });
-    let step = ApplicationEvent::Received.code();
-    record_step(&mut tx, &ctx, &app, Tier::Municipal, step, None, after).await?;
+    record_step(&mut tx, &ctx, &app, Tier::Municipal, ApplicationEvent::Received, None, after)
+        .await?;
     let message = ApplicationReceivedMunicipal {
         head: mail_head(&app),
         municipal: app.receiving_name.clone(),
@@ -706,8 +707,8 @@ pub async fn return_to_physician(
         return Err(AppError::Conflict(CONFLICT_MESSAGE.into()));
     }
     let after = json!({ "status": next, "returned_by_tier": tier.code(), "comment": comment });
-    let step = ApplicationEvent::Returned.code();
-    record_step(&mut tx, &ctx, &app, tier, step, Some(&comment), after).await?;
+    record_step(&mut tx, &ctx, &app, tier, ApplicationEvent::Returned, Some(&comment), after)
+        .await?;
     let sender =
         mail::messages::acting_association(user.association.as_ref().map(|a| a.name.as_str()));
     let message = ApplicationReturned {
@@ -745,13 +746,13 @@ async fn record_receipt(
         drop(tx);
         return stale(&state, &ctx, id).await;
     }
-    let (action, notice) = if handbook {
-        ("handbook_received", "手帳の原本の受領を記録しました。")
+    let (step, notice) = if handbook {
+        (ApplicationEvent::HandbookReceived, "手帳の原本の受領を記録しました。")
     } else {
-        ("fee_recorded", "入金を記録しました。")
+        (ApplicationEvent::FeeRecorded, "入金を記録しました。")
     };
-    let after = json!({ action: true });
-    record_step(&mut tx, &ctx, &app, Tier::Prefectural, action, None, after).await?;
+    let after = json!({ step.code(): true });
+    record_step(&mut tx, &ctx, &app, Tier::Prefectural, step, None, after).await?;
     let sig = mail_signature(
         &app,
         prefecture_association_name(app.prefecture_code),
@@ -842,16 +843,8 @@ pub async fn prefecture_approve(
     }
     let after = json!({ "status": next, "cycle_id": cycle.id });
     let comment = format!("{}年度 第{}回", cycle.fiscal_year, cycle.number);
-    record_step(
-        &mut tx,
-        &ctx,
-        &app,
-        Tier::Prefectural,
-        ApplicationEvent::PrefectureApproved.code(),
-        Some(&comment),
-        after,
-    )
-    .await?;
+    let step = ApplicationEvent::PrefectureApproved;
+    record_step(&mut tx, &ctx, &app, Tier::Prefectural, step, Some(&comment), after).await?;
     let message = ApplicationPrefectureApproved {
         head: mail_head(&app),
         committee: Committee {
@@ -932,9 +925,8 @@ async fn approve_at_committee(
     let term_id =
         crate::db::terms::insert(tx, certification_id, from, until, origin, Some(app.id), ctx.now)
             .await?;
-    let next = next_status(app, Tier::Jma, Event::Approve)?;
     let change = Change {
-        status: next,
+        status: next_status(app, Tier::Jma, Event::Approve)?,
         returned_by_tier: None,
         return_comment: None,
         cycle_id: app.cycle_id,
@@ -952,7 +944,7 @@ async fn approve_at_committee(
         format_jp_date(until)
     );
     let after = json!({
-        "status": next,
+        "status": change.status,
         "certification_id": certification_id,
         "certificate_number": number,
         "term_id": term_id,
@@ -961,8 +953,7 @@ async fn approve_at_committee(
         "valid_until": until,
         "previous": before,
     });
-    let step = ApplicationEvent::Approved.code();
-    record_step(tx, ctx, app, Tier::Jma, step, Some(&comment), after).await?;
+    record_step(tx, ctx, app, Tier::Jma, ApplicationEvent::Approved, Some(&comment), after).await?;
     let message = ApplicationCertified {
         head: mail_head(app),
         committee_date: format_jp_date(committee),
@@ -1016,8 +1007,8 @@ pub async fn decide(
         return Err(AppError::Conflict(CONFLICT_MESSAGE.into()));
     }
     let after = json!({ "status": Status::Rejected, "comment": reason });
-    let step = ApplicationEvent::Rejected.code();
-    record_step(&mut tx, &ctx, &app, Tier::Jma, step, Some(&reason), after).await?;
+    record_step(&mut tx, &ctx, &app, Tier::Jma, ApplicationEvent::Rejected, Some(&reason), after)
+        .await?;
     let message = ApplicationRejected {
         head: mail_head(&app),
         reason: reason.clone(),
