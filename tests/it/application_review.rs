@@ -148,6 +148,12 @@ async fn renewal_through_three_tiers_with_a_return_at_each_and_the_certificate_e
 
     let empty = step(&app, &mut chiyoda_staff, id, "return", &[("comment", " ")]).await;
     assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // The error is summarised at the top of the long page, linked to its field (issue 13).
+    assert!(empty.body.contains("<title>入力内容を確認してください："), "title prefix");
+    let summary = empty.body.find("id=\"error-summary\"").expect("a summary");
+    assert!(summary < empty.body.find("申請の内容").unwrap(), "the summary comes first");
+    assert!(empty.body.contains("<a href=\"#return-comment\">"), "linked to the field");
+    assert!(empty.body.contains("aria-describedby=\"return-comment-error\""), "field marked");
     let r = step(&app, &mut chiyoda_staff, id, "return", &[("comment", "写真が不鮮明です")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(status(&app, id).await, ("returned".into(), Some("municipal".into())));
