@@ -10,7 +10,7 @@ use crate::clock::Jst;
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Review {
     pub id: i64,
-    pub status: String,
+    pub status: crate::domain::record_status::LinkReviewStatus,
     pub created_at: DateTime<Utc>,
     pub decided_at: Option<DateTime<Utc>>,
     pub decided_by_name: Option<String>,

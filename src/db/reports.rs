@@ -83,7 +83,7 @@ pub struct MissingReport {
     pub seminar_title: String,
     pub seminar_date: NaiveDate,
     pub note: Option<String>,
-    pub status: String,
+    pub status: crate::domain::record_status::MissingReportStatus,
     pub answer: Option<String>,
     pub created_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
@@ -265,7 +265,7 @@ pub struct SeminarReport {
     pub abstracts: String,
     pub income: Json<Vec<MoneyLine>>,
     pub expenditure: Json<Vec<MoneyLine>>,
-    pub status: String,
+    pub status: crate::domain::record_status::ReportStatus,
     pub submitted_at: DateTime<Utc>,
     pub decided_at: Option<DateTime<Utc>>,
     pub decided_by_name: Option<String>,
@@ -375,7 +375,7 @@ pub struct ReportListRow {
     pub organizer_association_id: Option<i64>,
     pub approving_prefecture_code: i16,
     pub attendee_count: i32,
-    pub status: String,
+    pub status: crate::domain::record_status::ReportStatus,
     pub submitted_at: DateTime<Utc>,
 }
 

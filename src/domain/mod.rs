@@ -22,6 +22,7 @@ pub mod postcard;
 pub mod prefecture;
 pub mod preview_notes;
 pub mod rate_limit;
+pub mod record_status;
 pub mod registration;
 pub mod requirements;
 pub mod review;

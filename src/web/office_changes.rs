@@ -16,6 +16,7 @@ use crate::db::physicians::Physician;
 use crate::db::{self, audit};
 use crate::domain::person::parse_free_text;
 use crate::domain::policy::{self, allows, Action, List, PhysicianTarget};
+use crate::domain::record_status::ChangeRequestStatus;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
@@ -140,8 +141,8 @@ async fn detail_page(
         rows: change_rows(&p, &r.changes.0),
         reason: r.reason,
         created_at: jp_time(r.created_at),
-        status: status_label(&r.status),
-        pending: r.status == "pending",
+        status: status_label(r.status.code()),
+        pending: r.status == ChangeRequestStatus::Pending,
         decided,
         decision_comment: r.decision_comment.filter(|c| !c.is_empty()),
         comment,
@@ -187,8 +188,8 @@ async fn lock_pending(
         // Another prefecture's request: the same answer as a missing one (no existence oracle).
         return Err(AppError::NotFound);
     }
-    if request.status != "pending" {
-        return Err(already_decided(Some(&request.status)));
+    if request.status != ChangeRequestStatus::Pending {
+        return Err(already_decided(Some(request.status.code())));
     }
     Ok((request, p))
 }

@@ -17,6 +17,7 @@ use crate::db::{audit, linking, physicians};
 use crate::domain::csv_text::RowError;
 use crate::domain::member_csv::{self, Programme};
 use crate::domain::policy::{allows, Action, PhysicianTarget};
+use crate::domain::record_status::LinkReviewStatus;
 use crate::domain::role::{AssociationKind, Role};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -240,8 +241,8 @@ impl From<Review> for ReviewView {
         });
         ReviewView {
             id: r.id,
-            status: status_label(&r.status),
-            is_open: r.status == "open",
+            status: status_label(r.status.code()),
+            is_open: r.status == LinkReviewStatus::Open,
             created: format_jp_datetime(r.created_at.fixed_offset()),
             decided,
             note: r.note.unwrap_or_default(),
@@ -382,11 +383,11 @@ async fn decide(
     // Locked until commit: a second decision waits here and then sees the first one's result.
     let review = link_reviews::lock(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     let user = ctx.require_record(Action::ManagePhysician(target(&review)))?;
-    let conflict = if review.status != "open" {
+    let conflict = if review.status != LinkReviewStatus::Open {
         Some(format!(
             "この確認は、すでに{}が「{}」として処理しています。画面の内容をご確認ください。",
             review.decided_by_name.as_deref().unwrap_or("他の担当者"),
-            status_label(&review.status)
+            status_label(review.status.code())
         ))
     } else if decision == Decision::Link && review.certification_physician_id.is_some() {
         Some("この認定データは、すでに別の医師に紐付いています。紐付けはできません。".to_string())

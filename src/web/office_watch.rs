@@ -24,6 +24,7 @@ use crate::db::reports::SEMINAR_REPORT_FILES;
 use crate::db::{self, audit};
 use crate::domain::deadline;
 use crate::domain::policy::{self, allows, Action, List};
+use crate::domain::record_status::{MissingReportStatus, ReportStatus};
 use crate::error::{AppError, AppResult};
 use crate::mail::messages::organizer::{ReportConfirmed, ReportReturned, SeminarReminder};
 use crate::mail::messages::{acting_for, physician::MissingCreditAnswered, prefecture_association};
@@ -246,9 +247,9 @@ pub async fn remind(
     let (report_label, report_pending) = report_state(
         &seminar.programme,
         seminar.ends_on < today,
-        report.as_ref().map(|r| r.status.as_str()),
+        report.as_ref().map(|r| r.status.code()),
     );
-    if report_pending && report.as_ref().is_none_or(|r| r.status == "returned") {
+    if report_pending && report.as_ref().is_none_or(|r| r.status == ReportStatus::Returned) {
         tasks.push(format!("・開催報告の提出（現在：{report_label}）"));
     }
     if tasks.is_empty() {
@@ -270,7 +271,7 @@ pub async fn remind(
                 "mail_id": mail_id,
                 "due_date": due,
                 "attendees_registered": attendees,
-                "report_status": report.as_ref().map(|r| r.status.clone()),
+                "report_status": report.as_ref().map(|r| r.status),
             })),
         },
     )
@@ -374,7 +375,7 @@ pub async fn answer_missing(
     if !may_handle(&user.actor(), &report) {
         return Err(AppError::NotFound);
     }
-    if report.status != "open" {
+    if report.status != MissingReportStatus::Open {
         drop(tx);
         ctx.flash("この報告は、すでに終了しています（回答済み、または単位が登録されました）。")
             .await?;
@@ -462,7 +463,7 @@ pub async fn reports(
                 organizer: r.organizer_name,
                 attendee_count: r.attendee_count,
                 status: report_status_label(&r.status),
-                waiting: r.status == "submitted",
+                waiting: r.status == ReportStatus::Submitted,
                 submitted: jp_time(r.submitted_at),
                 title: r.title,
             })
@@ -532,7 +533,7 @@ async fn report_page(
         contact: format!("{}（{}）", seminar.contact_name, seminar.contact_email),
         seminar: SeminarHead::new(&seminar),
         status: report_status_label(&report.status),
-        waiting: report.status == "submitted",
+        waiting: report.status == ReportStatus::Submitted,
         can_decide,
         submitted: jp_time(report.submitted_at),
         decided: report.decided_at.map(|at| {
@@ -610,7 +611,7 @@ async fn decide(
     let user = ctx.require(Action::ReviewSeminar(seminar.target()))?;
     // Locked until commit: a second decision, or the organizer's resubmission, waits here.
     let report = db::reports::lock_report(&mut tx, seminar_id).await?.ok_or(AppError::NotFound)?;
-    if report.status != "submitted" {
+    if report.status != ReportStatus::Submitted {
         drop(tx);
         let message = format!(
             "この開催報告は、すでに{}が処理しています（現在：{}）。画面の内容をご確認ください。",

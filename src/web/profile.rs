@@ -23,6 +23,7 @@ use crate::domain::person::{
 };
 use crate::domain::policy::Action;
 use crate::domain::prefecture;
+use crate::domain::record_status::ChangeRequestStatus;
 use crate::domain::registration::{DetailsInput, FieldErrors};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -238,8 +239,8 @@ fn request_view(p: &Physician, r: &db::change_requests::ChangeRequest) -> Reques
     RequestView {
         id: r.id,
         created_at: jp_time(r.created_at),
-        status: status_label(&r.status),
-        pending: r.status == "pending",
+        status: status_label(r.status.code()),
+        pending: r.status == ChangeRequestStatus::Pending,
         rows: change_rows(p, &r.changes.0),
         reason: r.reason.clone(),
         decided_at: r.decided_at.map(jp_time),
@@ -657,7 +658,10 @@ struct RequestPage {
 
 async fn pending_view(state: &AppState, p: &Physician) -> AppResult<Option<RequestView>> {
     let latest = db::change_requests::for_physician(&state.pool, p.id, 1).await?;
-    Ok(latest.first().filter(|r| r.status == "pending").map(|r| request_view(p, r)))
+    Ok(latest
+        .first()
+        .filter(|r| r.status == ChangeRequestStatus::Pending)
+        .map(|r| request_view(p, r)))
 }
 
 pub async fn request_form(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {

@@ -33,6 +33,7 @@ use crate::domain::csv_text::write_for_excel;
 use crate::domain::deadline;
 use crate::domain::person::Sex;
 use crate::domain::policy::Action;
+use crate::domain::record_status::{MissingReportStatus, ReportStatus};
 use crate::domain::seminar::Status as SeminarStatus;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -300,13 +301,8 @@ impl SeminarHead {
     }
 }
 
-fn report_status_label(status: &str) -> &'static str {
-    match status {
-        "submitted" => "提出済み（都道府県医師会の確認待ち）",
-        "returned" => "差し戻し（修正して再提出してください）",
-        "confirmed" => "確認済み",
-        _ => "不明",
-    }
+fn report_status_label(status: &ReportStatus) -> &'static str {
+    status.label()
 }
 
 pub struct FileView {
@@ -496,7 +492,7 @@ async fn report_page(
         base: work.base(),
         seminar: SeminarHead::new(seminar),
         status: stored.map(|r| report_status_label(&r.status)),
-        editable: stored.is_none_or(|r| r.status == "returned"),
+        editable: stored.is_none_or(|r| r.status == ReportStatus::Returned),
         held: ctx.now.date_naive() >= seminar.ends_on,
         comment: stored.and_then(|r| r.comment.clone()),
         decided: stored.and_then(|r| {
@@ -746,7 +742,7 @@ pub async fn report_submit(
     // row is locked against a staff decision landing in between.
     db::seminars::get_for_update(&mut tx, seminar_id).await?.ok_or(AppError::NotFound)?;
     let before = db::reports::lock_report(&mut tx, seminar_id).await?;
-    if let Some(r) = before.as_ref().filter(|r| r.status != "returned") {
+    if let Some(r) = before.as_ref().filter(|r| r.status != ReportStatus::Returned) {
         drop(tx);
         let errors = ReportErrors {
             conflict: Some(format!(
@@ -870,7 +866,7 @@ pub struct MissingView {
 
 impl From<db::reports::MissingReport> for MissingView {
     fn from(r: db::reports::MissingReport) -> Self {
-        let open = r.status == "open";
+        let open = r.status == MissingReportStatus::Open;
         MissingView {
             id: r.id,
             open,
