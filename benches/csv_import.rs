@@ -40,7 +40,7 @@ const WEB_ROWS: usize = 20_000;
 const WEB_RUNS: usize = 3;
 /// Concurrent clients on the credit list: the work page's own limit (`work_limit`), so that
 /// the figure is the list's, not the queue's.
-const LIST_CONCURRENCY: usize = mamis::web::work_limit::PER_WORK_PAGE;
+const LIST_CONCURRENCY: usize = mamis::web::work::limit::PER_WORK_PAGE;
 const LIST_SECONDS: u64 = 8;
 
 fn server_url() -> String {

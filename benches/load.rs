@@ -277,7 +277,7 @@ impl Conn {
         for value in response.headers().get_all(header::SET_COOKIE) {
             if let Some(pair) = value.to_str().ok().and_then(|v| v.split(';').next()) {
                 if pair.starts_with(mamis::web::SESSION_COOKIE)
-                    || pair.starts_with(mamis::web::csrf::COOKIE)
+                    || pair.starts_with(mamis::web::middleware::csrf::COOKIE)
                 {
                     self.cookie = Some(merge_cookie(self.cookie.as_deref(), pair));
                 }

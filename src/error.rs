@@ -41,7 +41,7 @@ impl From<sqlx::Error> for AppError {
             // character_not_in_repertoire: a NUL that reached the database by a path no form
             // check sees (text read from an uploaded file, for instance).
             sqlx::Error::Database(ref db) if db.code().is_some_and(|c| c == "22021") => {
-                AppError::BadRequest(crate::web::input::CONTROL_CHARACTERS.into())
+                AppError::BadRequest(crate::web::middleware::input::CONTROL_CHARACTERS.into())
             }
             other => AppError::Internal(other.into()),
         }

@@ -82,14 +82,14 @@ fn date_in_range(date: NaiveDate) {
 /// the handler's own `prepare` (preview, stored JSON) on the same bytes.
 pub fn attendee_csv(data: &[u8]) {
     let grants = grants();
-    let prepared = web::work_page::prepare(data, &grants, today());
+    let prepared = web::work::page::prepare(data, &grants, today());
     match &prepared {
-        web::work_page::Parse::FileError(message) => japanese(message),
-        web::work_page::Parse::RowErrors(errors) => {
+        web::work::page::Parse::FileError(message) => japanese(message),
+        web::work::page::Parse::RowErrors(errors) => {
             assert!(!errors.is_empty());
             japanese_rows(errors);
         }
-        web::work_page::Parse::Ready(p) => {
+        web::work::page::Parse::Ready(p) => {
             assert_eq!(p.rows_total, p.rows_ok + p.rows_error);
             assert!(p.rows_error >= 0);
         }
@@ -185,7 +185,7 @@ pub fn form_details(data: &[u8]) {
         }
         Err(errors) => japanese_fields(&errors),
     }
-    match web::profile::parse_contact(&input) {
+    match web::mypage::profile::parse_contact(&input) {
         Ok(c) => assert!(prefecture::name(c.prefecture_code).is_some()),
         Err(errors) => japanese_fields(&errors),
     }
@@ -193,7 +193,7 @@ pub fn form_details(data: &[u8]) {
 
 /// Self-registration's last step: the details plus a login ID and password.
 pub fn form_register_finish(data: &[u8]) {
-    let Ok(form) = serde_urlencoded::from_bytes::<web::register::FinishForm>(data) else {
+    let Ok(form) = serde_urlencoded::from_bytes::<web::public::register::FinishForm>(data) else {
         return;
     };
     if let Err(message) = parse_new_login_id(&form.login_id) {
@@ -206,7 +206,7 @@ pub fn form_register_finish(data: &[u8]) {
 
 /// A request to change identity data (氏名, ふりがな, 生年月日, 性別, 医籍登録番号).
 pub fn form_identity(data: &[u8]) {
-    let Ok(form) = serde_urlencoded::from_bytes::<web::profile::IdentityForm>(data) else {
+    let Ok(form) = serde_urlencoded::from_bytes::<web::mypage::profile::IdentityForm>(data) else {
         return;
     };
     let current = crate::db::physicians::Physician {
@@ -227,7 +227,7 @@ pub fn form_identity(data: &[u8]) {
         is_member: false,
         registration_completed_at: None,
     };
-    match web::profile::parse_identity(&form, &current, today()) {
+    match web::mypage::profile::parse_identity(&form, &current, today()) {
         Ok((changes, reason)) => {
             assert!(!reason.trim().is_empty());
             if let Some(n) = &changes.registry_number {
@@ -260,12 +260,13 @@ pub fn form_seminar(data: &[u8]) {
 
 /// A credit declared by hand on an application (from the handbook or a certificate).
 pub fn form_credit(data: &[u8]) {
-    let Ok(form) = serde_urlencoded::from_bytes::<web::applications::CreditForm>(data) else {
+    let Ok(form) = serde_urlencoded::from_bytes::<web::mypage::applications::CreditForm>(data)
+    else {
         return;
     };
     let cut_over = NaiveDate::from_ymd_opt(2025, 4, 1).expect("a valid date");
     for programme in ["occupational", "sports"] {
-        match web::applications::parse_credit(&form, programme, cut_over, today()) {
+        match web::mypage::applications::parse_credit(&form, programme, cut_over, today()) {
             Ok(c) => {
                 assert_eq!(c.category.programme().code(), programme);
                 assert!(c.attended_on < cut_over && c.attended_on <= today());
@@ -281,13 +282,14 @@ pub fn form_credit(data: &[u8]) {
 
 /// The application's details form: route, route document date, receiver, free texts.
 pub fn form_application_details(data: &[u8]) {
-    let Ok(form) = serde_urlencoded::from_bytes::<web::applications::DetailsForm>(data) else {
+    let Ok(form) = serde_urlencoded::from_bytes::<web::mypage::applications::DetailsForm>(data)
+    else {
         return;
     };
     // Any calendar date is a date here; whether it is plausible is the handler's check.
-    let _ = web::applications::parse_date(&form.route_document_date);
+    let _ = web::mypage::applications::parse_date(&form.route_document_date);
     for (programme, kind) in [("occupational", "new"), ("sports", "renewal")] {
-        let routes = web::applications::routes_for(programme, kind);
+        let routes = web::mypage::applications::routes_for(programme, kind);
         assert!(!routes.is_empty());
     }
 }
@@ -323,48 +325,49 @@ pub fn form_attendee_entry(data: &[u8]) {
 /// Staff decisions and comments: application steps, seminar review, change requests, links,
 /// reports, downtime windows and announcements; a missing-report claim.
 pub fn form_staff_decision(data: &[u8]) {
-    if let Ok(form) = serde_urlencoded::from_bytes::<web::office_applications::StepForm>(data) {
+    if let Ok(form) = serde_urlencoded::from_bytes::<web::office::applications::StepForm>(data) {
         let _ = form.version.trim().parse::<i32>();
-        match web::office_applications::required_comment(&form.comment, "理由を入力してください。")
+        match web::office::applications::required_comment(&form.comment, "理由を入力してください。")
         {
             Ok(c) => assert_eq!(c.trim(), c),
             Err(message) => japanese(&message),
         }
     }
-    if let Ok(form) = serde_urlencoded::from_bytes::<web::office_seminars::CommentForm>(data) {
+    if let Ok(form) = serde_urlencoded::from_bytes::<web::office::seminars::CommentForm>(data) {
         if let Err(message) =
-            web::office_seminars::required_comment(&form.comment, "理由を入力してください。")
+            web::office::seminars::required_comment(&form.comment, "理由を入力してください。")
         {
             japanese(message);
         }
     }
-    if let Ok(form) = serde_urlencoded::from_bytes::<web::office_changes::DecisionForm>(data) {
+    if let Ok(form) = serde_urlencoded::from_bytes::<web::office::changes::DecisionForm>(data) {
         for required in [false, true] {
-            if let Err(message) = web::office_changes::parse_comment(&form.comment, required) {
+            if let Err(message) = web::office::changes::parse_comment(&form.comment, required) {
                 japanese(message);
             }
         }
     }
-    if let Ok(form) = serde_urlencoded::from_bytes::<web::admin::WindowForm>(data) {
+    if let Ok(form) = serde_urlencoded::from_bytes::<web::admin::settings::WindowForm>(data) {
         for text in [&form.starts_at, &form.ends_at] {
-            if let Err(message) = web::admin::required_time(text) {
+            if let Err(message) = web::admin::settings::required_time(text) {
                 japanese(message);
             }
         }
     }
-    if let Ok(form) = serde_urlencoded::from_bytes::<web::work_page_report::MissingForm>(data) {
-        if let Err(message) =
-            web::work_page_report::long_text(&form.note, "内容を入力してください。")
+    if let Ok(form) =
+        serde_urlencoded::from_bytes::<web::mypage::missing_credits::MissingForm>(data)
+    {
+        if let Err(message) = web::work::report::long_text(&form.note, "内容を入力してください。")
         {
             japanese(message);
         }
-        let _ = web::office_applications::parse_date(&form.date);
+        let _ = web::office::applications::parse_date(&form.date);
     }
 }
 
 /// Login and account forms: login ID, the page to return to, a new login ID and e-mail.
 pub fn form_login(data: &[u8]) {
-    if let Ok(form) = serde_urlencoded::from_bytes::<web::auth::LoginForm>(data) {
+    if let Ok(form) = serde_urlencoded::from_bytes::<web::public::auth::LoginForm>(data) {
         let id = text::normalize_login_id(&form.login_id);
         assert_eq!(id.trim(), id);
         if let Some(next) = text::safe_next_path(&form.next) {
@@ -375,7 +378,7 @@ pub fn form_login(data: &[u8]) {
             japanese(message);
         }
     }
-    if let Ok(form) = serde_urlencoded::from_bytes::<web::recovery::ForgotForm>(data) {
+    if let Ok(form) = serde_urlencoded::from_bytes::<web::public::recovery::ForgotForm>(data) {
         match person::parse_email(&form.email) {
             Ok(email) => assert!(email.contains('@') && !email.contains(char::is_whitespace)),
             Err(message) => japanese(message),
@@ -385,9 +388,9 @@ pub fn form_login(data: &[u8]) {
 
 /// Query strings: export periods and prefecture, the notices month, paging, search.
 pub fn query_strings(data: &[u8]) {
-    if let Ok(query) = serde_urlencoded::from_bytes::<web::office_exports::ExportQuery>(data) {
+    if let Ok(query) = serde_urlencoded::from_bytes::<web::office::exports::ExportQuery>(data) {
         let default = (today(), today());
-        match web::office_exports::period(&query, default) {
+        match web::office::exports::period(&query, default) {
             Ok((from, until)) => assert!(from <= until),
             Err(e) => japanese_app_error(&e),
         }
@@ -397,16 +400,16 @@ pub fn query_strings(data: &[u8]) {
             }
         }
     }
-    if let Ok(query) = serde_urlencoded::from_bytes::<web::office_notices::NoticesQuery>(data) {
-        match web::office_notices::parse_month(query.month.as_deref(), today()) {
+    if let Ok(query) = serde_urlencoded::from_bytes::<web::office::notices::NoticesQuery>(data) {
+        match web::office::notices::parse_month(query.month.as_deref(), today()) {
             Ok(month) => assert_eq!(month.day(), 1),
             Err(e) => japanese_app_error(&e),
         }
     }
-    let _ = serde_urlencoded::from_bytes::<web::work_page_report::office_watch::PageQuery>(data);
-    let _ = serde_urlencoded::from_bytes::<web::audit::AuditQuery>(data);
-    let _ = serde_urlencoded::from_bytes::<web::office_physicians::SearchQuery>(data);
-    let _ = serde_urlencoded::from_bytes::<web::applications::NewQuery>(data);
+    let _ = serde_urlencoded::from_bytes::<web::office::watch::PageQuery>(data);
+    let _ = serde_urlencoded::from_bytes::<web::admin::audit::AuditQuery>(data);
+    let _ = serde_urlencoded::from_bytes::<web::office::physicians::SearchQuery>(data);
+    let _ = serde_urlencoded::from_bytes::<web::mypage::applications::NewQuery>(data);
 }
 
 /// One typed value through every field parser: dates (western and 和暦), names, furigana,
@@ -472,7 +475,7 @@ pub fn field_text(data: &[u8]) {
         }
         Err(message) => japanese(message),
     }
-    if let Err(message) = web::applications::parse_units(input) {
+    if let Err(message) = web::mypage::applications::parse_units(input) {
         japanese(message);
     }
     if let Some(code) = prefecture::parse(input) {

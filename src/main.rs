@@ -72,7 +72,7 @@ async fn run() -> anyhow::Result<()> {
     // Per-layer filters: the query counter sees sqlx's statements without the log showing them.
     tracing_subscriber::registry()
         .with(tracing_subscriber::fmt::layer().with_filter(filter))
-        .with(config.count_queries.then(mamis::web::query_count::layer))
+        .with(config.count_queries.then(mamis::web::middleware::query_count::layer))
         .init();
     let clock = clock_for(&config);
 

@@ -48,7 +48,7 @@ pub struct CertificateData {
 }
 
 /// The path of the public verification page the QR code opens (the portal's base URL goes in
-/// front). Served by `web::certificates`.
+/// front). Served by `web::mypage::certificates`.
 pub fn verify_path(programme: &str, certificate_number: &str, code: &str) -> String {
     format!("/verify/{programme}/{certificate_number}/{code}")
 }

@@ -14,8 +14,8 @@ use crate::domain::policy::{allows, Action};
 use crate::domain::session::{expired, needs_touch, Expiry};
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::web::csrf;
 use crate::web::layout::Layout;
+use crate::web::middleware::csrf;
 
 pub const AUTH_KEY: &str = "auth";
 pub const NOTICE_KEY: &str = "notice";
@@ -198,7 +198,7 @@ impl FromRequestParts<AppState> for Ctx {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        // Built already by the audience guard (web::audience) for this request.
+        // Built already by the audience guard (web::middleware::audience) for this request.
         if let Some(ctx) = parts.extensions.get::<Ctx>() {
             return Ok(ctx.clone());
         }

@@ -2,62 +2,22 @@
 
 pub mod account;
 pub mod admin;
-pub mod admin_logins;
-pub mod application_files;
-pub mod applications;
-pub mod assets;
-pub mod audience;
-pub mod audit;
-pub mod auth;
-pub mod certificates;
 pub mod confirm;
-pub mod consents;
-pub mod csrf;
 pub mod ctx;
-pub mod downtime;
 pub mod files;
-pub mod headers;
-pub mod health;
-pub mod home;
-pub mod input;
 pub mod layout;
-pub mod limits;
-pub mod office_application_search;
-pub mod office_applications;
-pub mod office_association;
-pub mod office_changes;
-pub mod office_exports;
-pub mod office_held_credits;
-pub mod office_links;
-pub mod office_members;
-pub mod office_notices;
-pub mod office_physician_record;
-pub mod office_physicians;
-pub mod office_postcards;
-pub mod office_reception;
-pub mod office_seminars;
-pub mod profile;
-pub mod query_count;
-pub mod recovery;
-pub mod register;
-pub mod seminar_files;
-pub mod seminar_guard;
-pub mod seminar_timetable;
-pub mod seminars_correct;
-pub mod seminars_public;
-pub mod welcome;
-pub mod work_credits;
-pub mod work_limit;
-pub mod work_page;
-pub mod work_page_report;
-pub mod work_preview;
+pub mod middleware;
+pub mod mypage;
+pub mod office;
+pub mod public;
+pub mod work;
 
 use askama::Template;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderName, HeaderValue, Request};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::Router;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -89,49 +49,12 @@ async fn not_found() -> AppError {
 /// Every page of the portal, by audience (the guard and the other layers come in `router`).
 fn pages() -> Router<AppState> {
     Router::new()
-        .route("/", get(home::root))
-        .route("/login", get(auth::show).post(auth::submit))
-        .route("/admin/login", get(auth::admin_show).post(auth::admin_submit))
-        .route("/logout", post(auth::logout))
-        .route("/mypage", get(home::mypage))
-        .route("/mypage/credits/print", get(home::credits_print))
-        .route("/office", get(home::office))
-        .route("/admin", get(home::admin))
-        .route("/admin/maintenance", get(admin::windows).post(admin::create_window))
-        .route(
-            "/admin/maintenance/{id}/delete",
-            get(admin::delete_window_page).post(admin::delete_window),
-        )
-        .route("/admin/announcements", get(admin::announcements).post(admin::create_announcement))
-        .route("/admin/announcements/{id}/delete", post(admin::delete_announcement))
-        .route("/audit", get(audit::list))
         .route("/account/password", get(account::password_form).post(account::change_password))
-        .merge(admin_logins::routes())
-        .merge(consents::routes())
-        .merge(welcome::routes())
-        .merge(register::routes())
-        .merge(recovery::routes())
-        .merge(profile::routes())
-        .merge(office_members::routes())
-        .merge(office_association::routes())
-        .merge(office_links::routes())
-        .merge(office_changes::routes())
-        .merge(office_physician_record::routes())
-        .merge(office_physicians::routes())
-        .merge(office_exports::routes())
-        .merge(certificates::routes())
-        .merge(office_seminars::routes())
-        .merge(office_application_search::routes())
-        .merge(office_applications::routes())
-        .merge(office_notices::routes())
-        .merge(office_reception::routes())
-        .merge(office_held_credits::routes())
-        .merge(seminars_public::routes())
-        .merge(seminars_correct::routes())
-        .merge(seminar_files::routes())
-        .merge(work_page::routes())
-        .merge(work_page_report::routes())
-        .merge(applications::routes())
+        .merge(public::routes())
+        .merge(mypage::routes())
+        .merge(work::routes())
+        .merge(office::routes())
+        .merge(admin::routes())
 }
 
 pub fn router(state: AppState) -> Router {
@@ -152,21 +75,21 @@ pub fn router(state: AppState) -> Router {
     });
     pages()
         .fallback(not_found)
-        .layer(from_fn_with_state(state.clone(), audience::guard))
-        .layer(from_fn(input::clean))
-        .layer(from_fn_with_state(state.clone(), csrf::verify))
+        .layer(from_fn_with_state(state.clone(), middleware::audience::guard))
+        .layer(from_fn(middleware::input::clean))
+        .layer(from_fn_with_state(state.clone(), middleware::csrf::verify))
         .layer(sessions)
-        .layer(from_fn_with_state(state.clone(), downtime::guard))
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/static/style.css", get(assets::stylesheet))
-        .route("/static/focus.js", get(assets::focus_script))
-        .route("/static/favicon.svg", get(assets::favicon_svg))
-        .route("/favicon.ico", get(assets::favicon_ico))
-        .route("/apple-touch-icon.png", get(assets::touch_icon))
-        .layer(from_fn(headers::security))
+        .layer(from_fn_with_state(state.clone(), middleware::downtime::guard))
+        .route("/healthz", get(public::health::healthz))
+        .route("/readyz", get(public::health::readyz))
+        .route("/static/style.css", get(public::assets::stylesheet))
+        .route("/static/focus.js", get(public::assets::focus_script))
+        .route("/static/favicon.svg", get(public::assets::favicon_svg))
+        .route("/favicon.ico", get(public::assets::favicon_ico))
+        .route("/apple-touch-icon.png", get(public::assets::touch_icon))
+        .layer(from_fn(middleware::headers::security))
         .layer(tower::util::option_layer(hsts))
-        .layer(from_fn_with_state(state.clone(), query_count::scope))
+        .layer(from_fn_with_state(state.clone(), middleware::query_count::scope))
         .layer(DefaultBodyLimit::max(2 * 1024 * 1024))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
             let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");

@@ -40,7 +40,7 @@ async fn refused_by_csrf(client: &Client, expected: &str) {
                 panic!(
                     "the portal refused a form posted from a work page as CSRF: under \
                      Referrer-Policy: no-referrer the browser sends `Origin: null`, which \
-                     web::csrf::verify rejects; it must let `Origin: null` through for /work/ \
+                     web::middleware::csrf::verify rejects; it must let `Origin: null` through for /work/ \
                      paths (the session token still decides)"
                 );
             }

@@ -188,7 +188,7 @@ async fn count(browser: &mut Browser, path: &str) -> u32 {
     let page = browser.get(path).await;
     assert_eq!(page.status, StatusCode::OK, "{path}: {}", &page.body[..page.body.len().min(500)]);
     page.headers
-        .get(mamis::web::query_count::HEADER)
+        .get(mamis::web::middleware::query_count::HEADER)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse().ok())
         .unwrap_or_else(|| panic!("{path} has no query count"))
@@ -229,7 +229,9 @@ async fn every_page_runs_a_bounded_number_of_statements_whatever_the_rows() {
     // Counting needs sqlx's statement events, so the test process gets a subscriber that only
     // counts. Global, not per thread: with a thread's own subscriber, statements whose callsite
     // another test's thread registered first went uncounted when all tests ran together.
-    let _ = tracing::subscriber::set_global_default(mamis::web::query_count::counting_subscriber());
+    let _ = tracing::subscriber::set_global_default(
+        mamis::web::middleware::query_count::counting_subscriber(),
+    );
     let app = TestApp::spawn_at("2025-06-12 09:30").await;
     let fixture = fixture(&app).await;
     add_rows(&app, &fixture, 1, 2).await;

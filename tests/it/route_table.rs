@@ -7,10 +7,21 @@ use reqwest::StatusCode;
 
 use crate::common::{Browser, TestApp};
 
-/// (method, path) of every route, read from the router's sources.
+/// (method, path) of every route, read from the router's sources (every file under src/web/).
 fn routes() -> Vec<(&'static str, String)> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web");
-    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files = Vec::new();
+    let mut dirs = vec![dir];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
     files.sort();
     let mut out = Vec::new();
     for file in files.into_iter().filter(|f| f.extension().is_some_and(|e| e == "rs")) {

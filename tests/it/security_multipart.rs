@@ -1,5 +1,5 @@
 //! Issue 12, point 8 for multipart forms: a text field with a control character is refused
-//! with 400 and the message, exactly as a url-encoded form's is (one check, web::input::
+//! with 400 and the message, exactly as a url-encoded form's is (one check, web::middleware::input::
 //! form_text, for both), never silently cleaned; bidi controls are removed alike. One test per
 //! multipart route that takes text: the public seminar application, its correction link, the
 //! association's new seminar and its resubmission, and the organizer's seminar report.

@@ -15,7 +15,7 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::layout::Layout;
-use crate::web::office_physicians::method_label;
+use crate::web::office::physicians::method_label;
 use crate::web::{render, see_other};
 
 pub fn routes() -> Router<AppState> {

@@ -26,9 +26,9 @@ use crate::domain::policy::Action;
 use crate::domain::requirements::{Exemption, Rule};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::web::application_files;
 use crate::web::ctx::Ctx;
 use crate::web::layout::Layout;
+use crate::web::mypage::application_files;
 use crate::web::{render, see_other};
 
 const MAX_DECLARED: usize = 200;

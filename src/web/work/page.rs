@@ -37,8 +37,8 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::layout::Layout;
-use crate::web::office_members::{csv_response, error_views, ErrorView};
-use crate::web::work_preview::preview_page;
+use crate::web::office::members::{csv_response, error_views, ErrorView};
+use crate::web::work::preview::preview_page;
 use crate::web::{render, see_other};
 
 /// Largest attendee CSV accepted.
@@ -62,8 +62,8 @@ pub fn routes() -> Router<AppState> {
             "/work/{token}/credits/{registry_number}/withdraw",
             get(withdraw_page).post(withdraw),
         )
-        .merge(crate::web::work_credits::routes())
-        .merge(crate::web::work_preview::routes())
+        .merge(crate::web::work::credits::routes())
+        .merge(crate::web::work::preview::routes())
         // Every answer under /work/{token}, 404s and error pages included.
         .layer(map_response(private_layer))
 }
@@ -75,7 +75,7 @@ pub struct WorkPage {
     /// The units the seminar grants, in category order (read with the seminar).
     pub grants: Vec<(Category, Units)>,
     /// This request's turn on the work page (see `work_limit`).
-    _turn: crate::web::work_limit::Turn,
+    _turn: crate::web::work::limit::Turn,
 }
 
 impl WorkPage {
@@ -96,7 +96,7 @@ impl FromRequestParts<AppState> for WorkPage {
             .find(|(k, _)| k == "token")
             .map(|(_, v)| v)
             .ok_or(AppError::NotFound)?;
-        let turn = crate::web::work_limit::turn(&token).await?;
+        let turn = crate::web::work::limit::turn(&token).await?;
         let (seminar, units) = db::work_pages::seminar_with_units(&state.pool, &token)
             .await?
             .ok_or(AppError::NotFound)?;

@@ -21,7 +21,7 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::layout::Layout;
-use crate::web::profile::{change_rows, changed_labels, jp_time, status_label, ChangeRow};
+use crate::web::mypage::profile::{change_rows, changed_labels, jp_time, status_label, ChangeRow};
 use crate::web::{render, see_other};
 
 const REGISTRY_NUMBER_TAKEN: &str = "申請された医籍登録番号は、すでに別の医師の登録に使われているため、承認できません。医師ご本人に番号を確認し、誤りであれば申請を承認せずにコメントでお知らせください。";

@@ -26,7 +26,7 @@ use crate::password;
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::layout::Layout;
-use crate::web::office_postcards;
+use crate::web::office::postcards;
 use crate::web::{render, see_other};
 
 /// Largest CSV file accepted.
@@ -41,12 +41,9 @@ pub fn routes() -> Router<AppState> {
         .route("/office/members/import", get(import_form).post(import))
         .route("/office/members/template.csv", get(template_csv))
         .route("/office/members/batches/{id}", get(batch))
-        .route("/office/members/batches/{id}/postcards", get(office_postcards::page))
-        .route(
-            "/office/members/batches/{id}/postcards/reissue",
-            get(office_postcards::reissue_form),
-        )
-        .route("/office/members/batches/{id}/postcards.pdf", post(office_postcards::print))
+        .route("/office/members/batches/{id}/postcards", get(postcards::page))
+        .route("/office/members/batches/{id}/postcards/reissue", get(postcards::reissue_form))
+        .route("/office/members/batches/{id}/postcards.pdf", post(postcards::print))
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_REQUEST))
 }
 

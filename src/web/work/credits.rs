@@ -9,7 +9,6 @@ use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 
-use super::work_page::{jp_time, seminar_view, SeminarView, WorkPage};
 use crate::db::credit_list::{self, ListedCredit};
 use crate::db::credits as credit_db;
 use crate::domain::category::Category;
@@ -19,8 +18,9 @@ use crate::error::AppResult;
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::layout::Layout;
-use crate::web::office_members::csv_response;
+use crate::web::office::members::csv_response;
 use crate::web::render;
+use crate::web::work::page::{jp_time, seminar_view, SeminarView, WorkPage};
 
 pub use crate::db::credit_list::PER_PAGE;
 const SEARCH_MAX: usize = 60;

@@ -34,7 +34,7 @@ use crate::export::xlsx::ExpiringRow;
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::layout::Layout;
-use crate::web::office_exports::pdf_response;
+use crate::web::office::exports::pdf_response;
 use crate::web::render;
 
 pub fn routes() -> Router<AppState> {

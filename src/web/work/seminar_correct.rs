@@ -18,13 +18,14 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::layout::Layout;
-use crate::web::office_seminars::{
+use crate::web::office::seminar_files::{self, AttachmentsView, Submission};
+use crate::web::office::seminars::{
     draft_json, input_from, mail_received, unit_rows, MailSeminar, SeminarForm,
 };
-use crate::web::seminar_files::{self, AttachmentsView, Submission};
-use crate::web::seminar_timetable::{self, TimetableView};
-use crate::web::seminars_public::APPLIED_KEY;
-use crate::web::{render, see_other, seminar_guard};
+use crate::web::work::seminar_apply::APPLIED_KEY;
+use crate::web::work::seminar_guard;
+use crate::web::work::timetable::{self, TimetableView};
+use crate::web::{render, see_other};
 
 pub fn routes() -> Router<AppState> {
     Router::new().route(
@@ -112,7 +113,7 @@ async fn correct(
 ) -> AppResult<Response> {
     let file_error = submission.file_error();
     let attachments = || AttachmentsView { error: file_error.clone(), existing: Vec::new() };
-    let (mut input, raw_lectures) = seminar_timetable::split_form(submission.pairs);
+    let (mut input, raw_lectures) = timetable::split_form(submission.pairs);
     let mut tx = state.pool.begin().await?;
     let seminar = returned(&mut tx, &token, true).await?;
     // Who organizes and which prefecture approves stay as applied.
@@ -124,7 +125,7 @@ async fn correct(
         .and_then(|d| check_application(&d, today).map(|_| d))
         .and_then(|d| seminar_files::refuse_bad_files(file_error.as_deref()).map(|_| d))
         .map_err(|errors| (errors, TimetableView::new(raw_lectures.clone(), Vec::new())))
-        .and_then(|d| seminar_timetable::check(&raw_lectures, &d).map(|l| (d, l)));
+        .and_then(|d| timetable::check(&raw_lectures, &d).map(|l| (d, l)));
     let (draft, lectures) = match checked {
         Ok(d) => d,
         Err((errors, view)) => {

@@ -20,13 +20,13 @@ use crate::error::AppResult;
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::layout::Layout;
-use crate::web::limits;
-use crate::web::office_seminars::{
+use crate::web::middleware::limits;
+use crate::web::office::seminar_files::{self, AttachmentsView, Submission};
+use crate::web::office::seminars::{
     draft_json, mail_received_unconfirmed, new_seminar, unit_rows, MailSeminar, SeminarForm,
 };
-use crate::web::seminar_files::{self, AttachmentsView, Submission};
-use crate::web::seminar_guard;
-use crate::web::seminar_timetable::{self, TimetableView};
+use crate::web::work::seminar_guard;
+use crate::web::work::timetable::{self, TimetableView};
 use crate::web::{render, see_other};
 
 pub fn routes() -> Router<AppState> {
@@ -84,7 +84,7 @@ pub async fn apply(
     submission: Submission,
 ) -> AppResult<Response> {
     let file_error = submission.file_error();
-    let (mut input, raw_lectures) = seminar_timetable::split_form(submission.pairs);
+    let (mut input, raw_lectures) = timetable::split_form(submission.pairs);
     // An outside body names itself; it cannot claim an association as organizer.
     input.organizer_association = String::new();
     let today = ctx.now.date_naive();
@@ -92,7 +92,7 @@ pub async fn apply(
         .and_then(|d| check_application(&d, today).map(|_| d))
         .and_then(|d| seminar_files::refuse_bad_files(file_error.as_deref()).map(|_| d))
         .map_err(|errors| (errors, TimetableView::new(raw_lectures.clone(), Vec::new())))
-        .and_then(|d| seminar_timetable::check(&raw_lectures, &d).map(|l| (d, l)));
+        .and_then(|d| timetable::check(&raw_lectures, &d).map(|l| (d, l)));
     let (draft, lectures) = match checked {
         Ok(d) => d,
         Err((errors, view)) => return apply_page(&ctx, input, view, file_error, errors),

@@ -4,11 +4,11 @@
 use axum::http::header;
 use axum::response::IntoResponse;
 
-const STYLESHEET: &str = include_str!("../../static/style.css");
-const FOCUS_SCRIPT: &str = include_str!("../../static/focus.js");
-const FAVICON_SVG: &str = include_str!("../../static/favicon.svg");
-const FAVICON_ICO: &[u8] = include_bytes!("../../static/favicon.ico");
-const TOUCH_ICON: &[u8] = include_bytes!("../../static/apple-touch-icon.png");
+const STYLESHEET: &str = include_str!("../../../static/style.css");
+const FOCUS_SCRIPT: &str = include_str!("../../../static/focus.js");
+const FAVICON_SVG: &str = include_str!("../../../static/favicon.svg");
+const FAVICON_ICO: &[u8] = include_bytes!("../../../static/favicon.ico");
+const TOUCH_ICON: &[u8] = include_bytes!("../../../static/apple-touch-icon.png");
 
 /// Icons and the script change rarely: a day of caching spares a request on every page.
 const CACHE: (header::HeaderName, &str) = (header::CACHE_CONTROL, "public, max-age=86400");

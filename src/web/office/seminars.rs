@@ -34,10 +34,10 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::layout::{prefecture_options, Layout, PrefectureOption};
-use crate::web::seminar_files::{self, AttachmentsView, Submission};
-use crate::web::seminar_guard;
-use crate::web::seminar_timetable::{self, TimetableView};
-use crate::web::work_credits::{self, list_page};
+use crate::web::office::seminar_files::{self, AttachmentsView, Submission};
+use crate::web::work::credits::{self, list_page};
+use crate::web::work::seminar_guard;
+use crate::web::work::timetable::{self, TimetableView};
 use crate::web::{render, see_other};
 
 pub fn routes() -> Router<AppState> {
@@ -69,7 +69,7 @@ const LIST_LIMIT: i64 = 500;
 const COMMENT_MAX: usize = 1000;
 
 // ---------------------------------------------------------------------------------------------
-// The seminar form, shared with the public application (web::seminars_public).
+// The seminar form, shared with the public application (web::work::seminar_apply).
 
 pub struct UnitFieldView {
     pub field: &'static str,
@@ -631,7 +631,7 @@ struct ShowPage {
     attachments: Vec<seminar_files::AttachmentView>,
     history: Vec<HistoryView>,
     /// None: this user may not see the attendees (DOMAIN §9).
-    attendees: Option<work_credits::ListPage>,
+    attendees: Option<credits::ListPage>,
     can_review: bool,
     can_decide: bool,
     can_manage_work_page: bool,
@@ -649,7 +649,7 @@ async fn show_page(
     conflict: Option<String>,
     decision: DecisionState,
 ) -> AppResult<Response> {
-    let list = work_credits::ListQuery::default();
+    let list = credits::ListQuery::default();
     show_page_with(state, ctx, id, status, conflict, decision, &list).await
 }
 
@@ -660,7 +660,7 @@ async fn show_page_with(
     status: StatusCode,
     conflict: Option<String>,
     decision: DecisionState,
-    list: &work_credits::ListQuery,
+    list: &credits::ListQuery,
 ) -> AppResult<Response> {
     let user = ctx.require(Action::ViewOffice)?;
     let mut conn = state.pool.acquire().await?;
@@ -741,7 +741,7 @@ pub async fn show(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<i64>,
-    Query(list): Query<work_credits::ListQuery>,
+    Query(list): Query<credits::ListQuery>,
 ) -> AppResult<Response> {
     let decision = DecisionState::default();
     show_page_with(&state, &ctx, id, StatusCode::OK, None, decision, &list).await
@@ -1235,7 +1235,7 @@ pub async fn create(
     let (association_id, name, code) = own_organizer(user)?;
     let file_error = submission.file_error();
     let attachments = || AttachmentsView { error: file_error.clone(), existing: Vec::new() };
-    let (mut input, raw_lectures) = seminar_timetable::split_form(submission.pairs);
+    let (mut input, raw_lectures) = timetable::split_form(submission.pairs);
     input.organizer_name = name.clone();
     input.approving_prefecture = code.to_string();
     input.organizer_association = String::new();
@@ -1244,7 +1244,7 @@ pub async fn create(
         .and_then(|d| check_application(&d, today).map(|_| d))
         .and_then(|d| seminar_files::refuse_bad_files(file_error.as_deref()).map(|_| d));
     let (draft, lectures) = match draft {
-        Ok(d) => match seminar_timetable::check(&raw_lectures, &d) {
+        Ok(d) => match timetable::check(&raw_lectures, &d) {
             Ok(lectures) => (d, lectures),
             Err((errors, view)) => {
                 let mut form = fixed_form(input, errors, &name, code);
@@ -1444,7 +1444,7 @@ pub async fn resubmit(
 ) -> AppResult<Response> {
     let user = ctx.require(Action::SubmitSeminar)?;
     let file_error = submission.file_error();
-    let (mut input, raw_lectures) = seminar_timetable::split_form(submission.pairs);
+    let (mut input, raw_lectures) = timetable::split_form(submission.pairs);
     let mut tx = state.pool.begin().await?;
     let seminar = editable(&mut tx, user, id, true).await?;
     input.organizer_name = seminar.organizer_name.clone();
@@ -1455,7 +1455,7 @@ pub async fn resubmit(
         .and_then(|d| check_application(&d, today).map(|_| d))
         .and_then(|d| seminar_files::refuse_bad_files(file_error.as_deref()).map(|_| d))
         .map_err(|errors| (errors, TimetableView::new(raw_lectures.clone(), Vec::new())))
-        .and_then(|d| seminar_timetable::check(&raw_lectures, &d).map(|l| (d, l)));
+        .and_then(|d| timetable::check(&raw_lectures, &d).map(|l| (d, l)));
     let (draft, lectures) = match checked {
         Ok(d) => d,
         Err((errors, view)) => {

@@ -20,7 +20,7 @@ use crate::password;
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::layout::Layout;
-use crate::web::limits;
+use crate::web::middleware::limits;
 use crate::web::{render, see_other};
 
 /// The one answer to every well-formed request, registered address or not.

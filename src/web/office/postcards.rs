@@ -16,8 +16,8 @@ use crate::export::postcard_pdf::Sender;
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::layout::Layout;
-use crate::web::office_exports::pdf_response;
-use crate::web::office_members::visible_batch;
+use crate::web::office::exports::pdf_response;
+use crate::web::office::members::visible_batch;
 use crate::web::{render, see_other};
 
 /// The contact line at the foot of every postcard.

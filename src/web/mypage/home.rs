@@ -1,4 +1,4 @@
-//! Each role's home page. Later capabilities fill these in.
+//! The physician's home page (/mypage): certifications, renewal progress, credit history.
 
 use askama::Template;
 use axum::extract::State;
@@ -15,13 +15,6 @@ use crate::state::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::layout::Layout;
 use crate::web::{render, see_other};
-
-pub async fn root(ctx: Ctx) -> Response {
-    match &ctx.user {
-        Some(user) => see_other(user.role.home_path()),
-        None => see_other("/login"),
-    }
-}
 
 pub struct CertificationView {
     pub id: i64,
@@ -607,7 +600,7 @@ pub async fn mypage(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respon
         Vec::new()
     };
     let history = history_entries(data.history);
-    let held_credits = crate::web::office_held_credits::held_line_texts(data.held);
+    let held_credits = crate::web::office::held_credits::held_line_texts(data.held);
     let announcements = crate::web::layout::site_notices(&state, ctx.now).await?;
     let page = MyPage {
         held_credits,
@@ -670,67 +663,5 @@ pub async fn credits_print(State(state): State<AppState>, ctx: Ctx) -> AppResult
         certifications,
         history,
     };
-    render(&page)
-}
-
-#[derive(Template)]
-#[template(path = "office/home.html")]
-struct OfficePage {
-    layout: Layout,
-    association: String,
-    role_label: &'static str,
-    menu: Vec<crate::domain::menu::MenuItem>,
-}
-
-pub async fn office(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
-    let user = ctx.require(Action::ViewOffice)?;
-    let page = OfficePage {
-        association: user.association.as_ref().map(|a| a.name.clone()).unwrap_or_default(),
-        role_label: user.role.label(),
-        menu: crate::domain::menu::office(&user.actor()),
-        layout: ctx
-            .layout()
-            .with_notice(ctx.take_flash().await?)
-            .with_announcements(crate::web::layout::site_notices(&state, ctx.now).await?),
-    };
-    render(&page)
-}
-
-pub struct OutboxView {
-    pub id: i64,
-    pub to: String,
-    pub subject: String,
-    pub state: String,
-}
-
-#[derive(Template)]
-#[template(path = "admin/home.html")]
-struct AdminPage {
-    layout: Layout,
-    mails: Vec<OutboxView>,
-}
-
-pub async fn admin(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
-    ctx.require(Action::ManageMaintenance)?;
-    let mails = db::outbox::recent(&state.pool, 20)
-        .await?
-        .into_iter()
-        .map(|m| OutboxView {
-            id: m.id,
-            to: m.to_address,
-            subject: m.subject,
-            state: match (m.sent_at, m.failed_at) {
-                (Some(_), _) => "送信済み".into(),
-                (None, Some(_)) => format!("送信失敗（{}回）", m.attempts),
-                (None, None) if m.attempts > 0 => format!(
-                    "再送待ち（{}回失敗: {}）",
-                    m.attempts,
-                    m.last_error.unwrap_or_default()
-                ),
-                (None, None) => "送信待ち".into(),
-            },
-        })
-        .collect();
-    let page = AdminPage { layout: ctx.layout().with_notice(ctx.take_flash().await?), mails };
     render(&page)
 }

@@ -17,7 +17,7 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::layout::Layout;
-use crate::web::office_applications::programme_label;
+use crate::web::office::applications::programme_label;
 use crate::web::render;
 
 pub fn routes() -> Router<AppState> {

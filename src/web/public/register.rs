@@ -21,9 +21,10 @@ use crate::password;
 use crate::state::AppState;
 use crate::web::ctx::{AuthData, Ctx, AUTH_KEY};
 use crate::web::layout::{prefecture_options, Layout, PrefectureOption};
-use crate::web::limits;
-use crate::web::welcome::{MessagePage, REGISTRY_NUMBER_TAKEN};
-use crate::web::{csrf, render, see_other};
+use crate::web::middleware::csrf;
+use crate::web::middleware::limits;
+use crate::web::public::welcome::{MessagePage, REGISTRY_NUMBER_TAKEN};
+use crate::web::{render, see_other};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -14,10 +14,6 @@ use axum::{Form, Router};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{
-    date_range, file_views, jp_time, money_views, programme_label, report_status_label, text_lines,
-    FileView, MissingView, MoneyView, SeminarHead,
-};
 use crate::clock::format_jp_date;
 use crate::db::accounts::CurrentAccount;
 use crate::db::reports::SEMINAR_REPORT_FILES;
@@ -32,6 +28,10 @@ use crate::mail::{self, messages::Contact, Signature};
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::layout::Layout;
+use crate::web::work::report::{
+    date_range, file_views, jp_time, money_views, programme_label, report_status_label, text_lines,
+    FileView, MissingView, MoneyView, SeminarHead,
+};
 use crate::web::{render, see_other};
 
 const PER_PAGE: i64 = 50;
@@ -524,7 +524,7 @@ async fn report_page(
     drop(conn);
     let (income, income_total) = money_views(&report.income.0);
     let (expenditure, expenditure_total) = money_views(&report.expenditure.0);
-    let balance = super::yen(
+    let balance = crate::web::work::report::yen(
         report.income.0.iter().map(|l| l.amount).sum::<i64>()
             - report.expenditure.0.iter().map(|l| l.amount).sum::<i64>(),
     );

@@ -1,46 +1,34 @@
-//! After the seminar (issue 4, parts 4–7), for the organizer, the physician and the staff:
-//!
-//! - the organizer's work page (secret URL, no account): the seminar report (開催報告) with its
-//!   attachments, the physicians' missing-credit reports about this seminar, and the list of
-//!   applicants with its CSV in the credit-upload layout;
-//! - the physician: reporting a missing credit from the my page (briefing Q4), and the public
-//!   list of seminars inviting applications with the application itself;
-//! - the staff (in `office_watch`): the deadline watch with reminders, the missing-credit
-//!   reports of their prefecture, and the review of seminar reports.
-//!
-//! All routes are merged here, so the router needs no edit for the staff pages.
-
-#[path = "office_watch.rs"]
-pub mod office_watch;
+//! After the seminar, on the organizer's work page (secret URL, no account): the seminar
+//! report (開催報告) with its attachments, the physicians' missing-credit reports about this
+//! seminar, and the list of applicants with its CSV in the credit-upload layout. The
+//! physician's side is in `web::mypage::{missing_credits, recruitment}`, the staff's in
+//! `web::office::watch`.
 
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::routing::get;
+use axum::Router;
 use chrono::NaiveDate;
-use serde::Deserialize;
 use serde_json::json;
 
 use crate::clock::{format_jp_date, format_jp_datetime, jst};
 use crate::db::reports::{MoneyLine, SEMINAR_REPORT_FILES};
 use crate::db::{self, audit};
-use crate::domain::category::{Category, Format, Programme};
+use crate::domain::category::{Format, Programme};
 use crate::domain::csv_text::write_for_excel;
 use crate::domain::deadline;
 use crate::domain::person::Sex;
-use crate::domain::policy::Action;
 use crate::domain::record_status::{MissingReportStatus, ReportStatus};
-use crate::domain::seminar::Status as SeminarStatus;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
-use crate::web::input;
 use crate::web::layout::Layout;
-use crate::web::work_page::{private, WorkPage};
+use crate::web::middleware::input;
+use crate::web::work::page::{private, WorkPage};
 use crate::web::{render, see_other};
 
 pub use rules::{MAX_FILES_PER_REPORT, MAX_FILE_BYTES};
@@ -59,11 +47,6 @@ pub fn routes() -> Router<AppState> {
         .route("/work/{token}/reports-missing", get(work_missing_reports))
         .route("/work/{token}/applicants", get(applicants))
         .route("/work/{token}/applicants.csv", get(applicants_csv))
-        .route("/mypage/missing-credits", get(missing_form).post(missing_submit))
-        .route("/seminars", get(open_seminars))
-        .route("/seminars/{id}/apply", get(apply_form).post(apply))
-        .route("/seminars/{id}/cancel", post(cancel_application))
-        .merge(office_watch::routes())
 }
 
 /// Pure rules of these pages: amounts in yen, attachment types, safe download names.
@@ -233,7 +216,7 @@ pub mod rules {
 // ---------------------------------------------------------------------------------------------
 // Shared bits.
 
-fn date_range(starts_on: NaiveDate, ends_on: NaiveDate) -> String {
+pub(crate) fn date_range(starts_on: NaiveDate, ends_on: NaiveDate) -> String {
     if starts_on == ends_on {
         format_jp_date(ends_on)
     } else {
@@ -241,11 +224,11 @@ fn date_range(starts_on: NaiveDate, ends_on: NaiveDate) -> String {
     }
 }
 
-fn jp_time(at: chrono::DateTime<chrono::Utc>) -> String {
+pub(crate) fn jp_time(at: chrono::DateTime<chrono::Utc>) -> String {
     format_jp_datetime(at.with_timezone(&jst()))
 }
 
-fn yen(amount: i64) -> String {
+pub(crate) fn yen(amount: i64) -> String {
     let digits = amount.abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -261,16 +244,16 @@ fn yen(amount: i64) -> String {
     }
 }
 
-fn programme_label(code: &str) -> &'static str {
+pub(crate) fn programme_label(code: &str) -> &'static str {
     Programme::from_code(code).map(Programme::label).unwrap_or("不明")
 }
 
-fn units_text(units: rust_decimal::Decimal) -> String {
+pub(crate) fn units_text(units: rust_decimal::Decimal) -> String {
     units.normalize().to_string()
 }
 
 /// Text kept line by line for display (askama escapes each line).
-fn text_lines(text: &str) -> Vec<String> {
+pub(crate) fn text_lines(text: &str) -> Vec<String> {
     text.lines().map(str::to_string).collect()
 }
 
@@ -287,7 +270,7 @@ pub struct SeminarHead {
 }
 
 impl SeminarHead {
-    fn new(s: &db::seminars::Seminar) -> Self {
+    pub(crate) fn new(s: &db::seminars::Seminar) -> Self {
         SeminarHead {
             id: s.id,
             title: s.title.clone(),
@@ -301,7 +284,7 @@ impl SeminarHead {
     }
 }
 
-fn report_status_label(status: &ReportStatus) -> &'static str {
+pub(crate) fn report_status_label(status: &ReportStatus) -> &'static str {
     status.label()
 }
 
@@ -312,7 +295,7 @@ pub struct FileView {
     pub id: i64,
 }
 
-fn file_views(files: Vec<db::reports::FileMeta>, href_base: &str) -> Vec<FileView> {
+pub(crate) fn file_views(files: Vec<db::reports::FileMeta>, href_base: &str) -> Vec<FileView> {
     files
         .into_iter()
         .map(|f| FileView {
@@ -333,7 +316,7 @@ pub struct MoneyView {
     pub amount: String,
 }
 
-fn money_views(lines: &[MoneyLine]) -> (Vec<MoneyView>, String) {
+pub(crate) fn money_views(lines: &[MoneyLine]) -> (Vec<MoneyView>, String) {
     let total: i64 = lines.iter().map(|l| l.amount).sum();
     (
         lines.iter().map(|l| MoneyView { item: l.item.clone(), amount: yen(l.amount) }).collect(),
@@ -355,7 +338,7 @@ pub struct LineInput {
 }
 
 #[derive(Default)]
-struct ReportErrors {
+pub(crate) struct ReportErrors {
     attendee_count: Option<&'static str>,
     programme_text: Option<&'static str>,
     abstracts: Option<&'static str>,
@@ -376,7 +359,7 @@ impl ReportErrors {
 
 #[derive(Template)]
 #[template(path = "work/report.html")]
-struct ReportPage {
+pub(crate) struct ReportPage {
     layout: Layout,
     base: String,
     seminar: SeminarHead,
@@ -403,14 +386,17 @@ struct ReportPage {
 
 #[derive(Template)]
 #[template(path = "work/report_not_needed.html")]
-struct ReportNotNeededPage {
+pub(crate) struct ReportNotNeededPage {
     layout: Layout,
     base: String,
     seminar: SeminarHead,
 }
 
 /// Lines for the form: those given, then blank ones to type into (at least `min` in all).
-fn line_inputs(given: Vec<(String, String, Option<&'static str>)>, min: usize) -> Vec<LineInput> {
+pub(crate) fn line_inputs(
+    given: Vec<(String, String, Option<&'static str>)>,
+    min: usize,
+) -> Vec<LineInput> {
     let total = (given.len() + 3).max(min).min(rules::MAX_MONEY_LINES).max(given.len());
     given
         .into_iter()
@@ -426,7 +412,7 @@ fn line_inputs(given: Vec<(String, String, Option<&'static str>)>, min: usize) -
 }
 
 /// What the form shows: the stored report, or what was typed with its errors.
-struct ReportFormState {
+pub(crate) struct ReportFormState {
     attendee_count: String,
     programme_text: String,
     abstracts: String,
@@ -534,14 +520,14 @@ pub async fn report_form(
     report_page(&state, &ctx, &work, None, ReportErrors::default(), StatusCode::OK).await
 }
 
-struct Attachment {
+pub(crate) struct Attachment {
     name: String,
     content_type: &'static str,
     data: Vec<u8>,
 }
 
 #[derive(Default)]
-struct ReportSubmission {
+pub(crate) struct ReportSubmission {
     fields: HashMap<String, String>,
     files: Vec<Attachment>,
     remove: Vec<i64>,
@@ -627,7 +613,7 @@ async fn read_submission(mut multipart: Multipart) -> Result<ReportSubmission, R
                 }
             }
             _ => {
-                // The same check as a url-encoded form's (web::input): a control character
+                // The same check as a url-encoded form's (web::middleware::input): a control character
                 // is refused with the message, not silently removed.
                 let text = field.text().await.map_err(unreadable)?;
                 let text = input::form_text(&text).map_err(ReadError::Refused)?.into_owned();
@@ -896,7 +882,7 @@ impl From<db::reports::MissingReport> for MissingView {
 
 #[derive(Template)]
 #[template(path = "work/reports_missing.html")]
-struct WorkMissingPage {
+pub(crate) struct WorkMissingPage {
     layout: Layout,
     base: String,
     seminar: SeminarHead,
@@ -954,7 +940,7 @@ pub struct ApplicantView {
 
 #[derive(Template)]
 #[template(path = "work/applicants.html")]
-struct ApplicantsPage {
+pub(crate) struct ApplicantsPage {
     layout: Layout,
     base: String,
     seminar: SeminarHead,
@@ -1019,589 +1005,4 @@ pub async fn applicants_csv(State(state): State<AppState>, work: WorkPage) -> Ap
     )
         .into_response();
     Ok(private(response))
-}
-
-// ---------------------------------------------------------------------------------------------
-// The physician reports a missing credit (briefing Q4).
-
-#[derive(Default, Deserialize)]
-pub struct MissingQuery {
-    #[serde(default)]
-    q: String,
-}
-
-#[derive(Clone, Default, Deserialize)]
-pub struct MissingForm {
-    #[serde(default)]
-    pub(crate) seminar_id: String,
-    #[serde(default)]
-    pub(crate) title: String,
-    #[serde(default)]
-    pub(crate) date: String,
-    #[serde(default)]
-    pub(crate) note: String,
-    #[serde(default)]
-    pub(crate) q: String,
-}
-
-pub struct ChoiceView {
-    pub id: i64,
-    pub title: String,
-    pub dates: String,
-    pub organizer: String,
-    pub programme: &'static str,
-    pub checked: bool,
-}
-
-/// The missing-credit form's errors, keyed by field id.
-type MissingErrors = crate::domain::field_errors::FieldErrors;
-
-#[derive(Template)]
-#[template(path = "mypage/missing.html")]
-struct MissingPage {
-    layout: Layout,
-    q: String,
-    searched: bool,
-    choices: Vec<ChoiceView>,
-    form: MissingForm,
-    errors: MissingErrors,
-    reports: Vec<MissingView>,
-}
-
-const NOTE_MAX: usize = 1000;
-
-async fn missing_page(
-    state: &AppState,
-    ctx: &Ctx,
-    physician_id: i64,
-    form: MissingForm,
-    errors: MissingErrors,
-    status: StatusCode,
-) -> AppResult<Response> {
-    let today = ctx.now.date_naive();
-    db::reports::close_resolved(&mut *state.pool.acquire().await?, ctx.now).await?;
-    let q = form.q.trim().to_string();
-    let chosen: Option<i64> = form.seminar_id.trim().parse().ok();
-    let choices = if q.is_empty() {
-        Vec::new()
-    } else {
-        db::reports::search_approved_seminars(&state.pool, &q, today, 30)
-            .await?
-            .into_iter()
-            .map(|s| ChoiceView {
-                checked: chosen == Some(s.id),
-                id: s.id,
-                dates: date_range(s.starts_on, s.ends_on),
-                title: s.title,
-                organizer: s.organizer_name,
-                programme: programme_label(&s.programme),
-            })
-            .collect()
-    };
-    let reports = db::reports::missing_for_physician(&state.pool, physician_id)
-        .await?
-        .into_iter()
-        .map(MissingView::from)
-        .collect();
-    let page = MissingPage {
-        layout: ctx.layout().with_notice(ctx.take_flash().await?),
-        searched: !q.is_empty(),
-        q,
-        choices,
-        form,
-        errors,
-        reports,
-    };
-    Ok((status, render(&page)?).into_response())
-}
-
-async fn my_physician(state: &AppState, ctx: &Ctx) -> AppResult<Option<db::physicians::Physician>> {
-    let user = ctx.require(Action::ViewMyPage)?;
-    let physician =
-        db::physicians::for_account(&state.pool, user.id).await?.ok_or(AppError::NotFound)?;
-    Ok(physician.registration_completed_at.is_some().then_some(physician))
-}
-
-pub async fn missing_form(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Query(query): Query<MissingQuery>,
-) -> AppResult<Response> {
-    let Some(physician) = my_physician(&state, &ctx).await? else {
-        return Ok(see_other("/welcome"));
-    };
-    let form = MissingForm { q: query.q, ..Default::default() };
-    missing_page(&state, &ctx, physician.id, form, MissingErrors::default(), StatusCode::OK).await
-}
-
-pub async fn missing_submit(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Form(form): Form<MissingForm>,
-) -> AppResult<Response> {
-    let Some(physician) = my_physician(&state, &ctx).await? else {
-        return Ok(see_other("/welcome"));
-    };
-    let today = ctx.now.date_naive();
-    let mut errors = MissingErrors::default();
-    let note = form.note.trim();
-    if note.chars().count() > NOTE_MAX {
-        errors.add("note", "補足は1,000文字以内で入力してください。");
-    }
-    let mut conn = state.pool.begin().await?;
-    let chosen = form.seminar_id.trim();
-    let (seminar, title, date) = if !chosen.is_empty() {
-        let seminar = match chosen.parse::<i64>() {
-            Ok(id) => db::seminars::get(&mut conn, id).await?,
-            Err(_) => None,
-        };
-        match seminar.filter(|s| s.status == SeminarStatus::Approved && s.starts_on <= today) {
-            Some(s) => {
-                let (title, date) = (s.title.clone(), s.ends_on);
-                (Some(s), title, Some(date))
-            }
-            None => {
-                errors.add("choice", "選んだ研修会が見つかりません。もう一度検索してください。");
-                (None, String::new(), None)
-            }
-        }
-    } else {
-        let title = form.title.trim().to_string();
-        if title.is_empty() {
-            errors.add("title", "研修会名を入力するか、上の検索から研修会を選んでください。");
-        } else if title.chars().count() > 200 {
-            errors.add("title", "研修会名は200文字以内で入力してください。");
-        }
-        let date = crate::domain::era::parse_typed_date(&form.date);
-        match date {
-            None => {
-                errors.add("date", "開催日を「2025-05-10」または「令和7年5月10日」のように入力してください。")
-            }
-            Some(d) if d > today => {
-                errors.add("date", "開催日が未来の日付になっています。")
-            }
-            Some(d) if d < rules::portal_credits_from(&state.config) => {
-                errors.add("date", format!(
-                    "{}より前に開催された研修会の単位はポータルには登録されません。手帳のシールまたは修了証でご確認ください。",
-                    format_jp_date(rules::portal_credits_from(&state.config))
-                ))
-            }
-            Some(_) => {}
-        }
-        (None, title, date)
-    };
-    if let Some(s) = &seminar {
-        if db::reports::has_open_missing(&mut conn, physician.id, s.id).await? {
-            errors.add(
-                "choice",
-                "この研修会については、すでに報告しています。回答をお待ちください。",
-            );
-        }
-    }
-    let (Some(date), true) = (date, errors.is_empty()) else {
-        drop(conn);
-        return missing_page(
-            &state,
-            &ctx,
-            physician.id,
-            form,
-            errors,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    };
-    let note = (!note.is_empty()).then_some(note);
-    let id = db::reports::create_missing(
-        &mut conn,
-        &db::reports::NewMissingReport {
-            physician_id: physician.id,
-            seminar_id: seminar.as_ref().map(|s| s.id),
-            seminar_title: &title,
-            seminar_date: date,
-            note,
-        },
-        ctx.now,
-    )
-    .await?;
-    audit::record(
-        &mut conn,
-        &ctx.who(),
-        ctx.now,
-        audit::Entry {
-            action: "missing_credit.report",
-            entity_type: "missing_credit_report",
-            entity_id: Some(id.to_string()),
-            before: None,
-            after: Some(json!({
-                "physician_id": physician.id,
-                "seminar_id": seminar.as_ref().map(|s| s.id),
-                "seminar_title": title,
-                "seminar_date": date,
-                "note": note,
-            })),
-        },
-    )
-    .await?;
-    // The organizer hears of it at once (the details are on the work page, not in the mail).
-    if let Some(s) = &seminar {
-        let message = crate::mail::messages::organizer::MissingCreditReported {
-            organizer: s.organizer_name.clone(),
-            seminar_title: s.title.clone(),
-            period: date_range(s.starts_on, s.ends_on),
-            deadline: format_jp_date(deadline::due_date(s.ends_on)),
-            sig: crate::mail::Signature::portal_for(
-                crate::mail::messages::prefecture_association(s.approving_prefecture_code),
-                "受講者からの単位未反映のご報告のお知らせ",
-            ),
-        };
-        crate::mail::queue(&mut conn, &s.contact_email, &message, ctx.now).await?;
-    }
-    conn.commit().await?;
-    if seminar.is_some() {
-        state.mail_notify.notify_one();
-    }
-    let message = match &seminar {
-        Some(s) if today <= deadline::due_date(s.ends_on) => format!(
-            "報告を受け付けました。この研修会の単位の登録期限は{}です。期限までに登録されることもありますので、しばらくお待ちください。",
-            format_jp_date(deadline::due_date(s.ends_on))
-        ),
-        _ => "報告を受け付けました。研修会の主催者と都道府県医師会にお知らせします。単位が登録されると、この報告は自動的に終了します。".to_string(),
-    };
-    ctx.flash(&message).await?;
-    Ok(see_other("/mypage/missing-credits"))
-}
-
-// ---------------------------------------------------------------------------------------------
-// Attendee recruitment (受講者募集).
-
-const SEMINARS_PER_PAGE: i64 = 50;
-
-pub struct OpenSeminarView {
-    pub id: i64,
-    pub title: String,
-    pub programme: &'static str,
-    pub dates: String,
-    pub venue: String,
-    pub format: &'static str,
-    pub organizer: String,
-    pub units: Vec<(&'static str, String)>,
-    pub capacity: Option<i32>,
-    pub remaining: Option<i64>,
-    pub full: bool,
-    pub applied: bool,
-}
-
-fn open_view(
-    s: db::recruitment::OpenSeminar,
-    units: &[db::recruitment::UnitsOf],
-    applied: bool,
-) -> OpenSeminarView {
-    let remaining = s.capacity.map(|c| (i64::from(c) - s.applicants).max(0));
-    OpenSeminarView {
-        id: s.id,
-        programme: programme_label(&s.programme),
-        dates: date_range(s.starts_on, s.ends_on),
-        format: Format::from_code(&s.format).map(Format::label).unwrap_or("―"),
-        units: units
-            .iter()
-            .filter(|u| u.seminar_id == s.id)
-            .map(|u| {
-                (
-                    Category::from_code(&u.category).map(Category::label).unwrap_or("その他"),
-                    units_text(u.units),
-                )
-            })
-            .collect(),
-        full: remaining == Some(0),
-        remaining,
-        capacity: s.capacity,
-        title: s.title,
-        venue: s.venue,
-        organizer: s.organizer_name,
-        applied,
-    }
-}
-
-#[derive(Template)]
-#[template(path = "mypage/seminars.html")]
-struct SeminarsPage {
-    layout: Layout,
-    seminars: Vec<OpenSeminarView>,
-    signed_in_physician: bool,
-    page: i64,
-    pages: i64,
-    total: i64,
-    query: SeminarQuery,
-    prefectures: Vec<crate::web::layout::PrefectureOption>,
-    /// The filters as a query string for the pager links (starts with '&', or empty).
-    filter_query: String,
-    filtered: bool,
-    /// Dates that could not be read, shown beside their field.
-    errors: crate::domain::field_errors::FieldErrors,
-    /// 和暦 dates read back in the Western calendar.
-    from_echo: Option<String>,
-    until_echo: Option<String>,
-}
-
-/// The recruitment list's GET form: page, prefecture, programme, dates (Western or 和暦).
-#[derive(Clone, Default, Deserialize)]
-pub struct SeminarQuery {
-    #[serde(default)]
-    page: Option<i64>,
-    #[serde(default)]
-    pub prefecture: String,
-    #[serde(default)]
-    pub programme: String,
-    #[serde(default)]
-    pub from: String,
-    #[serde(default)]
-    pub until: String,
-}
-
-fn open_filter(
-    query: &SeminarQuery,
-    errors: &mut crate::domain::field_errors::FieldErrors,
-) -> db::recruitment::OpenFilter {
-    use crate::domain::era::parse_typed_date;
-    let date =
-        |text: &str, field: &'static str, errors: &mut crate::domain::field_errors::FieldErrors| {
-            let text = text.trim();
-            if text.is_empty() {
-                return None;
-            }
-            let parsed = parse_typed_date(text);
-            if parsed.is_none() {
-                errors.add(
-                    field,
-                    "日付を「2025-06-01」または「令和7年6月1日」のように入力してください。",
-                );
-            }
-            parsed
-        };
-    db::recruitment::OpenFilter {
-        prefecture: crate::domain::prefecture::parse(query.prefecture.trim()),
-        programme: crate::domain::category::Programme::from_code(query.programme.trim())
-            .map(|p| p.code()),
-        from: date(&query.from, "from", errors),
-        until: date(&query.until, "until", errors),
-    }
-}
-
-pub async fn open_seminars(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Query(query): Query<SeminarQuery>,
-) -> AppResult<Response> {
-    let today = ctx.now.date_naive();
-    let mut errors = crate::domain::field_errors::FieldErrors::default();
-    let filter = open_filter(&query, &mut errors);
-    let total = db::recruitment::open_count(&state.pool, today, &filter).await?;
-    let pages = ((total + SEMINARS_PER_PAGE - 1) / SEMINARS_PER_PAGE).max(1);
-    let page = query.page.unwrap_or(1).clamp(1, pages);
-    let seminars = db::recruitment::open_seminars(
-        &state.pool,
-        today,
-        &filter,
-        SEMINARS_PER_PAGE,
-        (page - 1) * SEMINARS_PER_PAGE,
-    )
-    .await?;
-    let ids: Vec<i64> = seminars.iter().map(|s| s.id).collect();
-    let units = db::recruitment::units_of(&state.pool, &ids).await?;
-    let physician = match &ctx.user {
-        Some(user) if crate::domain::policy::allows(&user.actor(), Action::ViewMyPage) => {
-            db::physicians::for_account(&state.pool, user.id).await?
-        }
-        _ => None,
-    };
-    let applied = match &physician {
-        Some(p) => db::recruitment::applied_among(&state.pool, p.id, &ids).await?,
-        None => Vec::new(),
-    };
-    let page = SeminarsPage {
-        layout: ctx.layout().with_notice(ctx.take_flash().await?),
-        seminars: seminars
-            .into_iter()
-            .map(|s| {
-                let applied = applied.contains(&s.id);
-                open_view(s, &units, applied)
-            })
-            .collect(),
-        signed_in_physician: physician.is_some(),
-        page,
-        pages,
-        total,
-        prefectures: crate::web::layout::prefecture_options(&query.prefecture),
-        filter_query: [
-            ("prefecture", &query.prefecture),
-            ("programme", &query.programme),
-            ("from", &query.from),
-            ("until", &query.until),
-        ]
-        .iter()
-        .filter(|(_, v)| !v.trim().is_empty())
-        .map(|(k, v)| format!("&{k}={}", crate::error::urlencode(v.trim())))
-        .collect(),
-        filtered: filter != db::recruitment::OpenFilter::default(),
-        errors,
-        from_echo: crate::domain::era::western_echo(&query.from),
-        until_echo: crate::domain::era::western_echo(&query.until),
-        query,
-    };
-    render(&page)
-}
-
-#[derive(Template)]
-#[template(path = "mypage/apply.html")]
-struct ApplyPage {
-    layout: Layout,
-    seminar: OpenSeminarView,
-    name: String,
-    furigana: String,
-    birth_date: String,
-    sex: &'static str,
-    registry_number: Option<String>,
-    email: String,
-    phone: String,
-    fax: String,
-    error: Option<String>,
-}
-
-async fn apply_page(
-    state: &AppState,
-    ctx: &Ctx,
-    seminar_id: i64,
-    status: StatusCode,
-    error: Option<String>,
-) -> AppResult<Response> {
-    let Some(physician) = my_physician(state, ctx).await? else {
-        return Ok(see_other("/welcome"));
-    };
-    let mut conn = state.pool.acquire().await?;
-    let seminar = db::recruitment::open_seminar(&mut conn, seminar_id, ctx.now.date_naive())
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let applied = db::recruitment::has_applied(&mut conn, seminar_id, physician.id).await?;
-    drop(conn);
-    let units = db::recruitment::units_of(&state.pool, &[seminar_id]).await?;
-    let email = ctx.user.as_ref().and_then(|u| u.email.clone()).unwrap_or_default();
-    let page = ApplyPage {
-        layout: ctx.layout().with_notice(ctx.take_flash().await?),
-        seminar: open_view(seminar, &units, applied),
-        name: physician.kanji_name,
-        furigana: physician.furigana,
-        birth_date: format_jp_date(physician.birth_date),
-        sex: Sex::from_code(&physician.sex).map(Sex::label).unwrap_or("―"),
-        registry_number: physician.registry_number,
-        email,
-        phone: physician.phone.unwrap_or_default(),
-        fax: physician.fax.unwrap_or_default(),
-        error,
-    };
-    Ok((status, render(&page)?).into_response())
-}
-
-pub async fn apply_form(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-) -> AppResult<Response> {
-    apply_page(&state, &ctx, id, StatusCode::OK, None).await
-}
-
-pub async fn apply(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-) -> AppResult<Response> {
-    let Some(physician) = my_physician(&state, &ctx).await? else {
-        return Ok(see_other("/welcome"));
-    };
-    let today = ctx.now.date_naive();
-    let mut tx = state.pool.begin().await?;
-    // Locked: two physicians taking the last seat wait for each other here.
-    let seminar = db::seminars::get_for_update(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    let Some(open) = db::recruitment::open_seminar(&mut tx, id, today).await? else {
-        return Err(AppError::NotFound);
-    };
-    let refused = if physician.registry_number.is_none() {
-        Some("医籍登録番号が登録されていないため、申し込めません。登録情報をご確認ください。")
-    } else if db::recruitment::has_applied(&mut tx, id, physician.id).await? {
-        Some("この研修会には、すでに申し込んでいます。")
-    } else if open.capacity.is_some_and(|c| open.applicants >= i64::from(c)) {
-        Some("定員に達したため、申込みを締め切りました。")
-    } else {
-        None
-    };
-    if let Some(message) = refused {
-        drop(tx);
-        return apply_page(&state, &ctx, id, StatusCode::CONFLICT, Some(message.into())).await;
-    }
-    if !db::recruitment::apply(&mut tx, id, physician.id, ctx.now).await? {
-        return Err(AppError::Conflict("この研修会には、すでに申し込んでいます。".into()));
-    }
-    audit::record(
-        &mut tx,
-        &ctx.who(),
-        ctx.now,
-        audit::Entry {
-            action: "seminar.apply",
-            entity_type: "seminar_applicant",
-            entity_id: Some(format!("{id}:{}", physician.id)),
-            before: None,
-            after: Some(json!({"seminar_id": id, "physician_id": physician.id})),
-        },
-    )
-    .await?;
-    if let Some(email) = ctx.user.as_ref().and_then(|u| u.email.as_deref()) {
-        let message = crate::mail::messages::physician::SeminarApplicationReceived {
-            name: physician.kanji_name.clone(),
-            seminar_title: seminar.title.clone(),
-            period: date_range(seminar.starts_on, seminar.ends_on),
-            venue: seminar.venue.clone(),
-            organizer: seminar.organizer_name.clone(),
-            sig: crate::mail::Signature::portal_for(
-                seminar.organizer_name.clone(),
-                "研修会の受講申込みの受付のお知らせ",
-            ),
-        };
-        crate::mail::queue(&mut tx, email, &message, ctx.now).await?;
-    }
-    tx.commit().await?;
-    state.mail_notify.notify_one();
-    ctx.flash("受講の申込みを受け付けました。").await?;
-    Ok(see_other(&format!("/seminars/{id}/apply")))
-}
-
-pub async fn cancel_application(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-) -> AppResult<Response> {
-    let Some(physician) = my_physician(&state, &ctx).await? else {
-        return Ok(see_other("/welcome"));
-    };
-    let mut tx = state.pool.begin().await?;
-    db::seminars::get_for_update(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    if db::recruitment::open_seminar(&mut tx, id, ctx.now.date_naive()).await?.is_none() {
-        return Err(AppError::NotFound);
-    }
-    if db::recruitment::cancel(&mut tx, id, physician.id, ctx.now).await? {
-        audit::record(
-            &mut tx,
-            &ctx.who(),
-            ctx.now,
-            audit::Entry {
-                action: "seminar.cancel_application",
-                entity_type: "seminar_applicant",
-                entity_id: Some(format!("{id}:{}", physician.id)),
-                before: None,
-                after: Some(json!({"seminar_id": id, "physician_id": physician.id})),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        ctx.flash("受講の申込みを取り消しました。").await?;
-    }
-    Ok(see_other(&format!("/seminars/{id}/apply")))
 }

@@ -23,7 +23,7 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::layout::Layout;
-use crate::web::office_members::{error_views, read_csv_upload, ErrorView, MAX_UPLOAD_BYTES};
+use crate::web::office::members::{error_views, read_csv_upload, ErrorView, MAX_UPLOAD_BYTES};
 use crate::web::{render, see_other};
 
 pub fn routes() -> Router<AppState> {

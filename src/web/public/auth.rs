@@ -18,7 +18,8 @@ use crate::password;
 use crate::state::AppState;
 use crate::web::ctx::{AuthData, Ctx, AUTH_KEY};
 use crate::web::layout::{site_notices, Layout, NoticeView};
-use crate::web::{csrf, render, see_other};
+use crate::web::middleware::csrf;
+use crate::web::{render, see_other};
 
 pub const WRONG_CREDENTIALS: &str = "ログインIDまたはパスワードが正しくありません。";
 pub const LOCKED: &str = "ログインに続けて失敗したため、しばらくの間ログインできません。数分（失敗が続いた場合は最長15分）おいてからお試しください。急ぎの場合は事務局にロックの解除をご依頼ください。";
@@ -261,4 +262,12 @@ pub async fn logout(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respon
     }
     ctx.session.flush().await?;
     Ok(see_other("/login?logged_out=1"))
+}
+
+/// `/`: the signed-in person's home, or the sign-in page.
+pub async fn root(ctx: Ctx) -> Response {
+    match &ctx.user {
+        Some(user) => see_other(user.role.home_path()),
+        None => see_other("/login"),
+    }
 }

@@ -19,7 +19,7 @@ use crate::error::AppResult;
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::layout::Layout;
-use crate::web::office_applications::{scope_of, QueueView};
+use crate::web::office::applications::{scope_of, QueueView};
 use crate::web::render;
 
 const PER_PAGE: i64 = 50;

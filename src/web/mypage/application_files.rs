@@ -14,12 +14,12 @@ use crate::db::audit;
 use crate::domain::upload;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::web::applications::{
+use crate::web::ctx::Ctx;
+use crate::web::mypage::applications::{
     lock_own, own_application, registered, show_page, CreditForm, Errors, NOT_EDITABLE,
 };
-use crate::web::ctx::Ctx;
 use crate::web::see_other;
-use crate::web::work_page_report::rules::clean_file_name;
+use crate::web::work::report::rules::clean_file_name;
 
 /// Largest evidence file (10 MB); one file per upload request.
 pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;

@@ -18,8 +18,8 @@ use crate::domain::upload;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
-use crate::web::input;
-use crate::web::work_page_report::rules::{clean_file_name, MAX_FILE_BYTES};
+use crate::web::middleware::input;
+use crate::web::work::report::rules::{clean_file_name, MAX_FILE_BYTES};
 
 pub const OWNER: &str = "seminar_application";
 pub const MAX_FILES: usize = 5;
@@ -178,7 +178,7 @@ async fn download(
 ) -> AppResult<Response> {
     let user = ctx.require(Action::ViewOffice)?;
     let seminar = db::seminars::get_pool(&state.pool, id).await?.ok_or(AppError::NotFound)?;
-    crate::web::office_seminars::ensure_visible(user, seminar.target())?;
+    crate::web::office::seminars::ensure_visible(user, seminar.target())?;
     let file = db::files::get(&state.pool, OWNER, id, file_id).await?.ok_or(AppError::NotFound)?;
     Ok(crate::web::files::attachment(file))
 }

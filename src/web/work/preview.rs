@@ -12,9 +12,6 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 
-use super::work_page::{
-    accepting, encoding_label, jp_time, seminar_view, window, SeminarView, WorkPage,
-};
 use crate::db::credit_corrections;
 use crate::db::credits as credit_db;
 use crate::domain::attendee_csv::{self, PreviewRow, RowStatus, PERSON_COLUMNS};
@@ -24,8 +21,11 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::layout::Layout;
-use crate::web::office_members::csv_response;
+use crate::web::office::members::csv_response;
 use crate::web::render;
+use crate::web::work::page::{
+    accepting, encoding_label, jp_time, seminar_view, window, SeminarView, WorkPage,
+};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

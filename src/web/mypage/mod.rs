@@ -1,0 +1,27 @@
+//! The physician's pages (/mypage): credits, certifications, profile, applications, certificates.
+
+pub mod application_files;
+pub mod applications;
+pub mod certificates;
+pub mod consents;
+pub mod home;
+pub mod missing_credits;
+pub mod profile;
+pub mod recruitment;
+
+use axum::routing::get;
+use axum::Router;
+
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/mypage", get(home::mypage))
+        .route("/mypage/credits/print", get(home::credits_print))
+        .merge(consents::routes())
+        .merge(profile::routes())
+        .merge(certificates::routes())
+        .merge(applications::routes())
+        .merge(missing_credits::routes())
+        .merge(recruitment::routes())
+}
