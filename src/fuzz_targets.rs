@@ -492,3 +492,6 @@ pub fn field_text(data: &[u8]) {
     assert_eq!(text::to_halfwidth_ascii(&half), half);
     let _ = crate::clock::parse_jst(input);
 }
+
+#[cfg(test)]
+mod corpus;

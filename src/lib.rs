@@ -7,14 +7,20 @@ pub mod app;
 pub mod clock;
 pub mod config;
 pub mod db;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod export;
+/// The fuzzers' entry points: only in test builds and with the `fuzzing` feature (`fuzz/`).
+#[cfg(any(test, feature = "fuzzing"))]
 #[doc(hidden)]
 pub mod fuzz_targets;
 pub mod jobs;
 pub mod mail;
+/// The national-scale data generator (demo data, benchmarks, drills): the `demo` feature, on
+/// by default; a production build leaves it out with `--no-default-features`.
+#[cfg(feature = "demo")]
 pub mod national;
 pub mod password;
 pub mod state;

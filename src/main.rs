@@ -1,14 +1,17 @@
 //! The command line: serve (default), migrate, demo, jobs. Nothing else lives here.
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
 
 use mamis::config::Config;
+#[cfg(feature = "demo")]
+use mamis::demo;
+#[cfg(feature = "demo")]
 use mamis::national::{self, ids::DEFAULT_SEED, progress::Progress, Scale};
 use mamis::state::AppState;
-use mamis::{clock_for, db, demo, mail};
+use mamis::{clock_for, db, mail};
 
 #[derive(Parser)]
 #[command(name = "mamis", about = "認定産業医・認定健康スポーツ医ポータル")]
@@ -28,6 +31,7 @@ enum Command {
     /// Create the database if needed and apply migrations.
     Migrate,
     /// Load the demo data set into an empty database.
+    #[cfg(feature = "demo")]
     Demo {
         /// small: one login per role; national: 100,000 physicians and their data besides.
         #[arg(long, value_enum, default_value_t = DemoScale::Small)]
@@ -40,7 +44,8 @@ enum Command {
     Jobs,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[cfg(feature = "demo")]
+#[derive(Clone, Copy, clap::ValueEnum)]
 enum DemoScale {
     Small,
     National,
@@ -84,10 +89,12 @@ async fn run() -> anyhow::Result<()> {
         Command::Migrate => {
             tracing::info!("migrations applied");
         }
+        #[cfg(feature = "demo")]
         Command::Demo { scale: DemoScale::Small, .. } => {
             let living = demo::load_living(&pool, clock.now()).await?;
             tell_demo(&config.base_url, &living);
         }
+        #[cfg(feature = "demo")]
         Command::Demo { scale: DemoScale::National, seed } => {
             let progress = Progress::for_stdout();
             let counts =
@@ -101,10 +108,13 @@ async fn run() -> anyhow::Result<()> {
             mamis::jobs::run_once(&pool, &clock, &config.base_url).await?;
         }
         Command::Serve { no_demo } => {
+            #[cfg(feature = "demo")]
             if !no_demo && db::accounts::count(&pool).await? == 0 {
                 let living = demo::load_living(&pool, clock.now()).await?;
                 tell_demo(&config.base_url, &living);
             }
+            #[cfg(not(feature = "demo"))]
+            let _ = no_demo;
             let state = AppState::new(pool.clone(), config.clone(), clock.clone());
             if config.run_mail_worker {
                 let mailer = mail::Mailer::from_config(&config)?;
@@ -130,6 +140,7 @@ async fn run() -> anyhow::Result<()> {
     Ok(())
 }
 
+#[cfg(feature = "demo")]
 fn tell_demo(base_url: &str, living: &demo::Living) {
     tracing::info!(
         "demo data loaded around today (logins doctor, chiyoda, tokyo, jma, admin; password {}); \

@@ -22,7 +22,6 @@ mod credits;
 mod csv_props;
 mod downtime;
 mod exports;
-mod fuzz_corpus;
 mod links;
 mod living_demo;
 mod mail;

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use mamis::fuzz_targets as t;
+use super as t;
 
 type Target = fn(&[u8]);
 
