@@ -1,6 +1,7 @@
 //! The database refuses rows the code never writes (issue 11): typed references and CHECKs that
 //! agree with the enums in `domain/`.
 
+use mamis::domain::application_event::ApplicationEvent;
 use mamis::domain::category::Category;
 
 use crate::common::TestApp;
@@ -19,6 +20,22 @@ async fn declared_credit_categories_in_the_database_are_exactly_the_domains() {
         assert!(definition.contains(&format!("'{}'", category.code())), "{category:?} allowed");
     }
     assert_eq!(definition.matches("::text").count(), Category::ALL.len(), "{definition}");
+}
+
+#[tokio::test]
+async fn application_event_actions_in_the_database_are_exactly_the_domains() {
+    let app = TestApp::spawn().await;
+    let definition: String = sqlx::query_scalar(
+        "SELECT pg_get_constraintdef(oid) FROM pg_constraint
+         WHERE conname = 'application_events_action'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    for event in ApplicationEvent::ALL {
+        assert!(definition.contains(&format!("'{}'", event.code())), "{event:?} allowed");
+    }
+    assert_eq!(definition.matches("::text").count(), ApplicationEvent::ALL.len(), "{definition}");
 }
 
 #[tokio::test]
