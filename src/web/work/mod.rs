@@ -7,7 +7,6 @@ pub mod preview;
 pub mod report;
 pub mod seminar_apply;
 pub mod seminar_correct;
-pub mod seminar_guard;
 pub mod timetable;
 
 use axum::Router;
