@@ -33,6 +33,7 @@ pub mod schedule;
 pub mod search;
 pub mod seminar;
 pub mod seminar_cycle;
+pub mod seminar_report;
 pub mod seminar_status;
 pub mod session;
 pub mod terms;

@@ -18,9 +18,11 @@ use crate::clock::format_jp_date;
 use crate::db::accounts::CurrentAccount;
 use crate::db::reports::SEMINAR_REPORT_FILES;
 use crate::db::{self, audit};
+use crate::domain::category::Programme;
 use crate::domain::deadline;
 use crate::domain::policy::{self, allows, Action, List};
 use crate::domain::record_status::{MissingReportStatus, ReportStatus};
+use crate::domain::seminar_report::watch_state;
 use crate::error::{AppError, AppResult};
 use crate::mail::messages::organizer::{ReportConfirmed, ReportReturned, SeminarReminder};
 use crate::mail::messages::{acting_for, physician::MissingCreditAnswered, prefecture_association};
@@ -28,9 +30,9 @@ use crate::mail::{self, messages::Contact, Signature};
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::layout::Layout;
-use crate::web::work::report::{
-    date_range, file_views, jp_time, money_views, programme_label, report_status_label, text_lines,
-    FileView, MissingView, MoneyView, SeminarHead,
+use crate::web::views::{
+    date_range, file_views, jp_time, money_views, programme_label, text_lines, FileView,
+    MissingView, MoneyView, SeminarHead,
 };
 use crate::web::{render, see_other};
 
@@ -121,18 +123,9 @@ pub struct PageQuery {
     page: Option<i64>,
 }
 
-fn report_state(programme: &str, held: bool, status: Option<&str>) -> (&'static str, bool) {
-    if programme != "occupational" {
-        return ("不要", false);
-    }
-    match status {
-        None if held => ("未提出", true),
-        None => ("開催後に提出", false),
-        Some("submitted") => ("確認待ち", true),
-        Some("returned") => ("差し戻し中", true),
-        Some("confirmed") => ("確認済み", false),
-        Some(_) => ("不明", false),
-    }
+/// Where the report stands on the watch (see `domain::seminar_report::watch_state`).
+fn report_state(programme: &str, held: bool, status: Option<ReportStatus>) -> (&'static str, bool) {
+    watch_state(Programme::from_code(programme) == Some(Programme::Occupational), held, status)
 }
 
 pub async fn watch(
@@ -155,8 +148,7 @@ pub async fn watch(
             .map(|r| {
                 let held = r.ends_on < today;
                 let registered = r.credits > 0;
-                let (report, report_pending) =
-                    report_state(&r.programme, held, r.report_status.as_deref());
+                let (report, report_pending) = report_state(&r.programme, held, r.report_status);
                 WatchView {
                     id: r.id,
                     programme: programme_label(&r.programme),
@@ -247,7 +239,7 @@ pub async fn remind(
     let (report_label, report_pending) = report_state(
         &seminar.programme,
         seminar.ends_on < today,
-        report.as_ref().map(|r| r.status.code()),
+        report.as_ref().map(|r| r.status),
     );
     if report_pending && report.as_ref().is_none_or(|r| r.status == ReportStatus::Returned) {
         tasks.push(format!("・開催報告の提出（現在：{report_label}）"));
@@ -462,7 +454,7 @@ pub async fn reports(
                 dates: date_range(r.starts_on, r.ends_on),
                 organizer: r.organizer_name,
                 attendee_count: r.attendee_count,
-                status: report_status_label(&r.status),
+                status: r.status.label(),
                 waiting: r.status == ReportStatus::Submitted,
                 submitted: jp_time(r.submitted_at),
                 title: r.title,
@@ -524,7 +516,7 @@ async fn report_page(
     drop(conn);
     let (income, income_total) = money_views(&report.income.0);
     let (expenditure, expenditure_total) = money_views(&report.expenditure.0);
-    let balance = crate::web::work::report::yen(
+    let balance = crate::domain::seminar_report::yen(
         report.income.0.iter().map(|l| l.amount).sum::<i64>()
             - report.expenditure.0.iter().map(|l| l.amount).sum::<i64>(),
     );
@@ -532,7 +524,7 @@ async fn report_page(
         layout: ctx.layout().with_notice(ctx.take_flash().await?),
         contact: format!("{}（{}）", seminar.contact_name, seminar.contact_email),
         seminar: SeminarHead::new(&seminar),
-        status: report_status_label(&report.status),
+        status: report.status.label(),
         waiting: report.status == ReportStatus::Submitted,
         can_decide,
         submitted: jp_time(report.submitted_at),
@@ -616,7 +608,7 @@ async fn decide(
         let message = format!(
             "この開催報告は、すでに{}が処理しています（現在：{}）。画面の内容をご確認ください。",
             report.decided_by_name.as_deref().unwrap_or("他の担当者"),
-            report_status_label(&report.status)
+            report.status.label()
         );
         return report_page(
             &state,
@@ -650,8 +642,8 @@ async fn decide(
         .await;
     }
     let (status, action) = match decision {
-        Decision::Confirm => ("confirmed", "seminar_report.confirm"),
-        Decision::Return => ("returned", "seminar_report.return"),
+        Decision::Confirm => (ReportStatus::Confirmed, "seminar_report.confirm"),
+        Decision::Return => (ReportStatus::Returned, "seminar_report.return"),
     };
     let comment = (!comment.is_empty()).then_some(comment);
     if !db::reports::decide_report(
