@@ -98,7 +98,7 @@ pub struct WatchRow {
     pub any_late: bool,
     pub open_reports: i64,
     /// 開催報告: None when none was filed.
-    pub report_status: Option<String>,
+    pub report_status: Option<crate::domain::record_status::ReportStatus>,
     pub last_reminded_at: Option<DateTime<Utc>>,
 }
 

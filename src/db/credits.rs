@@ -255,6 +255,22 @@ pub struct CommitCounts {
 }
 
 impl CommitCounts {
+    /// What a commit did, as its audit entry keeps it (`late`: registered after the deadline).
+    pub fn audit_json(&self, late: bool) -> serde_json::Value {
+        serde_json::json!({
+            "rows": self.rows,
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "unchanged": self.unchanged(),
+            "matched": self.matched,
+            "unmatched": self.unmatched,
+            "birth_date_mismatch": self.mismatched,
+            "people": self.people,
+            "skipped": self.skipped,
+            "late": late,
+        })
+    }
+
     pub fn unchanged(&self) -> i64 {
         self.rows - self.inserted - self.updated
     }
@@ -491,6 +507,25 @@ pub struct CreditRow {
     pub updated_at: DateTime<Utc>,
     /// Why staff rejected a held credit (the organizer corrects the row).
     pub review_reason: Option<String>,
+}
+
+impl CreditRow {
+    /// The credit as the audit log keeps it.
+    pub fn audit_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "id": self.id,
+            "registry_number": self.registry_number,
+            "category": self.category,
+            "units": self.units,
+            "kanji_name": self.kanji_name,
+            "furigana": self.furigana,
+            "birth_date": self.birth_date,
+            "sex": self.sex,
+            "match_status": self.match_status,
+            "physician_id": self.physician_id,
+            "withdrawn": self.withdrawn_at.is_some(),
+        })
+    }
 }
 
 pub(crate) const CREDIT_COLUMNS: &str = "id, registry_number, kanji_name, furigana, birth_date,

@@ -2,7 +2,6 @@
 //! attached to them.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
 use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool};
 
@@ -250,12 +249,7 @@ pub async fn search_approved_seminars(
 // ---------------------------------------------------------------------------------------------
 // Seminar reports (開催報告).
 
-/// One income or expenditure line (収支): what, and how many yen.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MoneyLine {
-    pub item: String,
-    pub amount: i64,
-}
+pub use crate::domain::seminar_report::MoneyLine;
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct SeminarReport {
@@ -344,7 +338,7 @@ pub async fn submit_report(
 pub async fn decide_report(
     conn: &mut PgConnection,
     seminar_id: i64,
-    status: &str,
+    status: crate::domain::record_status::ReportStatus,
     by: i64,
     comment: Option<&str>,
     now: Jst,

@@ -7,6 +7,7 @@ use sqlx::{PgConnection, PgPool};
 
 use crate::clock::Jst;
 use crate::domain::policy::Scope;
+use crate::domain::seminar::Status;
 
 /// The scope as three bind values: everything, or an approving prefecture, or an organizer.
 fn scope_binds(scope: Scope) -> (bool, Option<i16>, Option<i64>) {
@@ -43,7 +44,7 @@ const LIST_COLUMNS: &str = "s.id, s.programme, s.title, s.starts_on, s.ends_on, 
 pub async fn list(
     pool: &PgPool,
     scope: Scope,
-    status: Option<&str>,
+    status: Option<Status>,
     limit: i64,
 ) -> sqlx::Result<Vec<ListRow>> {
     let (all, prefecture, organizer) = scope_binds(scope);
@@ -150,7 +151,7 @@ pub async fn in_cycle(pool: &PgPool, cycle_id: i64) -> sqlx::Result<Vec<ListRow>
 pub async fn prefecture_decide(
     conn: &mut PgConnection,
     id: i64,
-    status: &str,
+    status: Status,
     comment: Option<&str>,
     cycle_id: Option<i64>,
     by: i64,
@@ -177,7 +178,7 @@ pub async fn prefecture_decide(
 pub async fn jma_decide(
     conn: &mut PgConnection,
     id: i64,
-    status: &str,
+    status: Status,
     comment: Option<&str>,
     by: i64,
     now: Jst,

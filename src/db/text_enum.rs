@@ -40,3 +40,4 @@ text_enum!(crate::domain::record_status::ChangeRequestStatus);
 text_enum!(crate::domain::record_status::LinkReviewStatus);
 text_enum!(crate::domain::record_status::ReportStatus);
 text_enum!(crate::domain::record_status::MissingReportStatus);
+text_enum!(crate::domain::credit_match::MatchStatus);

@@ -11,6 +11,8 @@ use super::registration::FieldErrors;
 
 use super::text::to_halfwidth_ascii;
 
+pub use super::seminar_status::Status;
+
 /// Organizers apply in the portal from this day (briefing: 研修会管理移行② 2025-07-01, 予定).
 /// Before it, applications are made on paper and JMA enters the approved ones.
 pub fn applications_open_on() -> NaiveDate {
@@ -378,59 +380,6 @@ pub fn check_application(draft: &SeminarDraft, today: NaiveDate) -> Result<(), F
     }
 }
 
-/// The review states of a seminar (the `seminars.status` column).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Status {
-    Submitted,
-    Returned,
-    PrefectureApproved,
-    Approved,
-    Rejected,
-    Withdrawn,
-}
-
-impl Status {
-    pub const ALL: [Status; 6] = [
-        Status::Submitted,
-        Status::Returned,
-        Status::PrefectureApproved,
-        Status::Approved,
-        Status::Rejected,
-        Status::Withdrawn,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Status::Submitted => "submitted",
-            Status::Returned => "returned",
-            Status::PrefectureApproved => "prefecture_approved",
-            Status::Approved => "approved",
-            Status::Rejected => "rejected",
-            Status::Withdrawn => "withdrawn",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<Status> {
-        Self::ALL.into_iter().find(|s| s.code() == code)
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Status::Submitted => "都道府県医師会の審査待ち",
-            Status::Returned => "差し戻し（修正待ち）",
-            Status::PrefectureApproved => "日本医師会の審査待ち",
-            Status::Approved => "承認済み",
-            Status::Rejected => "不承認",
-            Status::Withdrawn => "取り下げ",
-        }
-    }
-
-    /// The organizer may correct and resubmit.
-    pub fn editable(self) -> bool {
-        matches!(self, Status::Submitted | Status::Returned)
-    }
-}
-
 /// 「2025年9月20日」 or 「2025年9月20日～9月21日」.
 pub fn period_label(starts_on: NaiveDate, ends_on: NaiveDate) -> String {
     let first = starts_on.format("%Y年%-m月%-d日").to_string();
@@ -440,13 +389,6 @@ pub fn period_label(starts_on: NaiveDate, ends_on: NaiveDate) -> String {
         format!("{first}～{}", ends_on.format("%-m月%-d日"))
     } else {
         format!("{first}～{}", ends_on.format("%Y年%-m月%-d日"))
-    }
-}
-
-/// Audit entries carry the stored code (「approved」).
-impl serde::Serialize for Status {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.code())
     }
 }
 

@@ -14,6 +14,13 @@ pub const PDF: Kind = Kind { content_type: "application/pdf", extension: "pdf" }
 pub const JPEG: Kind = Kind { content_type: "image/jpeg", extension: "jpg" };
 pub const PNG: Kind = Kind { content_type: "image/png", extension: "png" };
 
+/// A PDF read from a form, under the name it is stored as.
+#[derive(Clone, Debug)]
+pub struct PdfFile {
+    pub name: String,
+    pub data: Vec<u8>,
+}
+
 /// Largest picture decoded (pixels per side): a phone photo is ~4,000; more is a bomb.
 const MAX_SIDE: u32 = 12_000;
 

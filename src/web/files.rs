@@ -41,3 +41,16 @@ pub fn attachment(file: FileData) -> Response {
     );
     response
 }
+
+#[cfg(test)]
+mod tests {
+    use super::content_disposition;
+
+    #[test]
+    fn download_names_are_safe_header_values() {
+        let value = content_disposition("報告 \"書\".pdf");
+        assert!(value.starts_with("attachment; filename=\"______.pdf\""));
+        assert!(value.contains("filename*=UTF-8''%E5%A0%B1%E5%91%8A%20%22%E6%9B%B8%22.pdf"));
+        assert!(value.is_ascii());
+    }
+}

@@ -10,6 +10,7 @@ pub mod middleware;
 pub mod mypage;
 pub mod office;
 pub mod public;
+pub mod views;
 pub mod work;
 
 use askama::Template;

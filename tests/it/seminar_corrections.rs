@@ -4,51 +4,9 @@
 //! still reach; a form posted twice creates one seminar.
 
 use reqwest::StatusCode;
-use sha2::{Digest, Sha256};
 
+use crate::common::seminar_forms::{application, fields, hidden_key, sha256_hex, CONTACT, NOW};
 use crate::common::TestApp;
-
-/// The next JMA intake is 9/1 (2025年度 第3回, committee 9/30).
-const NOW: &str = "2025-07-10 10:00";
-const CONTACT: &str = "kenshu@example.jp";
-
-fn application(title: &str, starts_on: &str) -> Vec<(&'static str, String)> {
-    vec![
-        ("programme", "occupational".into()),
-        ("title", title.into()),
-        ("starts_on", starts_on.into()),
-        ("ends_on", "".into()),
-        ("format", "in_person".into()),
-        ("venue", "東京産業保健会館 大ホール".into()),
-        ("organizer_name", "一般社団法人 東京産業保健協会".into()),
-        ("contact_name", "鈴木 一郎".into()),
-        ("contact_email", CONTACT.into()),
-        ("contact_phone", "03-1234-5678".into()),
-        ("contact_fax", "".into()),
-        ("approving_prefecture", "13".into()),
-        ("units_lifelong_renewal", "1".into()),
-        ("units_lifelong_specialized", "2.5".into()),
-        // The programme (issue 10): an hour a unit, per category.
-        ("lecture_subject", "産業医の職務と倫理".into()),
-        ("lecture_lecturer", "山田 太郎（○○大学 産業医学講座）".into()),
-        ("lecture_minutes", "60".into()),
-        ("lecture_category", "lifelong_renewal".into()),
-        ("lecture_subject", "職場のメンタルヘルス対策".into()),
-        ("lecture_lecturer", "鈴木 花子（△△病院）".into()),
-        ("lecture_minutes", "150".into()),
-        ("lecture_category", "lifelong_specialized".into()),
-    ]
-}
-
-fn fields<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
-    v.iter().map(|(k, v)| (*k, v.as_str())).collect()
-}
-
-fn hidden_key(body: &str) -> String {
-    let marker = "name=\"idempotency_key\" value=\"";
-    let start = body.find(marker).expect("an idempotency key in the form") + marker.len();
-    body[start..].chars().take_while(|c| *c != '"').collect()
-}
 
 async fn seminars_titled(app: &TestApp, title: &str) -> Vec<(i64, String)> {
     sqlx::query_as("SELECT id, status FROM seminars WHERE title = $1 ORDER BY id")
@@ -94,7 +52,7 @@ async fn a_returned_application_is_corrected_through_its_link_and_keeps_its_numb
             .fetch_one(&app.pool)
             .await
             .unwrap();
-    assert_eq!(stored, hex::encode(Sha256::digest(token.as_bytes())), "only the hash is kept");
+    assert_eq!(stored, sha256_hex(&token), "only the hash is kept");
 
     // The link opens the application filled in, with the reason.
     let mut b = app.browser();

@@ -11,6 +11,7 @@ use chrono::NaiveDate;
 use mamis::db::seminar_review;
 use mamis::db::seminars::{self, NewSeminar};
 use mamis::domain::policy::Scope as SeminarScope;
+use mamis::domain::seminar::Status;
 use reqwest::StatusCode;
 use rust_decimal::Decimal;
 
@@ -219,7 +220,7 @@ async fn the_queries_filter_by_scope_on_their_own() {
         .await
         .unwrap()
         .is_empty());
-    assert!(seminar_review::list(&app.pool, SeminarScope::All, Some("submitted"), 100)
+    assert!(seminar_review::list(&app.pool, SeminarScope::All, Some(Status::Submitted), 100)
         .await
         .unwrap()
         .is_empty());

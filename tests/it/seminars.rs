@@ -5,56 +5,12 @@
 
 use crate::common;
 
+use crate::common::seminar_forms::{application, fields, sha256_hex, with, CONTACT, NOW};
 use crate::common::{Browser, TestApp};
 use reqwest::StatusCode;
-use sha2::{Digest, Sha256};
-
-/// After applications opened in the portal (2025-07-01); the next JMA intake is 9/1 (第3回).
-const NOW: &str = "2025-07-10 10:00";
-const CONTACT: &str = "kenshu@example.jp";
 
 fn outside_application(title: &str) -> Vec<(&'static str, String)> {
-    vec![
-        ("programme", "occupational".into()),
-        ("title", title.into()),
-        ("starts_on", "2025/10/18".into()),
-        ("ends_on", "".into()),
-        ("format", "in_person".into()),
-        ("venue", "東京産業保健会館 大ホール".into()),
-        ("organizer_name", "一般社団法人 東京産業保健協会".into()),
-        ("contact_name", "鈴木 一郎".into()),
-        ("contact_email", CONTACT.into()),
-        ("contact_phone", "03-1234-5678".into()),
-        ("contact_fax", "".into()),
-        ("approving_prefecture", "13".into()),
-        ("units_lifelong_renewal", "1".into()),
-        ("units_lifelong_specialized", "2.5".into()),
-        // The programme (issue 10): an hour a unit, per category.
-        ("lecture_subject", "産業医の職務と倫理".into()),
-        ("lecture_lecturer", "山田 太郎（○○大学 産業医学講座）".into()),
-        ("lecture_minutes", "60".into()),
-        ("lecture_category", "lifelong_renewal".into()),
-        ("lecture_subject", "職場のメンタルヘルス対策".into()),
-        ("lecture_lecturer", "鈴木 花子（△△病院）".into()),
-        ("lecture_minutes", "150".into()),
-        ("lecture_category", "lifelong_specialized".into()),
-    ]
-}
-
-fn fields<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
-    v.iter().map(|(k, v)| (*k, v.as_str())).collect()
-}
-
-fn with(
-    mut v: Vec<(&'static str, String)>,
-    key: &'static str,
-    value: &str,
-) -> Vec<(&'static str, String)> {
-    match v.iter_mut().find(|(k, _)| *k == key) {
-        Some(slot) => slot.1 = value.to_string(),
-        None => v.push((key, value.to_string())),
-    }
-    v
+    application(title, "2025/10/18")
 }
 
 /// An anonymous visitor fills in the public form; returns the page after the POST.
@@ -101,10 +57,6 @@ fn token_in(body: &str) -> String {
     assert_eq!(token.len(), 64, "256-bit token: {token}");
     assert!(token.bytes().all(|b| b.is_ascii_hexdigit()), "{token}");
     token
-}
-
-fn sha256_hex(text: &str) -> String {
-    hex::encode(Sha256::digest(text.as_bytes()))
 }
 
 async fn token_hash_active(app: &TestApp, seminar: i64) -> Option<String> {

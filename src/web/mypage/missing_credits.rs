@@ -18,9 +18,8 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::layout::Layout;
+use crate::web::views::{date_range, programme_label, MissingView};
 use crate::web::{render, see_other};
-
-use crate::web::work::report::*;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/mypage/missing-credits", get(missing_form).post(missing_submit))
@@ -185,10 +184,10 @@ pub async fn missing_submit(
             Some(d) if d > today => {
                 errors.add("date", "開催日が未来の日付になっています。")
             }
-            Some(d) if d < rules::portal_credits_from(&state.config) => {
+            Some(d) if d < state.config.portal_credits_from => {
                 errors.add("date", format!(
                     "{}より前に開催された研修会の単位はポータルには登録されません。手帳のシールまたは修了証でご確認ください。",
-                    format_jp_date(rules::portal_credits_from(&state.config))
+                    format_jp_date(state.config.portal_credits_from)
                 ))
             }
             Some(_) => {}

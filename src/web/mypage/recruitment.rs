@@ -19,10 +19,10 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::layout::Layout;
+use crate::web::views::{date_range, programme_label, units_text};
 use crate::web::{render, see_other};
 
 use crate::web::mypage::missing_credits::my_physician;
-use crate::web::work::report::*;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -16,6 +16,7 @@ use serde_json::json;
 use crate::clock::format_jp_date;
 use crate::db::{audit, held_credits};
 use crate::domain::category::Category;
+use crate::domain::credit_match::MatchStatus;
 use crate::domain::policy::{self, allows, Action, List, SeminarTarget};
 use crate::error::{AppError, AppResult};
 use crate::mail::messages::{acting_for, physician::HeldCreditsLinked};
@@ -211,12 +212,12 @@ async fn attach(
             entity_id: Some(seminar_id.to_string()),
             before: Some(json!({
                 "registry_number": registry_number,
-                "match_status": "birth_date_mismatch",
+                "match_status": MatchStatus::BirthDateMismatch,
                 "credit_birth_date": held.birth_date,
                 "physician_birth_date": held.physician_birth_date,
             })),
             after: Some(json!({
-                "match_status": "matched",
+                "match_status": MatchStatus::Matched,
                 "physician_id": physician_id,
                 "credits": count,
             })),
@@ -288,11 +289,11 @@ async fn reject(
             entity_id: Some(seminar_id.to_string()),
             before: Some(json!({
                 "registry_number": registry_number,
-                "match_status": "birth_date_mismatch",
+                "match_status": MatchStatus::BirthDateMismatch,
                 "credit_birth_date": held.birth_date,
                 "physician_birth_date": held.physician_birth_date,
             })),
-            after: Some(json!({ "match_status": "rejected", "reason": reason, "credits": count })),
+            after: Some(json!({ "match_status": MatchStatus::Rejected, "reason": reason, "credits": count })),
         },
     )
     .await?;

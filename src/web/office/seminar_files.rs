@@ -10,29 +10,24 @@ use axum::routing::get;
 use axum::{Form, Router};
 use sqlx::PgConnection;
 
-use crate::clock::Jst;
+use crate::app::seminars::submission::Posted;
 use crate::db::{self, reports};
 use crate::domain::policy::Action;
-use crate::domain::registration::FieldErrors;
-use crate::domain::upload;
+use crate::domain::upload::{self, PdfFile};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::middleware::input;
 use crate::web::work::report::rules::{clean_file_name, MAX_FILE_BYTES};
+use crate::web::work::timetable;
 
-pub const OWNER: &str = "seminar_application";
+pub use crate::app::seminars::submission::FILES_OWNER as OWNER;
 pub const MAX_FILES: usize = 5;
 /// A request with the form and five 10 MB files.
 pub const REQUEST_LIMIT: usize = MAX_FILES * MAX_FILE_BYTES + 1024 * 1024;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/office/seminars/{id}/attachments/{file_id}", get(download))
-}
-
-pub struct PdfFile {
-    pub name: String,
-    pub data: Vec<u8>,
 }
 
 /// A posted seminar form: its fields (repeated ones in order) and PDF files.
@@ -48,6 +43,13 @@ impl Submission {
     /// The form's error line about files, if any.
     pub fn file_error(&self) -> Option<String> {
         (!self.file_errors.is_empty()).then(|| self.file_errors.join(" "))
+    }
+
+    /// The form as the use cases take it: the seminar's fields, the programme rows, the files.
+    pub fn posted(self) -> Posted {
+        let file_error = self.file_error();
+        let (input, lectures) = timetable::split_form(self.pairs);
+        Posted { input, lectures, files: self.files, file_error }
     }
 }
 
@@ -118,32 +120,6 @@ impl<S: Send + Sync> FromRequest<S> for Submission {
     }
 }
 
-/// Refused files keep the whole form from being saved (the organizer chooses them again).
-pub fn refuse_bad_files(file_error: Option<&str>) -> Result<(), FieldErrors> {
-    match file_error {
-        Some(message) => {
-            let mut errors = FieldErrors::default();
-            errors.add("attachment", message.to_string());
-            Err(errors)
-        }
-        None => Ok(()),
-    }
-}
-
-/// Keeps the files with the seminar (in the caller's transaction).
-pub async fn store(
-    conn: &mut PgConnection,
-    seminar_id: i64,
-    files: &[PdfFile],
-    now: Jst,
-) -> sqlx::Result<()> {
-    for f in files {
-        reports::add_file(conn, OWNER, seminar_id, &f.name, "application/pdf", &f.data, now)
-            .await?;
-    }
-    Ok(())
-}
-
 /// What the application form shows about attachments.
 #[derive(Default)]
 pub struct AttachmentsView {
@@ -178,7 +154,7 @@ async fn download(
 ) -> AppResult<Response> {
     let user = ctx.require(Action::ViewOffice)?;
     let seminar = db::seminars::get_pool(&state.pool, id).await?.ok_or(AppError::NotFound)?;
-    crate::web::office::seminars::ensure_visible(user, seminar.target())?;
+    crate::app::seminars::ensure_visible(user, seminar.target())?;
     let file = db::files::get(&state.pool, OWNER, id, file_id).await?.ok_or(AppError::NotFound)?;
     Ok(crate::web::files::attachment(file))
 }

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use crate::db::credit_list::{self, ListedCredit};
 use crate::db::credits as credit_db;
 use crate::domain::category::Category;
+use crate::domain::credit_match::MatchStatus;
 use crate::domain::csv_text;
 use crate::domain::person::Sex;
 use crate::error::AppResult;
@@ -45,16 +46,6 @@ pub struct AttendeeView {
     pub withdrawn: Option<String>,
 }
 
-pub fn match_label(code: &str) -> (&'static str, &'static str) {
-    match code {
-        "matched" => ("反映済み（本人のマイページに表示）", "ok"),
-        "unmatched" => ("本人のMAMIS登録待ち（登録後に自動で反映）", "waiting"),
-        "birth_date_mismatch" => ("生年月日がMAMISの登録と不一致（事務局が確認中）", "error"),
-        "rejected" => ("事務局が紐付けを見送りました（内容を確認して直してください）", "error"),
-        _ => ("", ""),
-    }
-}
-
 fn credit_text(row: &ListedCredit) -> String {
     match Category::from_code(&row.category) {
         Some(category) => category.credit_text(row.units.normalize()),
@@ -65,7 +56,7 @@ fn credit_text(row: &ListedCredit) -> String {
 /// One view per attendee: the credits in force, or (all withdrawn) the withdrawn ones.
 fn attendee_views(
     rows: Vec<ListedCredit>,
-    label: fn(&str) -> (&'static str, &'static str),
+    label: fn(MatchStatus) -> &'static str,
 ) -> Vec<AttendeeView> {
     let mut views: Vec<AttendeeView> = Vec::new();
     let mut rows = rows.into_iter().peekable();
@@ -79,7 +70,7 @@ fn attendee_views(
         let shown: Vec<&ListedCredit> =
             if active.is_empty() { group.iter().collect() } else { active.clone() };
         let head = shown[0];
-        let (status, status_class) = label(&head.match_status);
+        let (status, status_class) = (label(head.match_status), head.match_status.class());
         views.push(AttendeeView {
             registry_number: head.registry_number.clone(),
             kanji_name: head.kanji_name.clone(),
@@ -88,7 +79,7 @@ fn attendee_views(
             credits: shown.iter().map(|r| credit_text(r)).collect::<Vec<_>>().join("、"),
             status,
             status_class,
-            reason: head.review_reason.clone().filter(|_| head.match_status == "rejected"),
+            reason: head.review_reason.clone().filter(|_| head.match_status.has_reason()),
             late: shown.iter().any(|r| r.late),
             corrected: shown.iter().any(|r| r.corrected),
             withdrawn: if active.is_empty() {
@@ -131,7 +122,7 @@ pub async fn list_page(
     seminar_id: i64,
     query: &ListQuery,
     now: crate::clock::Jst,
-    label: fn(&str) -> (&'static str, &'static str),
+    label: fn(MatchStatus) -> &'static str,
 ) -> AppResult<ListPage> {
     let search: String =
         query.q.as_deref().unwrap_or_default().trim().chars().take(SEARCH_MAX).collect();
@@ -192,7 +183,8 @@ async fn credit_list(
     work: WorkPage,
     Query(query): Query<ListQuery>,
 ) -> AppResult<Response> {
-    let list = list_page(&state, work.seminar.id, &query, ctx.now, match_label).await?;
+    let list =
+        list_page(&state, work.seminar.id, &query, ctx.now, MatchStatus::for_organizer).await?;
     let page_view = CreditsPage {
         layout: ctx.layout().with_notice(ctx.take_flash().await?),
         seminar: seminar_view(&work, &work.grants, ctx.now.date_naive()),
@@ -242,7 +234,7 @@ async fn export(State(state): State<AppState>, work: WorkPage) -> AppResult<Resp
                 r.fax.clone().unwrap_or_default(),
                 Category::from_code(&r.category).map(Category::label).unwrap_or("").to_string(),
                 r.units.normalize().to_string(),
-                match_label(&r.match_status).0.to_string(),
+                r.match_status.for_organizer().to_string(),
                 if r.late { "期限後" } else { "" }.to_string(),
                 r.withdrawn_at.map(jp_time).unwrap_or_default(),
                 r.review_reason.clone().unwrap_or_default(),

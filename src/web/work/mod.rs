@@ -1,5 +1,6 @@
 //! Organizers: the secret per-seminar work page, and the seminar application and correction forms.
 
+pub mod applicants;
 pub mod credits;
 pub mod limit;
 pub mod page;
@@ -7,7 +8,6 @@ pub mod preview;
 pub mod report;
 pub mod seminar_apply;
 pub mod seminar_correct;
-pub mod seminar_guard;
 pub mod timetable;
 
 use axum::Router;
@@ -20,4 +20,5 @@ pub fn routes() -> Router<AppState> {
         .merge(seminar_correct::routes())
         .merge(page::routes())
         .merge(report::routes())
+        .merge(applicants::routes())
 }

@@ -10,23 +10,19 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
-use crate::db::{self, audit, seminars};
+use crate::app::seminars::submission::{self, Applicant, Created, Refusal};
+use crate::db;
 use crate::domain::rate_limit;
 use crate::domain::registration::FieldErrors;
-use crate::domain::seminar::{
-    applications_open_on, check_application, parse_seminar, period_label, SeminarInput, Status,
-};
+use crate::domain::seminar::{applications_open_on, period_label, SeminarInput};
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::layout::Layout;
 use crate::web::middleware::limits;
 use crate::web::office::seminar_files::{self, AttachmentsView, Submission};
-use crate::web::office::seminars::{
-    draft_json, mail_received_unconfirmed, new_seminar, unit_rows, MailSeminar, SeminarForm,
-};
-use crate::web::work::seminar_guard;
-use crate::web::work::timetable::{self, TimetableView};
+use crate::web::office::seminars::SeminarForm;
+use crate::web::work::timetable::TimetableView;
 use crate::web::{render, see_other};
 
 pub fn routes() -> Router<AppState> {
@@ -78,77 +74,36 @@ pub async fn apply_form(ctx: Ctx) -> AppResult<Response> {
     apply_page(&ctx, input, timetable, None, FieldErrors::default())
 }
 
+/// Refused form: shown again with its errors.
+fn refused_page(ctx: &Ctx, refusal: Box<Refusal>) -> AppResult<Response> {
+    let Refusal { input, errors, lectures, lecture_errors, file_error } = *refusal;
+    apply_page(ctx, input, TimetableView::new(lectures, lecture_errors), file_error, errors)
+}
+
 pub async fn apply(
     State(state): State<AppState>,
     ctx: Ctx,
     submission: Submission,
 ) -> AppResult<Response> {
-    let file_error = submission.file_error();
-    let (mut input, raw_lectures) = timetable::split_form(submission.pairs);
-    // An outside body names itself; it cannot claim an association as organizer.
-    input.organizer_association = String::new();
-    let today = ctx.now.date_naive();
-    let checked = parse_seminar(&input, today)
-        .and_then(|d| check_application(&d, today).map(|_| d))
-        .and_then(|d| seminar_files::refuse_bad_files(file_error.as_deref()).map(|_| d))
-        .map_err(|errors| (errors, TimetableView::new(raw_lectures.clone(), Vec::new())))
-        .and_then(|d| timetable::check(&raw_lectures, &d).map(|l| (d, l)));
-    let (draft, lectures) = match checked {
-        Ok(d) => d,
-        Err((errors, view)) => return apply_page(&ctx, input, view, file_error, errors),
+    let checked = match submission::check(submission.posted(), None, ctx.now.date_naive()) {
+        Ok(checked) => checked,
+        Err(refusal) => return refused_page(&ctx, refusal),
     };
     let limits = [
         (rate_limit::SEMINAR_APPLY_PER_IP, None),
-        (rate_limit::SEMINAR_APPLY_PER_ADDRESS, Some(draft.contact_email.as_str())),
+        (rate_limit::SEMINAR_APPLY_PER_ADDRESS, Some(checked.draft.contact_email.as_str())),
     ];
     if let Some(refused) = limits::check(&state, &ctx, &limits).await? {
         return Ok(refused);
     }
-    let units = unit_rows(&draft);
-    let mut tx = state.pool.begin().await?;
-    if let Some(errors) = seminar_guard::cycle_errors(&mut tx, draft.starts_on, today).await? {
-        drop(tx);
-        let view = TimetableView::new(raw_lectures, Vec::new());
-        return apply_page(&ctx, input, view, None, errors);
-    }
-    let key = seminar_guard::key(&input);
-    if let Some(key) = key {
-        if let Some(seen) = seminar_guard::seen(&mut tx, key, "seminar_apply", ctx.now).await? {
-            drop(tx);
-            // The same form again: show what the first POST created.
-            if let Some(id) = seen {
-                ctx.session.insert(APPLIED_KEY, id).await?;
-            }
-            return Ok(see_other("/seminars/apply/done"));
-        }
-    }
-    let new = new_seminar(&draft, &units, None, Status::Submitted.code(), None, false);
-    let id = seminars::create(&mut tx, &new, ctx.now).await?;
-    db::seminar_lectures::replace(&mut tx, id, &lectures).await?;
-    seminar_files::store(&mut tx, id, &submission.files, ctx.now).await?;
-    if let Some(key) = key {
-        db::form_submissions::done(&mut tx, key, id).await?;
-    }
-    let entry = audit::Entry {
-        action: "seminar.submitted",
-        entity_type: "seminar",
-        entity_id: Some(id.to_string()),
-        before: None,
-        after: Some(draft_json(&draft)),
+    let id = match submission::create(&state, &ctx.who(), ctx.now, &Applicant::Outside, checked)
+        .await?
+    {
+        Created::New { id, .. } | Created::Again(Some(id)) => id,
+        // The same form again, which created nothing: the confirmation page sends them back.
+        Created::Again(None) => return Ok(see_other("/seminars/apply/done")),
+        Created::Refused(refusal) => return refused_page(&ctx, refusal),
     };
-    audit::record(&mut tx, &ctx.who(), ctx.now, entry).await?;
-    let mail = MailSeminar {
-        id,
-        title: &draft.title,
-        starts_on: draft.starts_on,
-        ends_on: draft.ends_on,
-        prefecture: draft.approving_prefecture_code,
-        contact_name: &draft.contact_name,
-        contact_email: &draft.contact_email,
-    };
-    mail_received_unconfirmed(&mut tx, &mail, ctx.now).await?;
-    tx.commit().await?;
-    state.mail_notify.notify_one();
     ctx.session.insert(APPLIED_KEY, id).await?;
     Ok(see_other("/seminars/apply/done"))
 }

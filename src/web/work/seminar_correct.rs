@@ -9,22 +9,20 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use serde_json::json;
 
-use crate::db::{audit, seminar_lectures, seminar_links, seminar_review, seminars};
+use crate::app::seminars::returned_by_link;
+use crate::app::seminars::submission::{self, Correction, Refusal, Resubmitted};
+use crate::db::{seminar_lectures, seminars};
 use crate::domain::registration::FieldErrors;
-use crate::domain::seminar::{check_application, parse_seminar, SeminarInput, Status};
-use crate::error::{AppError, AppResult};
+use crate::domain::seminar::SeminarInput;
+use crate::error::AppResult;
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::layout::Layout;
 use crate::web::office::seminar_files::{self, AttachmentsView, Submission};
-use crate::web::office::seminars::{
-    draft_json, input_from, mail_received, unit_rows, MailSeminar, SeminarForm,
-};
+use crate::web::office::seminars::{input_from, SeminarForm};
 use crate::web::work::seminar_apply::APPLIED_KEY;
-use crate::web::work::seminar_guard;
-use crate::web::work::timetable::{self, TimetableView};
+use crate::web::work::timetable::TimetableView;
 use crate::web::{render, see_other};
 
 pub fn routes() -> Router<AppState> {
@@ -68,32 +66,13 @@ fn page(
     Ok((status, render(&page)?).into_response())
 }
 
-/// The returned seminar behind an open link; 404 otherwise (the link says nothing else).
-async fn returned(
-    conn: &mut sqlx::PgConnection,
-    token: &str,
-    lock: bool,
-) -> AppResult<seminars::Seminar> {
-    let id = seminar_links::seminar_for(conn, token, lock).await?.ok_or(AppError::NotFound)?;
-    let seminar = if lock {
-        seminars::get_for_update(conn, id).await?
-    } else {
-        seminars::get(conn, id).await?
-    }
-    .ok_or(AppError::NotFound)?;
-    if seminar.status != Status::Returned || seminar.organizer_association_id.is_some() {
-        return Err(AppError::NotFound);
-    }
-    Ok(seminar)
-}
-
 async fn form(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(token): Path<String>,
 ) -> AppResult<Response> {
     let mut conn = state.pool.acquire().await?;
-    let seminar = returned(&mut conn, &token, false).await?;
+    let seminar = returned_by_link(&mut conn, &token, false).await?;
     let units = seminars::units(&mut conn, seminar.id).await?;
     let lectures = seminar_lectures::for_seminar(&mut conn, seminar.id).await?;
     let existing = seminar_files::views(&mut conn, seminar.id).await?;
@@ -111,75 +90,18 @@ async fn correct(
     Path(token): Path<String>,
     submission: Submission,
 ) -> AppResult<Response> {
-    let file_error = submission.file_error();
-    let attachments = || AttachmentsView { error: file_error.clone(), existing: Vec::new() };
-    let (mut input, raw_lectures) = timetable::split_form(submission.pairs);
-    let mut tx = state.pool.begin().await?;
-    let seminar = returned(&mut tx, &token, true).await?;
-    // Who organizes and which prefecture approves stay as applied.
-    input.organizer_name = seminar.organizer_name.clone();
-    input.approving_prefecture = seminar.approving_prefecture_code.to_string();
-    input.organizer_association = String::new();
-    let today = ctx.now.date_naive();
-    let checked = parse_seminar(&input, today)
-        .and_then(|d| check_application(&d, today).map(|_| d))
-        .and_then(|d| seminar_files::refuse_bad_files(file_error.as_deref()).map(|_| d))
-        .map_err(|errors| (errors, TimetableView::new(raw_lectures.clone(), Vec::new())))
-        .and_then(|d| timetable::check(&raw_lectures, &d).map(|l| (d, l)));
-    let (draft, lectures) = match checked {
-        Ok(d) => d,
-        Err((errors, view)) => {
-            drop(tx);
-            return page(&ctx, &seminar, &token, input, view, attachments(), errors);
+    let correction = Correction::Link { token: &token };
+    match submission::resubmit(&state, &ctx.who(), ctx.now, correction, submission.posted()).await?
+    {
+        Resubmitted::Done(id) => {
+            ctx.session.insert(APPLIED_KEY, id).await?;
+            Ok(see_other("/seminars/apply/done"))
         }
-    };
-    if let Some(errors) = seminar_guard::cycle_errors(&mut tx, draft.starts_on, today).await? {
-        drop(tx);
-        let view = TimetableView::new(raw_lectures, Vec::new());
-        return page(&ctx, &seminar, &token, input, view, attachments(), errors);
+        Resubmitted::Refused(seminar, refusal) => {
+            let Refusal { input, errors, lectures, lecture_errors, file_error } = *refusal;
+            let timetable = TimetableView::new(lectures, lecture_errors);
+            let attachments = AttachmentsView { error: file_error, existing: Vec::new() };
+            page(&ctx, &seminar, &token, input, timetable, attachments, errors)
+        }
     }
-    let units = unit_rows(&draft);
-    let change = seminar_review::Resubmission {
-        programme: draft.programme.code(),
-        title: &draft.title,
-        starts_on: draft.starts_on,
-        ends_on: draft.ends_on,
-        format: draft.format.code(),
-        venue: &draft.venue,
-        contact_name: &draft.contact_name,
-        contact_email: &draft.contact_email,
-        contact_phone: draft.contact_phone.as_deref(),
-        contact_fax: draft.contact_fax.as_deref(),
-        recruiting: draft.recruiting,
-        capacity: draft.capacity,
-        units: &units,
-    };
-    if !seminar_review::resubmit(&mut tx, seminar.id, &change, None, ctx.now).await? {
-        return Err(AppError::Conflict("この申請は、すでに再申請されています。".into()));
-    }
-    seminar_lectures::replace(&mut tx, seminar.id, &lectures).await?;
-    seminar_files::store(&mut tx, seminar.id, &submission.files, ctx.now).await?;
-    seminar_links::close(&mut tx, &token, ctx.now).await?;
-    let entry = audit::Entry {
-        action: "seminar.resubmitted",
-        entity_type: "seminar",
-        entity_id: Some(seminar.id.to_string()),
-        before: Some(json!({ "status": seminar.status, "status_comment": seminar.status_comment })),
-        after: Some(json!({ "via": "correction_link", "seminar": draft_json(&draft) })),
-    };
-    audit::record(&mut tx, &ctx.who(), ctx.now, entry).await?;
-    let mail = MailSeminar {
-        id: seminar.id,
-        title: &draft.title,
-        starts_on: draft.starts_on,
-        ends_on: draft.ends_on,
-        prefecture: seminar.approving_prefecture_code,
-        contact_name: &draft.contact_name,
-        contact_email: &draft.contact_email,
-    };
-    mail_received(&mut tx, &mail, ctx.now).await?;
-    tx.commit().await?;
-    state.mail_notify.notify_one();
-    ctx.session.insert(APPLIED_KEY, seminar.id).await?;
-    Ok(see_other("/seminars/apply/done"))
 }

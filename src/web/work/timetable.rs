@@ -1,12 +1,11 @@
 //! The programme rows of the seminar application forms (issue 10, part 5): read from the
 //! posted form (repeated `lecture_*` fields, one set per row), shown again with their errors,
-//! checked by `domain::timetable`.
+//! checked by `domain::timetable` (through `app::seminars::submission::check`).
 
 use crate::db::seminar_lectures::LectureRow;
 use crate::domain::category::Category;
-use crate::domain::registration::FieldErrors;
-use crate::domain::seminar::{SeminarDraft, SeminarInput};
-use crate::domain::timetable::{parse_timetable, Lecture, RawLecture, FORM_ROWS};
+use crate::domain::seminar::SeminarInput;
+use crate::domain::timetable::{RawLecture, FORM_ROWS};
 
 /// What the `seminars/_fields.html` partial shows of the programme.
 #[derive(Clone, Debug, Default)]
@@ -74,18 +73,6 @@ pub fn split_form(pairs: Vec<(String, String)>) -> (SeminarInput, Vec<RawLecture
         })
         .collect();
     (input, lectures)
-}
-
-/// The programme of a valid draft, or the view with its errors (and the form's error).
-pub fn check(
-    raw: &[RawLecture],
-    draft: &SeminarDraft,
-) -> Result<Vec<Lecture>, (FieldErrors, TimetableView)> {
-    parse_timetable(raw, &draft.units).map_err(|errors| {
-        let mut field = FieldErrors::default();
-        field.add("timetable", "プログラムを確認してください。");
-        (field, TimetableView::new(raw.to_vec(), errors))
-    })
 }
 
 #[cfg(test)]

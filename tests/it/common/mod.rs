@@ -5,6 +5,7 @@
 
 pub mod a11y;
 pub mod chrome;
+pub mod seminar_forms;
 pub mod smtp;
 
 use std::sync::atomic::{AtomicU32, Ordering};
