@@ -154,7 +154,7 @@ pub async fn cycle_bulk_approve(
         return Ok(see_other(&back));
     }
     let clerk = Clerk { user, who: ctx.who(), now: ctx.now };
-    let (approved, skipped) = steps_app::approve_in_cycle(&state, &clerk, cycle_id, ids).await?;
+    let (approved, skipped) = committee::approve_in_cycle(&state, &clerk, cycle_id, ids).await?;
     let mut notice = format!("{approved}件を承認し、認定証を発行しました。");
     if skipped > 0 {
         notice.push_str(&format!(

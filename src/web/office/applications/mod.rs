@@ -26,6 +26,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::app::applications::committee;
 use crate::app::applications::review::{self as steps_app, acting_tier, ensure_visible, tier_of};
 use crate::clock::{format_jp_date, format_jp_datetime, jst};
 use crate::db::accounts::CurrentAccount;

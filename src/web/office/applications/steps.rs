@@ -116,8 +116,8 @@ pub async fn decide(
 ) -> AppResult<Response> {
     let clerk = clerk(&ctx);
     let outcome = match form.decision.as_str() {
-        "approve" => steps_app::approve(&state, &clerk, id, &form.version).await?,
-        "reject" => steps_app::reject(&state, &clerk, id, &form.version, &form.comment).await?,
+        "approve" => committee::approve(&state, &clerk, id, &form.version).await?,
+        "reject" => committee::reject(&state, &clerk, id, &form.version, &form.comment).await?,
         _ => return Err(AppError::BadRequest("承認か不承認かを選んでください。".into())),
     };
     answer(&state, &ctx, id, outcome, form.comment).await
