@@ -180,7 +180,7 @@ pub async fn lock(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<Chang
 pub async fn decide(
     conn: &mut PgConnection,
     id: i64,
-    status: &str,
+    status: crate::domain::record_status::ChangeRequestStatus,
     decided_by: i64,
     comment: Option<&str>,
     now: Jst,

@@ -83,7 +83,7 @@ pub async fn lock(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<Revie
 pub async fn decide(
     conn: &mut PgConnection,
     id: i64,
-    status: &str,
+    status: crate::domain::record_status::LinkReviewStatus,
     decided_by: i64,
     note: Option<&str>,
     now: Jst,

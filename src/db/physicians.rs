@@ -137,7 +137,7 @@ pub struct Certification {
     pub next_term_id: Option<i64>,
     pub next_valid_from: Option<NaiveDate>,
     pub next_valid_until: Option<NaiveDate>,
-    pub status: String,
+    pub status: crate::domain::record_status::CertificationStatus,
 }
 
 /// The statement of `certifications` for the physician and date given as SQL expressions.

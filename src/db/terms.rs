@@ -106,7 +106,7 @@ pub struct PhysicianTerm {
     pub certification_id: i64,
     pub programme: String,
     pub certificate_number: String,
-    pub status: String,
+    pub status: crate::domain::record_status::CertificationStatus,
     pub valid_from: NaiveDate,
     pub valid_until: NaiveDate,
     pub origin: String,

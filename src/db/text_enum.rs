@@ -36,6 +36,7 @@ macro_rules! text_enum {
 
 text_enum!(crate::domain::application::Status);
 text_enum!(crate::domain::seminar::Status);
+text_enum!(crate::domain::record_status::CertificationStatus);
 text_enum!(crate::domain::record_status::ChangeRequestStatus);
 text_enum!(crate::domain::record_status::LinkReviewStatus);
 text_enum!(crate::domain::record_status::ReportStatus);

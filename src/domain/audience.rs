@@ -1,6 +1,9 @@
-//! Who a URL is for, by its first path segment: the coarse half of authorization, which a
-//! handler cannot forget (the route-table test checks every route against it; the finer half,
-//! per record, is `policy::allows`).
+//! Who may enter which group of pages: the coarse half of authorization, which a handler
+//! cannot forget. Every route is declared in the group of its audience (`web::router`, one
+//! `route_layer` guard per group, `admits` deciding); `of_path` states which group a URL
+//! belongs to, and the guard refuses a route declared in another group, so the route-table
+//! test (every route × every role) proves each group's routes agree with this module. The
+//! finer half, per record, is `policy::allows`.
 
 use super::policy::{allows, Action};
 use super::role::{Actor, Role};

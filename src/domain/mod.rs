@@ -2,6 +2,7 @@
 
 pub mod application;
 pub mod application_event;
+pub mod application_form;
 pub mod attendee_csv;
 pub mod audience;
 pub mod audit_action;
@@ -25,6 +26,7 @@ pub mod preview_notes;
 pub mod rate_limit;
 pub mod record_status;
 pub mod registration;
+pub mod renewal_progress;
 pub mod requirements;
 pub mod review;
 pub mod revival;

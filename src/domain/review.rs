@@ -6,6 +6,7 @@ use chrono::{Days, Months, NaiveDate};
 
 use super::application::{self, Status};
 use super::requirements::limits;
+use super::role::Role;
 
 /// The staff tiers that review an application.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,6 +31,16 @@ impl Tier {
             "prefectural" => Some(Tier::Prefectural),
             "jma" => Some(Tier::Jma),
             _ => None,
+        }
+    }
+
+    /// The tier a staff role reviews as (none for physicians and the administrator).
+    pub fn of_role(role: Role) -> Option<Tier> {
+        match role {
+            Role::MunicipalStaff => Some(Tier::Municipal),
+            Role::PrefecturalStaff => Some(Tier::Prefectural),
+            Role::JmaStaff => Some(Tier::Jma),
+            Role::Physician | Role::Sysadmin => None,
         }
     }
 

@@ -4,6 +4,7 @@ pub mod account;
 pub mod admin;
 pub mod confirm;
 pub mod ctx;
+pub mod extract;
 pub mod files;
 pub mod layout;
 pub mod middleware;
@@ -18,7 +19,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderName, HeaderValue, Request};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -27,6 +28,7 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::db::sessions::PgSessionStore;
+use crate::domain::audience::Audience;
 use crate::domain::text::redact_path;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -47,15 +49,33 @@ async fn not_found() -> AppError {
     AppError::NotFound
 }
 
-/// Every page of the portal, by audience (the guard and the other layers come in `router`).
-fn pages() -> Router<AppState> {
+/// Every page of the portal, in one group per audience: a route's audience is the group it is
+/// declared in, and each group's `route_layer` admits only that audience
+/// (`domain::audience::admits`), before any handler of the group runs.
+fn pages(state: &AppState) -> Router<AppState> {
+    let guarded = |audience: Audience, routes: Router<AppState>| {
+        routes
+            .route_layer(from_fn_with_state((state.clone(), audience), middleware::audience::guard))
+    };
+    Router::new()
+        .merge(guarded(Audience::Public, public::routes()))
+        .merge(guarded(Audience::Public, mypage::public_routes()))
+        .merge(guarded(Audience::WorkPage, work::routes()))
+        .merge(guarded(Audience::SignedIn, signed_in_routes()))
+        .merge(guarded(Audience::Physicians, mypage::routes()))
+        .merge(guarded(Audience::Staff, office::routes()))
+        .merge(guarded(Audience::Oversight, admin::oversight_routes()))
+        .merge(guarded(Audience::Administrators, admin::routes()))
+}
+
+/// Pages for any signed-in account: the own password, the first-login steps, signing out and
+/// leaving proxy entry (which staff do while the session shows the physician).
+fn signed_in_routes() -> Router<AppState> {
     Router::new()
         .route("/account/password", get(account::password_form).post(account::change_password))
-        .merge(public::routes())
-        .merge(mypage::routes())
-        .merge(work::routes())
-        .merge(office::routes())
-        .merge(admin::routes())
+        .route("/logout", post(public::auth::logout))
+        .route("/proxy/stop", post(office::physicians::stop_proxy))
+        .merge(public::welcome::routes())
 }
 
 pub fn router(state: AppState) -> Router {
@@ -74,9 +94,8 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static("max-age=31536000; includeSubDomains"),
         )
     });
-    pages()
+    pages(&state)
         .fallback(not_found)
-        .layer(from_fn_with_state(state.clone(), middleware::audience::guard))
         .layer(from_fn(middleware::input::clean))
         .layer(from_fn_with_state(state.clone(), middleware::csrf::verify))
         .layer(sessions)

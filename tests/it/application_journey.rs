@@ -3,48 +3,14 @@
 //! 手帳 and forwards it, JMA approves in the cycle, and the physician downloads the certificate
 //! with the new validity.
 
-use crate::common;
-
+use crate::common::applications::{self as fx, staff_step, Declared};
 use crate::common::{Browser, TestApp};
-use reqwest::StatusCode;
-
-async fn version(app: &TestApp, id: i64) -> String {
-    app.count(&format!("SELECT version::bigint FROM applications WHERE id = {id}"))
-        .await
-        .to_string()
-}
-
-async fn staff_step(
-    app: &TestApp,
-    b: &mut Browser,
-    id: i64,
-    action: &str,
-    extra: &[(&str, &str)],
-) -> common::Page {
-    let page = b.get(&format!("/office/applications/{id}")).await;
-    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    let v = version(app, id).await;
-    let mut fields = vec![("version", v.as_str())];
-    fields.extend_from_slice(extra);
-    b.post(&format!("/office/applications/{id}/{action}"), &fields).await
-}
 
 async fn declare(b: &mut Browser, id: i64, category: &str, units: &str) {
-    let page = b
-        .post(
-            &format!("/mypage/applications/{id}/credits"),
-            &[
-                ("category", category),
-                ("format", "in_person"),
-                ("units", units),
-                ("attended_on", "2024-06-01"),
-                ("source", "handbook"),
-                ("note", ""),
-            ],
-        )
-        .await;
+    let page = fx::declare(b, id, Declared::handbook(category, units, "2024-06-01")).await;
     assert!(page.status.is_redirection(), "{}", page.body);
 }
+use reqwest::StatusCode;
 
 #[tokio::test]
 async fn renewal_from_application_to_downloadable_certificate() {

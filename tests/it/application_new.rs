@@ -1,10 +1,14 @@
 //! New certification for both programmes through the physician's pages and the three tiers:
 //! occupational by 基礎 credits (all eight 前期 items), sports by an exemption with evidence.
 
+use crate::common::applications::{self as fx, id_of, Declared};
 use crate::common::{Browser, TestApp};
-use reqwest::StatusCode;
 
-const BOUNDARY: &str = "mamis-new-application";
+async fn declare(b: &mut Browser, id: i64, category: &str, units: &str) {
+    let page = fx::declare(b, id, Declared::certificate(category, units, "2024-10-01")).await;
+    assert!(page.status.is_redirection(), "{category}: {}", page.body);
+}
+use reqwest::StatusCode;
 
 /// A registered physician without any certification, in Tokyo.
 async fn newcomer(app: &TestApp) {
@@ -26,46 +30,11 @@ async fn newcomer(app: &TestApp) {
 }
 
 async fn start(b: &mut Browser, programme: &str) -> i64 {
-    let path = format!("/mypage/applications/new?programme={programme}&kind=new");
-    assert_eq!(b.get(&path).await.status, StatusCode::OK);
-    let page = b.post(&path, &[]).await;
-    page.location()
-        .expect("redirect to the draft")
-        .trim_start_matches("/mypage/applications/")
-        .parse()
-        .unwrap()
-}
-
-async fn declare(b: &mut Browser, id: i64, category: &str, units: &str) {
-    let page = b
-        .post(
-            &format!("/mypage/applications/{id}/credits"),
-            &[
-                ("category", category),
-                ("format", "in_person"),
-                ("units", units),
-                ("attended_on", "2024-10-01"),
-                ("source", "certificate"),
-                ("note", ""),
-            ],
-        )
-        .await;
-    assert!(page.status.is_redirection(), "{category}: {}", page.body);
-}
-
-async fn version(app: &TestApp, id: i64) -> String {
-    app.count(&format!("SELECT version::bigint FROM applications WHERE id = {id}"))
-        .await
-        .to_string()
+    id_of(&fx::start(b, programme, "new").await)
 }
 
 async fn staff(app: &TestApp, b: &mut Browser, id: i64, action: &str, extra: &[(&str, &str)]) {
-    let page = b.get(&format!("/office/applications/{id}")).await;
-    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    let v = version(app, id).await;
-    let mut fields = vec![("version", v.as_str())];
-    fields.extend_from_slice(extra);
-    let page = b.post(&format!("/office/applications/{id}/{action}"), &fields).await;
+    let page = fx::staff_step(app, b, id, action, extra).await;
     assert!(page.status.is_redirection(), "{action}: {}", page.body);
 }
 
@@ -185,23 +154,9 @@ async fn new_sports_certification_by_exemption_with_evidence() {
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "the exemption needs evidence");
 
     b.get(&format!("/mypage/applications/{id}")).await;
-    let token = b.csrf.clone().unwrap();
-    let mut body = format!(
-        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"jspo.pdf\"\r\n\
-         Content-Type: application/pdf\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(&crate::common::pdf_file());
-    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
-    let r = b
-        .client
-        .post(format!("{}/mypage/applications/{id}/files?csrf_token={token}", b.base))
-        .header("content-type", format!("multipart/form-data; boundary={BOUNDARY}"))
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_redirection(), "{}", r.status());
+    let path = format!("/mypage/applications/{id}/files");
+    let r = fx::upload_to(&mut b, &path, "jspo.pdf", &crate::common::pdf_file()).await;
+    assert!(r.status.is_redirection(), "{}", r.status);
     b.get(&format!("/mypage/applications/{id}")).await;
     let page = b.post(&format!("/mypage/applications/{id}/submit"), &[]).await;
     assert!(page.status.is_redirection(), "{}", page.body);
@@ -219,22 +174,7 @@ fn evidence_pdf() -> Vec<u8> {
 
 /// Uploads `pdf` to `path` (a multipart form with one file field), as the page's form does.
 async fn upload(b: &mut Browser, path: &str, pdf: &[u8]) -> StatusCode {
-    let token = b.csrf.clone().unwrap();
-    let mut body = format!(
-        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"cert.pdf\"\r\n\
-         Content-Type: application/pdf\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(pdf);
-    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
-    b.client
-        .post(format!("{}{path}?csrf_token={token}", b.base))
-        .header("content-type", format!("multipart/form-data; boundary={BOUNDARY}"))
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-        .status()
+    fx::upload_to(b, path, "cert.pdf", pdf).await.status
 }
 
 async fn declared_ids(app: &TestApp, id: i64) -> Vec<i64> {
@@ -253,20 +193,7 @@ async fn declare_certificate(
     on: &str,
 ) -> u16 {
     b.get(&format!("/mypage/applications/{id}")).await;
-    let page = b
-        .post(
-            &format!("/mypage/applications/{id}/credits"),
-            &[
-                ("category", category),
-                ("format", "in_person"),
-                ("units", units),
-                ("attended_on", on),
-                ("source", "certificate"),
-                ("note", ""),
-            ],
-        )
-        .await;
-    page.status.as_u16()
+    fx::declare(b, id, Declared::certificate(category, units, on)).await.status.as_u16()
 }
 
 #[tokio::test]

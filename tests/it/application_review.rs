@@ -6,6 +6,7 @@
 
 use crate::common;
 
+use crate::common::applications::version;
 use crate::common::TestApp;
 use chrono::NaiveDate;
 use reqwest::StatusCode;
@@ -54,12 +55,6 @@ async fn status(app: &TestApp, id: i64) -> (String, Option<String>) {
         .fetch_one(&app.pool)
         .await
         .unwrap()
-}
-
-async fn version(app: &TestApp, id: i64) -> String {
-    app.count(&format!("SELECT version::bigint FROM applications WHERE id = {id}"))
-        .await
-        .to_string()
 }
 
 /// The physician corrects and resubmits (their side of the portal).

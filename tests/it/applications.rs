@@ -3,49 +3,12 @@
 //! until the rules are met), one open application per programme, late renewal, and never
 //! another physician's application.
 
+use crate::common::applications::{self as fx, id_of, start, Declared};
 use crate::common::{Browser, Page, TestApp};
 use reqwest::StatusCode;
 
-const BOUNDARY: &str = "----mamis-applications-boundary";
-
-fn multipart_body(file_name: &str, content: &[u8]) -> Vec<u8> {
-    let mut body = format!(
-        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\
-         Content-Type: application/pdf\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(content);
-    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
-    body
-}
-
-/// Uploads a file as the form does: multipart body, CSRF token in the query string.
 async fn upload(b: &mut Browser, id: i64, file_name: &str, content: &[u8]) -> Page {
-    let token = b.csrf.clone().expect("a page with a CSRF token was opened first");
-    let r = b
-        .client
-        .post(format!("{}/mypage/applications/{id}/files?csrf_token={token}", b.base))
-        .header("content-type", format!("multipart/form-data; boundary={BOUNDARY}"))
-        .body(multipart_body(file_name, content))
-        .send()
-        .await
-        .unwrap();
-    let status = r.status();
-    let headers = r.headers().clone();
-    let body = r.text().await.unwrap();
-    Page { status, headers, body }
-}
-
-/// Starts an application through the pages; the response of the POST.
-async fn start(b: &mut Browser, programme: &str, kind: &str) -> Page {
-    let path = format!("/mypage/applications/new?programme={programme}&kind={kind}");
-    assert_eq!(b.get(&path).await.status, StatusCode::OK);
-    b.post(&path, &[]).await
-}
-
-fn id_of(page: &Page) -> i64 {
-    let location = page.location().expect("a redirect to the application");
-    location.trim_start_matches("/mypage/applications/").parse().expect("an application id")
+    fx::upload_to(b, &format!("/mypage/applications/{id}/files"), file_name, content).await
 }
 
 async fn declare(
@@ -56,18 +19,8 @@ async fn declare(
     units: &str,
     date: &str,
 ) -> Page {
-    b.post(
-        &format!("/mypage/applications/{id}/credits"),
-        &[
-            ("category", category),
-            ("format", format),
-            ("units", units),
-            ("attended_on", date),
-            ("source", "handbook"),
-            ("note", ""),
-        ],
-    )
-    .await
+    let credit = Declared { format, ..Declared::handbook(category, units, date) };
+    fx::declare(b, id, credit).await
 }
 
 async fn declare_enough(b: &mut Browser, id: i64) {

@@ -5,10 +5,9 @@ use axum::extract::State;
 use axum::response::Response;
 
 use crate::db;
-use crate::domain::policy::Action;
 use crate::error::AppResult;
 use crate::state::AppState;
-use crate::web::ctx::Ctx;
+use crate::web::extract;
 use crate::web::layout::Layout;
 use crate::web::render;
 
@@ -26,8 +25,7 @@ struct AdminPage {
     mails: Vec<OutboxView>,
 }
 
-pub async fn admin(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
-    ctx.require(Action::ManageMaintenance)?;
+pub async fn admin(State(state): State<AppState>, ctx: extract::Admin) -> AppResult<Response> {
     let mails = db::outbox::recent(&state.pool, 20)
         .await?
         .into_iter()

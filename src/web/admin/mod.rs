@@ -23,6 +23,9 @@ pub fn routes() -> Router<AppState> {
             get(settings::announcements).post(settings::create_announcement),
         )
         .route("/admin/announcements/{id}/delete", post(settings::delete_announcement))
-        .route("/audit", get(audit::list))
-        .merge(logins::routes())
+}
+
+/// JMA staff and the administrator: the audit log and lifting login delays.
+pub fn oversight_routes() -> Router<AppState> {
+    Router::new().route("/audit", get(audit::list)).merge(logins::routes())
 }

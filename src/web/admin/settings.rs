@@ -11,10 +11,10 @@ use serde_json::json;
 use crate::clock::{format_jp_datetime, parse_jst, Jst};
 use crate::db::{self, audit};
 use crate::domain::downtime;
-use crate::domain::policy::Action;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
+use crate::web::extract;
 use crate::web::layout::Layout;
 use crate::web::{render, see_other};
 
@@ -90,8 +90,7 @@ async fn windows_page(
     Ok((status, render(&page)?).into_response())
 }
 
-pub async fn windows(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
-    ctx.require(Action::ManageMaintenance)?;
+pub async fn windows(State(state): State<AppState>, ctx: extract::Admin) -> AppResult<Response> {
     windows_page(&state, &ctx, WindowForm::default(), WindowErrors::default(), None).await
 }
 
@@ -104,10 +103,9 @@ pub(crate) fn required_time(text: &str) -> Result<Jst, &'static str> {
 
 pub async fn create_window(
     State(state): State<AppState>,
-    ctx: Ctx,
+    ctx: extract::Admin,
     Form(form): Form<WindowForm>,
 ) -> AppResult<Response> {
-    ctx.require(Action::ManageMaintenance)?;
     let mut errors = WindowErrors::default();
     let starts = required_time(&form.starts_at).map_err(|e| errors.add("starts_at", e)).ok();
     let ends = required_time(&form.ends_at).map_err(|e| errors.add("ends_at", e)).ok();
@@ -150,10 +148,9 @@ pub async fn create_window(
 /// its own that names the window.
 pub async fn delete_window_page(
     State(state): State<AppState>,
-    ctx: Ctx,
+    ctx: extract::Admin,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    ctx.require(Action::ManageMaintenance)?;
     let mut tx = state.pool.begin().await?;
     let window = db::maintenance::window(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     drop(tx);
@@ -186,11 +183,10 @@ pub async fn delete_window_page(
 
 pub async fn delete_window(
     State(state): State<AppState>,
-    ctx: Ctx,
+    ctx: extract::Admin,
     Path(id): Path<i64>,
     Form(confirmed): Form<crate::web::confirm::Confirmed>,
 ) -> AppResult<Response> {
-    ctx.require(Action::ManageMaintenance)?;
     if !confirmed.yes() {
         return Ok(see_other(&format!("/admin/maintenance/{id}/delete")));
     }
@@ -276,18 +272,19 @@ async fn announcements_page(
     Ok((status, render(&page)?).into_response())
 }
 
-pub async fn announcements(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
-    ctx.require(Action::ManageAnnouncements)?;
+pub async fn announcements(
+    State(state): State<AppState>,
+    ctx: extract::Admin,
+) -> AppResult<Response> {
     announcements_page(&state, &ctx, AnnouncementForm::default(), AnnouncementErrors::default())
         .await
 }
 
 pub async fn create_announcement(
     State(state): State<AppState>,
-    ctx: Ctx,
+    ctx: extract::Admin,
     Form(form): Form<AnnouncementForm>,
 ) -> AppResult<Response> {
-    ctx.require(Action::ManageAnnouncements)?;
     let mut errors = AnnouncementErrors::default();
     let title = form.title.trim().to_string();
     let body = form.body.trim().to_string();
@@ -339,10 +336,9 @@ pub async fn create_announcement(
 
 pub async fn delete_announcement(
     State(state): State<AppState>,
-    ctx: Ctx,
+    ctx: extract::Admin,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    ctx.require(Action::ManageAnnouncements)?;
     let mut tx = state.pool.begin().await?;
     let before = db::maintenance::announcement(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     db::maintenance::delete_announcement(&mut tx, id).await?;

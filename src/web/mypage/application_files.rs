@@ -7,16 +7,15 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
-use serde_json::json;
 
+use crate::app::applications::physician::{self as commands, Evidence};
 use crate::db::applications as store;
-use crate::db::audit;
 use crate::domain::upload;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::web::ctx::Ctx;
+use crate::web::extract;
 use crate::web::mypage::applications::{
-    lock_own, own_application, registered, show_page, CreditForm, Errors, NOT_EDITABLE,
+    applicant, own_application, registered, show_page, CreditForm, Errors,
 };
 use crate::web::see_other;
 use crate::web::work::report::rules::clean_file_name;
@@ -24,7 +23,6 @@ use crate::web::work::report::rules::clean_file_name;
 /// Largest evidence file (10 MB); one file per upload request.
 pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
 const UPLOAD_REQUEST_LIMIT: usize = MAX_FILE_BYTES + 1024 * 1024;
-const MAX_FILES: usize = 30;
 
 pub fn routes() -> axum::Router<AppState> {
     let limit = || DefaultBodyLimit::max(UPLOAD_REQUEST_LIMIT);
@@ -38,14 +36,8 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/mypage/applications/{id}/files/{file_id}/delete", post(remove_file))
 }
 
-struct Upload {
-    name: String,
-    content_type: &'static str,
-    data: Vec<u8>,
-}
-
 /// Reads the one file of the upload form: Err with the message to show.
-async fn read_upload(mut multipart: Multipart) -> Result<Upload, String> {
+async fn read_upload(mut multipart: Multipart) -> Result<Evidence, String> {
     let unreadable = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             "ファイルが10MBを超えているため提出できません。".to_string()
@@ -78,7 +70,7 @@ async fn read_upload(mut multipart: Multipart) -> Result<Upload, String> {
         return Err("提出するファイルを選んでください（空のファイルは提出できません）。".into());
     };
     match upload::detect(&data) {
-        Some(kind) => Ok(Upload {
+        Some(kind) => Ok(Evidence {
             name: upload::stored_name(&name, kind),
             content_type: kind.content_type,
             data,
@@ -91,7 +83,7 @@ async fn read_upload(mut multipart: Multipart) -> Result<Upload, String> {
 
 pub async fn upload(
     State(state): State<AppState>,
-    ctx: Ctx,
+    ctx: extract::Physician,
     Path(id): Path<i64>,
     multipart: Multipart,
 ) -> AppResult<Response> {
@@ -101,7 +93,7 @@ pub async fn upload(
 /// The photo or PDF of one declared certificate (sports: 原本提出は不要, this is the evidence).
 pub async fn upload_for_credit(
     State(state): State<AppState>,
-    ctx: Ctx,
+    ctx: extract::Physician,
     Path((id, credit_id)): Path<(i64, i64)>,
     multipart: Multipart,
 ) -> AppResult<Response> {
@@ -112,75 +104,29 @@ pub async fn upload_for_credit(
 /// `credit_id` is given; refusals are shown next to the form they came from.
 async fn store_evidence(
     state: &AppState,
-    ctx: &Ctx,
+    ctx: &extract::Physician,
     id: i64,
     credit_id: Option<i64>,
     multipart: Multipart,
 ) -> AppResult<Response> {
     let physician = registered(state, ctx).await?;
     let read = read_upload(multipart).await;
-    let (mut tx, app) = lock_own(state, &physician, id).await?;
-    let credit_known = match credit_id {
-        Some(c) => store::declared_credits(&mut tx, id).await?.iter().any(|d| d.id == c),
-        None => true,
-    };
-    let count = store::files(&mut tx, id).await?.len();
-    let upload = match read {
-        Ok(_) if !app.editable() => Err(NOT_EDITABLE.to_string()),
-        Ok(_) if !credit_known => {
-            Err("その単位の記録が見つかりません。画面を更新してください。".to_string())
-        }
-        Ok(_) if count >= MAX_FILES => {
-            Err(format!("ファイルは{MAX_FILES}個まで提出できます。不要なものを削除してください。"))
-        }
-        other => other,
-    };
-    let upload = match upload {
-        Ok(u) => u,
+    let a = applicant(ctx, &physician);
+    let name = match commands::add_file(&state.pool, &a, id, credit_id, read).await? {
+        Ok(name) => name,
         Err(message) => {
-            drop(tx);
             let errors = match credit_id {
                 Some(c) => Errors::one(format!("credit-file-{c}"), message),
                 None => Errors::one("file", message),
             };
-            return show_page(
-                state,
-                ctx,
-                &physician,
-                id,
-                CreditForm::default(),
-                None,
-                errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            let form = CreditForm::default();
+            return show_page(state, ctx, &physician, id, form, None, errors, status).await;
         }
     };
-    let file_id =
-        store::add_file(&mut tx, id, &upload.name, upload.content_type, &upload.data, ctx.now)
-            .await?;
-    if let Some(credit) = credit_id {
-        store::link_file_to_credit(&mut tx, id, file_id, credit).await?;
-    }
-    store::touch(&mut tx, id, ctx.now).await?;
-    let entry = audit::Entry {
-        action: "application.upload",
-        entity_type: "application",
-        entity_id: Some(id.to_string()),
-        before: None,
-        after: Some(json!({
-            "file_id": file_id,
-            "declared_credit_id": credit_id,
-            "file_name": upload.name,
-            "content_type": upload.content_type,
-            "size_bytes": upload.data.len(),
-        })),
-    };
-    audit::record(&mut tx, &ctx.who(), ctx.now, entry).await?;
-    tx.commit().await?;
     let notice = match credit_id {
-        Some(_) => format!("「{}」を修了証の写しとして提出しました。", upload.name),
-        None => format!("「{}」を提出しました。", upload.name),
+        Some(_) => format!("「{name}」を修了証の写しとして提出しました。"),
+        None => format!("「{name}」を提出しました。"),
     };
     ctx.flash(&notice).await?;
     Ok(see_other(&format!("/mypage/applications/{id}")))
@@ -188,7 +134,7 @@ async fn store_evidence(
 
 pub async fn download(
     State(state): State<AppState>,
-    ctx: Ctx,
+    ctx: extract::Physician,
     Path((id, file_id)): Path<(i64, i64)>,
 ) -> AppResult<Response> {
     let physician = registered(&state, &ctx).await?;
@@ -201,32 +147,12 @@ pub async fn download(
 
 pub async fn remove_file(
     State(state): State<AppState>,
-    ctx: Ctx,
+    ctx: extract::Physician,
     Path((id, file_id)): Path<(i64, i64)>,
 ) -> AppResult<Response> {
     let physician = registered(&state, &ctx).await?;
-    let (mut tx, app) = lock_own(&state, &physician, id).await?;
-    if !app.editable() {
-        return Err(AppError::Conflict(NOT_EDITABLE.into()));
-    }
-    let Some(name) = store::remove_file(&mut tx, id, file_id).await? else {
-        return Err(AppError::NotFound);
-    };
-    store::touch(&mut tx, id, ctx.now).await?;
-    audit::record(
-        &mut tx,
-        &ctx.who(),
-        ctx.now,
-        audit::Entry {
-            action: "application.remove_file",
-            entity_type: "application",
-            entity_id: Some(id.to_string()),
-            before: Some(json!({"file_id": file_id, "file_name": name})),
-            after: None,
-        },
-    )
-    .await?;
-    tx.commit().await?;
+    let name =
+        commands::remove_file(&state.pool, &applicant(&ctx, &physician), id, file_id).await?;
     ctx.flash(&format!("「{name}」を削除しました。")).await?;
     Ok(see_other(&format!("/mypage/applications/{id}")))
 }

@@ -14,11 +14,10 @@ use chrono::NaiveDate;
 
 use crate::db::{self, verification::Certificate};
 use crate::domain::category::Programme;
-use crate::domain::policy::Action;
 use crate::error::{AppError, AppResult};
 use crate::export::certificate_pdf::{self, verify_path, CertificateData};
 use crate::state::AppState;
-use crate::web::ctx::Ctx;
+use crate::web::extract;
 use crate::web::layout::Layout;
 
 pub fn routes() -> Router<AppState> {
@@ -26,7 +25,6 @@ pub fn routes() -> Router<AppState> {
         // `{file}` is `<id>.pdf`: the router cannot match a parameter with a suffix.
         .route("/mypage/certificates/{file}", get(download))
         .route("/mypage/certificates/{id}/terms/{file}", get(download_term))
-        .route("/verify/{programme}/{number}/{code}", get(verify))
 }
 
 /// What the verification page may say about a certification.
@@ -76,7 +74,7 @@ fn looks_like_number(number: &str) -> bool {
 /// The certificate of the term standing today (`<id>.pdf`).
 async fn download(
     State(state): State<AppState>,
-    ctx: Ctx,
+    ctx: extract::Physician,
     Path(file): Path<String>,
 ) -> AppResult<Response> {
     let id: i64 =
@@ -92,7 +90,7 @@ async fn download(
 /// certificate stays downloadable.
 async fn download_term(
     State(state): State<AppState>,
-    ctx: Ctx,
+    ctx: extract::Physician,
     Path((id, file)): Path<(i64, String)>,
 ) -> AppResult<Response> {
     let term: i64 =
@@ -105,9 +103,12 @@ async fn download_term(
 }
 
 /// The signed-in physician, when the my page shows their certifications.
-async fn shown_physician(state: &AppState, ctx: &Ctx) -> AppResult<db::physicians::Physician> {
+async fn shown_physician(
+    state: &AppState,
+    ctx: &extract::Physician,
+) -> AppResult<db::physicians::Physician> {
     use crate::domain::registration::{certification_display, CertificationDisplay};
-    let user = ctx.require(Action::ViewMyPage)?;
+    let user = &ctx.user;
     let physician =
         db::physicians::for_account(&state.pool, user.id).await?.ok_or(AppError::NotFound)?;
     // Only what the my page shows: registration complete, certification data visible.
@@ -129,7 +130,7 @@ async fn shown_physician(state: &AppState, ctx: &Ctx) -> AppResult<db::physician
 
 async fn pdf_response(
     state: &AppState,
-    ctx: &Ctx,
+    ctx: &extract::Physician,
     physician: db::physicians::Physician,
     cert: Certificate,
 ) -> AppResult<Response> {
@@ -210,7 +211,7 @@ struct UnprintablePage {
 /// by hand.
 async fn unprintable_name(
     state: &AppState,
-    ctx: &Ctx,
+    ctx: &extract::Physician,
     unprintable: certificate_pdf::UnprintableName,
     certification_id: i64,
 ) -> AppResult<Response> {
@@ -272,7 +273,7 @@ struct VerifyPage {
 }
 
 /// Needs no login and no session: only the clock and one lookup.
-async fn verify(
+pub async fn verify(
     State(state): State<AppState>,
     Path((programme, number, code)): Path<(String, String, String)>,
 ) -> AppResult<Response> {

@@ -10,10 +10,9 @@ use serde_json::json;
 
 use crate::clock::{format_jp_datetime, jst};
 use crate::db::{self, audit};
-use crate::domain::policy::Action;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::web::ctx::Ctx;
+use crate::web::extract;
 use crate::web::layout::Layout;
 use crate::web::office::physicians::method_label;
 use crate::web::{render, see_other};
@@ -40,9 +39,9 @@ struct ConsentsPage {
     consents: Vec<ConsentView>,
 }
 
-pub async fn list(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+pub async fn list(State(state): State<AppState>, ctx: extract::Physician) -> AppResult<Response> {
     ctx.refuse_under_proxy()?;
-    let user = ctx.require(Action::ViewMyPage)?;
+    let user = &ctx.user;
     let physician = db::physicians::for_account(&state.pool, user.id).await?;
     let rows = match &physician {
         Some(p) => db::proxy::consents_of(&state.pool, p.id).await?,
@@ -65,11 +64,11 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
 
 pub async fn revoke(
     State(state): State<AppState>,
-    ctx: Ctx,
+    ctx: extract::Physician,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     ctx.refuse_under_proxy()?;
-    let user = ctx.require(Action::ViewMyPage)?;
+    let user = &ctx.user;
     let physician =
         db::physicians::for_account(&state.pool, user.id).await?.ok_or(AppError::NotFound)?;
     let mut tx = state.pool.begin().await?;

@@ -9,10 +9,10 @@ use rust_decimal::Decimal;
 use crate::clock::format_jp_date;
 use crate::db;
 use crate::domain::category::{Category, Format, Programme};
-use crate::domain::policy::Action;
+use crate::domain::renewal_progress as progress;
 use crate::error::AppResult;
 use crate::state::AppState;
-use crate::web::ctx::Ctx;
+use crate::web::extract;
 use crate::web::layout::Layout;
 use crate::web::{render, see_other};
 
@@ -249,218 +249,6 @@ fn history_entries(rows: Vec<db::credit_views::HistoryRow>) -> Vec<HistoryEntry>
         .collect()
 }
 
-/// What renewal needs and how much of it the portal's credits meet: a display of progress
-/// (the application's full requirement check adds the credits declared from paper).
-/// *(Pure arithmetic; belongs in `domain/` next to the requirement engine once that lands.)*
-pub mod progress {
-    use rust_decimal::Decimal;
-
-    use crate::domain::category::{Category, Format, Programme};
-
-    /// 認定産業医 renewal: total units, at least this many of each of 更新・実地・専門.
-    const OCCUPATIONAL_TOTAL: i64 = 20;
-    const OCCUPATIONAL_EACH: i64 = 1;
-    /// At most this many Web units count in total (briefing's sample: 10 Web → 5).
-    const WEB_CAP: i64 = 5;
-    /// 認定健康スポーツ医 renewal: units of 再研修.
-    const SPORTS_RETRAINING: i64 = 5;
-
-    #[derive(Clone, Debug, PartialEq, Eq)]
-    pub struct Line {
-        pub category: Category,
-        pub in_person: Decimal,
-        pub web: Decimal,
-        /// Whether Web units count for this category at all (not for 生涯研修 実地).
-        pub web_counts: bool,
-        pub required: Decimal,
-        pub met: bool,
-    }
-
-    #[derive(Clone, Debug, PartialEq, Eq)]
-    pub struct Progress {
-        pub lines: Vec<Line>,
-        pub in_person_total: Decimal,
-        /// Web units earned in categories where Web counts.
-        pub web_earned: Decimal,
-        /// Of those, the units that count (after the cap).
-        pub web_counted: Decimal,
-        pub web_cap: Option<Decimal>,
-        pub total: Decimal,
-        pub total_required: Decimal,
-        pub met: bool,
-    }
-
-    /// `sums`: units per category and format within the validity period. Categories of the
-    /// other programme and 基礎研修 (new certification only) are ignored.
-    pub fn renewal_progress(
-        programme: Programme,
-        sums: &[(Category, Format, Decimal)],
-    ) -> Progress {
-        let sum = |category: Category, format: Format| -> Decimal {
-            sums.iter().filter(|(c, f, _)| *c == category && *f == format).map(|(_, _, u)| *u).sum()
-        };
-        match programme {
-            Programme::Occupational => {
-                let each = Decimal::from(OCCUPATIONAL_EACH);
-                let cap = Decimal::from(WEB_CAP);
-                let mut lines = Vec::new();
-                let (mut in_person_total, mut web_earned, mut web_for_minima) =
-                    (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
-                for (category, web_counts) in [
-                    (Category::LifelongRenewal, true),
-                    (Category::LifelongPractical, false),
-                    (Category::LifelongSpecialized, true),
-                ] {
-                    let in_person = sum(category, Format::InPerson);
-                    let web = sum(category, Format::Web);
-                    let usable_web = if web_counts { web } else { Decimal::ZERO };
-                    // The Web units this category's minimum has to borrow (they share the cap).
-                    web_for_minima += (each - in_person).max(Decimal::ZERO).min(usable_web);
-                    in_person_total += in_person;
-                    web_earned += usable_web;
-                    lines.push(Line {
-                        category,
-                        in_person,
-                        web,
-                        web_counts,
-                        required: each,
-                        met: in_person + usable_web >= each,
-                    });
-                }
-                let web_counted = web_earned.min(cap);
-                let total = in_person_total + web_counted;
-                let total_required = Decimal::from(OCCUPATIONAL_TOTAL);
-                let met =
-                    lines.iter().all(|l| l.met) && web_for_minima <= cap && total >= total_required;
-                Progress {
-                    lines,
-                    in_person_total,
-                    web_earned,
-                    web_counted,
-                    web_cap: Some(cap),
-                    total,
-                    total_required,
-                    met,
-                }
-            }
-            Programme::Sports => {
-                let required = Decimal::from(SPORTS_RETRAINING);
-                let in_person = sum(Category::SportsRetraining, Format::InPerson);
-                let web = sum(Category::SportsRetraining, Format::Web);
-                let total = in_person + web;
-                Progress {
-                    lines: vec![Line {
-                        category: Category::SportsRetraining,
-                        in_person,
-                        web,
-                        web_counts: true,
-                        required,
-                        met: total >= required,
-                    }],
-                    in_person_total: in_person,
-                    web_earned: web,
-                    web_counted: web,
-                    web_cap: None,
-                    total,
-                    total_required: required,
-                    met: total >= required,
-                }
-            }
-        }
-    }
-
-    #[cfg(test)]
-    mod tests {
-        use super::*;
-        use Category::*;
-        use Format::*;
-
-        fn d(n: i64) -> Decimal {
-            Decimal::from(n)
-        }
-
-        fn occupational(sums: &[(Category, Format, i64)]) -> Progress {
-            let sums: Vec<_> = sums.iter().map(|(c, f, u)| (*c, *f, d(*u))).collect();
-            renewal_progress(Programme::Occupational, &sums)
-        }
-
-        #[test]
-        fn briefing_sample_ten_web_units_count_as_five() {
-            let p = occupational(&[
-                (LifelongRenewal, InPerson, 2),
-                (LifelongPractical, InPerson, 5),
-                (LifelongSpecialized, InPerson, 8),
-                (LifelongRenewal, Web, 4),
-                (LifelongSpecialized, Web, 6),
-            ]);
-            assert_eq!(p.web_earned, d(10));
-            assert_eq!(p.web_counted, d(5));
-            assert_eq!(p.in_person_total, d(15));
-            assert_eq!(p.total, d(20));
-            assert!(p.met);
-        }
-
-        #[test]
-        fn nineteen_and_a_half_is_not_enough() {
-            let sums = [
-                (LifelongRenewal, InPerson, Decimal::new(95, 1)),
-                (LifelongPractical, InPerson, d(5)),
-                (LifelongSpecialized, InPerson, d(5)),
-            ];
-            let p = renewal_progress(Programme::Occupational, &sums);
-            assert_eq!(p.total, Decimal::new(195, 1));
-            assert!(p.lines.iter().all(|l| l.met));
-            assert!(!p.met);
-        }
-
-        #[test]
-        fn each_category_needs_one_unit_whatever_the_total() {
-            let p = occupational(&[
-                (LifelongRenewal, InPerson, 15),
-                (LifelongSpecialized, InPerson, 10),
-            ]);
-            assert_eq!(p.total, d(25));
-            assert!(!p.lines[1].met, "no 実地");
-            assert!(!p.met);
-        }
-
-        #[test]
-        fn web_counts_for_renewal_and_specialized_but_never_practical() {
-            let p = occupational(&[
-                (LifelongRenewal, Web, 1),
-                (LifelongPractical, Web, 3),
-                (LifelongPractical, InPerson, 14),
-                (LifelongSpecialized, Web, 1),
-            ]);
-            assert!(p.lines[0].met && p.lines[2].met, "Web meets 更新 and 専門 minima");
-            assert!(!p.lines[1].web_counts);
-            assert_eq!(p.web_earned, d(2), "Web 実地 is not counted");
-            assert_eq!(p.total, d(16));
-            let p = occupational(&[(LifelongPractical, Web, 3)]);
-            assert!(!p.lines[1].met, "Web alone never meets 実地");
-        }
-
-        #[test]
-        fn basic_and_other_programme_credits_are_ignored() {
-            let p = occupational(&[(BasicLate, InPerson, 26), (SportsRetraining, InPerson, 5)]);
-            assert_eq!(p.total, Decimal::ZERO);
-            assert!(!p.met);
-        }
-
-        #[test]
-        fn sports_needs_five_units_of_retraining_in_any_format() {
-            let sums = [(SportsRetraining, InPerson, d(3)), (SportsRetraining, Web, d(2))];
-            let p = renewal_progress(Programme::Sports, &sums);
-            assert_eq!(p.total, d(5));
-            assert!(p.met);
-            assert_eq!(p.web_cap, None);
-            let sums = [(SportsRetraining, InPerson, Decimal::new(45, 1))];
-            assert!(!renewal_progress(Programme::Sports, &sums).met);
-            assert!(!renewal_progress(Programme::Sports, &[]).met);
-        }
-    }
-}
-
 pub fn programme_label(code: &str) -> &'static str {
     match code {
         "occupational" => "認定産業医",
@@ -494,6 +282,7 @@ fn certification_views(
     facts: CertificationFacts<'_>,
     now: crate::clock::Jst,
 ) -> Vec<CertificationView> {
+    use crate::domain::record_status::CertificationStatus;
     use crate::domain::schedule::{renewal_advice, YearMonth};
     use crate::domain::terms::{standing, Standing};
     let today = now.date_naive();
@@ -504,7 +293,7 @@ fn certification_views(
     let mut views = Vec::new();
     for c in certifications {
         let now_standing = standing(c.valid_from, c.valid_until, today);
-        let active = c.status == "active" && now_standing == Standing::InForce;
+        let active = c.status == CertificationStatus::Active && now_standing == Standing::InForce;
         let application = ApplicationStatusView::pick(applications, &c.programme, now.to_utc());
         let next_term = c.next_term_id.zip(c.next_valid_from.zip(c.next_valid_until)).map(
             |(id, (from, until))| {
@@ -541,12 +330,7 @@ fn certification_views(
             valid_until: format_jp_date(c.valid_until),
             next_term,
             application: application.map(ApplicationStatusView::new),
-            status: match now_standing {
-                _ if c.status != "active" => "無効",
-                Standing::InForce => "有効",
-                Standing::NotStarted => "有効期間の開始前",
-                Standing::Expired => "期限切れ",
-            },
+            status: c.status.standing_label(now_standing),
             days_left: active.then(|| (c.valid_until - today).num_days()),
             needs: renewal_needs(&c.programme),
             next_step,
@@ -570,9 +354,9 @@ struct MyPage {
     held_credits: Vec<String>,
 }
 
-pub async fn mypage(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+pub async fn mypage(State(state): State<AppState>, ctx: extract::Physician) -> AppResult<Response> {
     use crate::domain::registration::{certification_display, CertificationDisplay};
-    let user = ctx.require(Action::ViewMyPage)?;
+    let user = &ctx.user;
     // Everything the page shows in one statement (after the session and the account).
     let data = db::my_page::load(&state.pool, user.id, ctx.now.date_naive())
         .await?
@@ -634,8 +418,11 @@ struct CreditsPrintPage {
 }
 
 /// The printable credit history (the 手帳 replacement some prefectures accept on paper).
-pub async fn credits_print(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
-    let user = ctx.require(Action::ViewMyPage)?;
+pub async fn credits_print(
+    State(state): State<AppState>,
+    ctx: extract::Physician,
+) -> AppResult<Response> {
+    let user = &ctx.user;
     let physician = db::physicians::for_account(&state.pool, user.id)
         .await?
         .ok_or(crate::error::AppError::NotFound)?;

@@ -23,5 +23,10 @@ pub fn routes() -> Router<AppState> {
         .merge(certificates::routes())
         .merge(applications::routes())
         .merge(missing_credits::routes())
-        .merge(recruitment::routes())
+}
+
+/// Pages of this folder open to anyone: the seminars inviting attendees (`/seminars`), whose
+/// handlers ask for a signed-in physician where they need one.
+pub fn public_routes() -> Router<AppState> {
+    recruitment::routes()
 }

@@ -13,11 +13,10 @@ use crate::db::application_review::{self as review_db, Search};
 use crate::domain::application::Status;
 use crate::domain::category::Programme;
 use crate::domain::person::to_full_katakana;
-use crate::domain::policy::Action;
 use crate::domain::text::to_halfwidth_ascii;
 use crate::error::AppResult;
 use crate::state::AppState;
-use crate::web::ctx::Ctx;
+use crate::web::extract;
 use crate::web::layout::Layout;
 use crate::web::office::applications::{scope_of, QueueView};
 use crate::web::render;
@@ -88,10 +87,10 @@ fn parse_filter(query: &SearchQuery) -> Search {
 
 async fn search(
     State(state): State<AppState>,
-    ctx: Ctx,
+    ctx: extract::Staff,
     Query(query): Query<SearchQuery>,
 ) -> AppResult<Response> {
-    let user = ctx.require(Action::ViewOffice)?;
+    let user = &ctx.user;
     let filter = parse_filter(&query);
     let page = query.page.unwrap_or(1).max(1);
     let (rows, total) =

@@ -4,10 +4,9 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
 
-use crate::domain::policy::Action;
 use crate::error::AppResult;
 use crate::state::AppState;
-use crate::web::ctx::Ctx;
+use crate::web::extract;
 use crate::web::layout::Layout;
 use crate::web::render;
 
@@ -20,8 +19,8 @@ struct OfficePage {
     menu: Vec<crate::domain::menu::MenuItem>,
 }
 
-pub async fn office(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
-    let user = ctx.require(Action::ViewOffice)?;
+pub async fn office(State(state): State<AppState>, ctx: extract::Staff) -> AppResult<Response> {
+    let user = &ctx.user;
     let page = OfficePage {
         association: user.association.as_ref().map(|a| a.name.clone()).unwrap_or_default(),
         role_label: user.role.label(),

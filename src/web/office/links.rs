@@ -194,15 +194,6 @@ fn queue_scope(ctx: &Ctx) -> AppResult<Option<i16>> {
     Ok(if user.role == Role::JmaStaff { None } else { own_prefecture })
 }
 
-fn status_label(status: &str) -> &'static str {
-    match status {
-        "open" => "確認待ち",
-        "linked" => "紐付け済み",
-        "rejected" => "紐付けない（却下）",
-        _ => "不明",
-    }
-}
-
 fn programme_label(code: &str) -> &'static str {
     Programme::from_code(code).map(Programme::label).unwrap_or("不明")
 }
@@ -241,7 +232,7 @@ impl From<Review> for ReviewView {
         });
         ReviewView {
             id: r.id,
-            status: status_label(r.status.code()),
+            status: r.status.label(),
             is_open: r.status == LinkReviewStatus::Open,
             created: format_jp_datetime(r.created_at.fixed_offset()),
             decided,
@@ -387,7 +378,7 @@ async fn decide(
         Some(format!(
             "この確認は、すでに{}が「{}」として処理しています。画面の内容をご確認ください。",
             review.decided_by_name.as_deref().unwrap_or("他の担当者"),
-            status_label(review.status.code())
+            review.status.label()
         ))
     } else if decision == Decision::Link && review.certification_physician_id.is_some() {
         Some("この認定データは、すでに別の医師に紐付いています。紐付けはできません。".to_string())
@@ -420,8 +411,8 @@ async fn decide(
     }
     let note = (!note.is_empty()).then_some(note);
     let (status, action) = match decision {
-        Decision::Link => ("linked", "link_review.link"),
-        Decision::Reject => ("rejected", "link_review.reject"),
+        Decision::Link => (LinkReviewStatus::Linked, "link_review.link"),
+        Decision::Reject => (LinkReviewStatus::Rejected, "link_review.reject"),
     };
     if decision == Decision::Link
         && !link_reviews::attach_certification(

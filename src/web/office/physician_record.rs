@@ -12,10 +12,10 @@ use crate::db;
 use crate::domain::application::Status;
 use crate::domain::policy::{allows, Action, PhysicianTarget};
 use crate::domain::review::kind_label;
-use crate::domain::terms::{standing, Origin, Standing};
+use crate::domain::terms::{standing, Origin};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::web::ctx::Ctx;
+use crate::web::extract;
 use crate::web::layout::Layout;
 use crate::web::office::applications::programme_label;
 use crate::web::render;
@@ -53,10 +53,10 @@ struct RecordPage {
 
 async fn record(
     State(state): State<AppState>,
-    ctx: Ctx,
+    ctx: extract::Staff,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    let user = ctx.require(Action::ViewOffice)?;
+    let user = &ctx.user;
     let p = db::proxy::physician(&state.pool, id).await?.ok_or(AppError::NotFound)?;
     let target = PhysicianTarget {
         account_id: p.account_id,
@@ -79,12 +79,7 @@ async fn record(
                 format_jp_date(t.valid_until)
             ),
             origin: Origin::from_code(&t.origin).map(Origin::label).unwrap_or("不明"),
-            standing: match (t.status.as_str(), standing(t.valid_from, t.valid_until, today)) {
-                ("active", Standing::InForce) => "有効（現在の有効期間）",
-                ("active", Standing::NotStarted) => "これから（承認済み）",
-                ("active", Standing::Expired) => "終了",
-                _ => "無効",
-            },
+            standing: t.status.term_label(standing(t.valid_from, t.valid_until, today)),
             application_id: t.application_id,
         })
         .collect();

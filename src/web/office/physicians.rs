@@ -27,7 +27,6 @@ pub fn routes() -> Router<AppState> {
         .route("/office/physicians/{id}/consent", post(record_consent))
         .route("/office/physicians/{id}/consent/revoke", post(revoke_consent))
         .route("/office/physicians/{id}/proxy", post(start_proxy))
-        .route("/proxy/stop", post(stop_proxy))
 }
 
 fn target(p: &PhysicianSummary, consent: bool) -> PhysicianTarget {

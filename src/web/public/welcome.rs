@@ -30,7 +30,6 @@ pub fn routes() -> Router<AppState> {
         .route("/welcome/password", get(password_form).post(set_password))
         .route("/welcome/email", get(email_form).post(send_email_link))
         .route("/welcome/details", get(details_form).post(confirm_details))
-        .route("/verify-email", get(verify_email))
 }
 
 pub struct StepView {

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod a11y;
+pub mod applications;
 pub mod chrome;
 pub mod seminar_forms;
 pub mod smtp;

@@ -1,41 +1,7 @@
-//! Staff spreadsheets (.xlsx, DOMAIN §10): the renewal credit-check tool (単位確認) with live
-//! formulas, the per-prefecture count of certified physicians, address labels and the list of
-//! physicians to send renewal papers to. Pure functions from rows to bytes.
-//!
-//! Every cell from user data is written with `write_string`: a string cell is never parsed as a
-//! formula, so no apostrophe is added (it would print, as in 「'+81…」). The CSV downloads are
-//! made formula-safe in `domain::csv_text`.
+//! The renewal credit-check tool (単位確認) with live formulas.
 
-use chrono::NaiveDate;
-use rust_decimal::prelude::ToPrimitive;
-use rust_decimal::Decimal;
-use rust_xlsxwriter::{
-    column_number_to_name, Color, DataValidation, DataValidationRule, Format, FormatAlign,
-    FormatBorder, Formula, ProtectionOptions, Workbook, Worksheet, XlsxError,
-};
-
-use crate::domain::category::Programme;
-use crate::domain::prefecture;
-use crate::domain::requirements::limits;
-
-pub const CONTENT_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-
-/// The fee-paid mark of the briefing's sheet.
-pub const PAID_MARK: &str = "☑";
-pub const MET: &str = "○";
-pub const NOT_MET: &str = "×";
-
-/// A text cell that stays text even after a round trip through CSV.
-fn units(value: Decimal) -> f64 {
-    value.to_f64().unwrap_or(0.0)
-}
-
-fn date_text(date: NaiveDate) -> String {
-    date.format("%Y-%m-%d").to_string()
-}
-
-// ---------------------------------------------------------------------------------------------
-// The renewal credit-check tool.
+#[allow(unused_imports)]
+use super::*;
 
 /// One renewal applicant (occupational) with units per column of the sheet: 更新 対面, 更新 Web,
 /// 実地 対面, 専門 対面, 専門 Web — from the portal (MAMIS) and declared (手帳).
@@ -117,57 +83,12 @@ pub const HANDBOOK_HEADING: &str = "生涯研修(手帳・医師の申告)";
 pub const HANDBOOK_DECLARED: &str = "申告（原本未確認）";
 pub const HANDBOOK_CONFIRMED: &str = "原本確認済み";
 
-struct Styles {
-    title: Format,
-    input_text: Format,
-    note: Format,
-    header: Format,
-    input_header: Format,
-    text: Format,
-    number: Format,
-    input: Format,
-    formula: Format,
-    mark: Format,
-    input_mark: Format,
-}
-
-impl Styles {
-    fn new() -> Styles {
-        let base = Format::new().set_font_name("Meiryo UI").set_font_size(10);
-        let cell = base.clone().set_border(FormatBorder::Thin);
-        let header = cell
-            .clone()
-            .set_bold()
-            .set_align(FormatAlign::Center)
-            .set_align(FormatAlign::VerticalCenter)
-            .set_text_wrap()
-            .set_background_color(Color::RGB(0xDDEBF7));
-        let yellow = Color::RGB(0xFFFF00);
-        Styles {
-            title: base.clone().set_bold().set_font_size(14),
-            note: base.clone(),
-            input_text: cell.clone().set_background_color(yellow).set_unlocked(),
-            input_header: header.clone().set_background_color(Color::RGB(0xFFF2CC)),
-            header,
-            text: cell.clone(),
-            number: cell.clone().set_num_format("0.0"),
-            input: cell.clone().set_num_format("0.0").set_background_color(yellow).set_unlocked(),
-            formula: cell.clone().set_num_format("0.0").set_background_color(Color::RGB(0xF2F2F2)),
-            mark: cell.clone().set_align(FormatAlign::Center),
-            input_mark: cell
-                .set_align(FormatAlign::Center)
-                .set_background_color(yellow)
-                .set_unlocked(),
-        }
-    }
-}
-
-fn cell(col: u16, row: u32) -> String {
+pub(super) fn cell(col: u16, row: u32) -> String {
     format!("{}{}", column_number_to_name(col), row + 1)
 }
 
 /// The sheet's header: group titles over category titles over formats.
-fn renewal_headers(ws: &mut Worksheet, s: &Styles, top: u32) -> Result<(), XlsxError> {
+pub(super) fn renewal_headers(ws: &mut Worksheet, s: &Styles, top: u32) -> Result<(), XlsxError> {
     let (r0, r1, r2) = (top, top + 1, top + 2);
     for (c, title) in [
         (col::NO, "No"),
@@ -246,7 +167,9 @@ pub struct RenewalFormulas {
 /// right values too): 小計, 対面, Web counted, 計, 単位要件. 計 and 単位要件 are the requirement
 /// engine's answer (`requirements::occupational_renewal`), the one rule; a property test shows
 /// that the sheet's formulas, recalculated, give the same.
-fn renewal_results(row: &RenewalCheckRow) -> ([Decimal; 5], Decimal, Decimal, Decimal, bool) {
+pub(super) fn renewal_results(
+    row: &RenewalCheckRow,
+) -> ([Decimal; 5], Decimal, Decimal, Decimal, bool) {
     use crate::domain::category::{Category, Format, Programme};
     use crate::domain::requirements::{self, Credit, Input, Kind, Route, Source};
     let (m, h) = (row.mamis(), row.handbook());
@@ -293,7 +216,7 @@ fn renewal_results(row: &RenewalCheckRow) -> ([Decimal; 5], Decimal, Decimal, De
     (sub, in_person, total - in_person, total, met)
 }
 
-fn number_result(value: Decimal) -> String {
+pub(super) fn number_result(value: Decimal) -> String {
     value.normalize().to_string()
 }
 
@@ -440,7 +363,11 @@ pub fn renewal_check(
 
 /// Landscape A4, every column on one page's width (as many pages down as it takes), page
 /// numbers at the foot.
-fn print_one_page_wide(ws: &mut Worksheet, last_row: u32, last_col: u16) -> Result<(), XlsxError> {
+pub(super) fn print_one_page_wide(
+    ws: &mut Worksheet,
+    last_row: u32,
+    last_col: u16,
+) -> Result<(), XlsxError> {
     ws.set_landscape();
     ws.set_paper_size(9);
     ws.set_print_fit_to_pages(1, 0);
@@ -451,11 +378,16 @@ fn print_one_page_wide(ws: &mut Worksheet, last_row: u32, last_col: u16) -> Resu
 
 /// The cached result of a spare row's formulas: a string (an empty one would be written as 0,
 /// which viewers that do not recalculate would show).
-const BLANK_RESULT: &str = " ";
+pub(super) const BLANK_RESULT: &str = " ";
 
 /// An empty applicant row: the input cells yellow and unlocked, the formulas in place but
 /// blank until a name is typed.
-fn spare_row(ws: &mut Worksheet, s: &Styles, row: u32, number: u32) -> Result<(), XlsxError> {
+pub(super) fn spare_row(
+    ws: &mut Worksheet,
+    s: &Styles,
+    row: u32,
+    number: u32,
+) -> Result<(), XlsxError> {
     ws.write_number_with_format(row, col::NO, f64::from(number), &s.mark)?;
     ws.write_blank(row, col::NAME, &s.input_text)?;
     ws.write_blank(row, col::NUMBER, &s.input_text)?;
@@ -487,328 +419,4 @@ fn spare_row(ws: &mut Worksheet, s: &Styles, row: u32, number: u32) -> Result<()
     ws.write_blank(row, col::VALID_UNTIL, &s.input_text)?;
     ws.write_blank(row, col::HANDBOOK_STATUS, &s.input_text)?;
     Ok(())
-}
-
-// ---------------------------------------------------------------------------------------------
-// Lists.
-
-/// Active certifications of one prefecture (None: physicians without a prefecture or not yet
-/// linked to one) and programme.
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct PrefectureCount {
-    pub prefecture_code: Option<i16>,
-    pub programme: String,
-    pub certifications: i64,
-}
-
-fn simple_sheet<'a>(
-    workbook: &'a mut Workbook,
-    name: &str,
-    title: &str,
-    headers: &[(&str, f64)],
-    s: &Styles,
-) -> Result<&'a mut Worksheet, XlsxError> {
-    let ws = workbook.add_worksheet();
-    ws.set_name(name)?;
-    ws.write_string_with_format(0, 0, title, &s.title)?;
-    for (c, (header, width)) in headers.iter().enumerate() {
-        ws.write_string_with_format(2, c as u16, *header, &s.header)?;
-        ws.set_column_width(c as u16, *width)?;
-    }
-    ws.set_freeze_panes(3, 0)?;
-    ws.set_repeat_rows(2, 2)?;
-    Ok(ws)
-}
-
-/// 認定医の都道府県別集計表: active certifications per prefecture and programme, with totals
-/// as formulas. `only` limits the table to one prefecture (prefectural staff).
-pub fn prefecture_summary(
-    made_on: NaiveDate,
-    only: Option<i16>,
-    counts: &[PrefectureCount],
-) -> Result<Vec<u8>, XlsxError> {
-    let s = Styles::new();
-    let mut workbook = Workbook::new();
-    let mut headers: Vec<(&str, f64)> = vec![("コード", 7.0), ("都道府県", 12.0)];
-    headers.extend(Programme::ALL.iter().map(|p| (p.label(), 20.0)));
-    headers.push(("計", 10.0));
-    let ws = simple_sheet(
-        &mut workbook,
-        "都道府県別集計",
-        &format!("認定医の都道府県別集計表（{} 現在・有効な認定）", date_text(made_on)),
-        &headers,
-        &s,
-    )?;
-    let count = |code: Option<i16>, programme: Programme| -> i64 {
-        counts
-            .iter()
-            .filter(|c| c.prefecture_code == code && c.programme == programme.code())
-            .map(|c| c.certifications)
-            .sum()
-    };
-    let mut lines: Vec<(Option<i16>, String)> = match only {
-        Some(code) => vec![(Some(code), prefecture::name(code).unwrap_or("").to_string())],
-        None => {
-            (1..=47).map(|c| (Some(c), prefecture::name(c).unwrap_or("").to_string())).collect()
-        }
-    };
-    if only.is_none() {
-        lines.push((None, "都道府県未設定".to_string()));
-    }
-    let first = 3u32;
-    let programmes = Programme::ALL.len() as u16;
-    let total_col = 2 + programmes;
-    for (i, (code, name)) in lines.iter().enumerate() {
-        let row = first + i as u32;
-        match code {
-            Some(code) => ws.write_number_with_format(row, 0, f64::from(*code), &s.mark)?,
-            None => ws.write_string_with_format(row, 0, "―", &s.mark)?,
-        };
-        ws.write_string_with_format(row, 1, name, &s.text)?;
-        let mut sum = 0;
-        for (p, programme) in Programme::ALL.into_iter().enumerate() {
-            let n = count(*code, programme);
-            sum += n;
-            ws.write_number_with_format(row, 2 + p as u16, n as f64, &s.text)?;
-        }
-        let formula = format!("=SUM({}:{})", cell(2, row), cell(total_col - 1, row));
-        ws.write_formula_with_format(
-            row,
-            total_col,
-            Formula::new(formula).set_result(sum.to_string()),
-            &s.formula,
-        )?;
-    }
-    let last = first + lines.len() as u32 - 1;
-    let total_row = last + 1;
-    ws.merge_range(total_row, 0, total_row, 1, "合計", &s.header)?;
-    for c in 2..=total_col {
-        let sum: i64 = if c == total_col {
-            lines
-                .iter()
-                .map(|(code, _)| Programme::ALL.iter().map(|p| count(*code, *p)).sum::<i64>())
-                .sum()
-        } else {
-            let programme = Programme::ALL[usize::from(c - 2)];
-            lines.iter().map(|(code, _)| count(*code, programme)).sum()
-        };
-        let formula = format!("=SUM({}:{})", cell(c, first), cell(c, last));
-        ws.write_formula_with_format(
-            total_row,
-            c,
-            Formula::new(formula).set_result(sum.to_string()),
-            &s.formula,
-        )?;
-    }
-    workbook.save_to_buffer()
-}
-
-/// A certification expiring in the chosen period, with its holder's contact details.
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct ExpiringRow {
-    pub programme: String,
-    pub certificate_number: String,
-    pub valid_from: NaiveDate,
-    pub valid_until: NaiveDate,
-    pub kanji_name: Option<String>,
-    pub furigana: Option<String>,
-    pub birth_date: NaiveDate,
-    pub registry_number: String,
-    pub postal_code: Option<String>,
-    pub address: Option<String>,
-    pub workplace: Option<String>,
-    pub prefecture_code: Option<i16>,
-    pub email: Option<String>,
-    pub registered: bool,
-    pub open_application: bool,
-}
-
-fn programme_label(code: &str) -> &'static str {
-    Programme::from_code(code).map(Programme::label).unwrap_or("")
-}
-
-fn period_text(from: NaiveDate, until: NaiveDate) -> String {
-    format!("有効期限 {} 〜 {}", date_text(from), date_text(until))
-}
-
-/// 住所ラベル: postal code, address and 「氏名 様」 per certification expiring in the period.
-pub fn address_labels(
-    from: NaiveDate,
-    until: NaiveDate,
-    rows: &[ExpiringRow],
-) -> Result<Vec<u8>, XlsxError> {
-    let s = Styles::new();
-    let mut workbook = Workbook::new();
-    let ws = simple_sheet(
-        &mut workbook,
-        "住所ラベル",
-        &format!("住所ラベル（{}）", period_text(from, until)),
-        &[
-            ("郵便番号", 11.0),
-            ("住所", 48.0),
-            ("宛名", 22.0),
-            ("認定の種類", 20.0),
-            ("認定証番号", 11.0),
-            ("有効期限", 11.0),
-        ],
-        &s,
-    )?;
-    for (i, r) in rows.iter().enumerate() {
-        let row = 3 + i as u32;
-        let postal = r.postal_code.as_deref().map(|p| format!("〒{p}")).unwrap_or_default();
-        let name = r.kanji_name.as_deref().map(|n| format!("{n} 様")).unwrap_or_default();
-        ws.write_string_with_format(row, 0, &postal, &s.text)?;
-        let address = prefecture::full_address(r.prefecture_code, r.address.as_deref());
-        ws.write_string_with_format(row, 1, &address, &s.text)?;
-        ws.write_string_with_format(row, 2, &name, &s.text)?;
-        ws.write_string_with_format(row, 3, programme_label(&r.programme), &s.text)?;
-        ws.write_string_with_format(row, 4, &r.certificate_number, &s.text)?;
-        ws.write_string_with_format(row, 5, date_text(r.valid_until), &s.mark)?;
-    }
-    workbook.save_to_buffer()
-}
-
-/// 更新申請書印刷対象者の一覧: physicians whose certification expires in the period.
-pub fn renewal_targets(
-    from: NaiveDate,
-    until: NaiveDate,
-    rows: &[ExpiringRow],
-) -> Result<Vec<u8>, XlsxError> {
-    let s = Styles::new();
-    let mut workbook = Workbook::new();
-    let ws = simple_sheet(
-        &mut workbook,
-        "更新申請対象者",
-        &format!("更新申請書印刷対象者の一覧（{}）", period_text(from, until)),
-        &[
-            ("No", 6.0),
-            ("認定の種類", 20.0),
-            ("認定証番号", 11.0),
-            ("氏名", 18.0),
-            ("フリガナ", 20.0),
-            ("生年月日", 11.0),
-            ("医籍登録番号", 12.0),
-            ("都道府県", 10.0),
-            ("郵便番号", 10.0),
-            ("住所", 40.0),
-            ("勤務先", 28.0),
-            ("メールアドレス", 28.0),
-            ("有効期間開始", 12.0),
-            ("有効期限", 11.0),
-            ("マイページ", 11.0),
-            ("申請状況", 11.0),
-        ],
-        &s,
-    )?;
-    for (i, r) in rows.iter().enumerate() {
-        let row = 3 + i as u32;
-        let text = |v: &Option<String>| v.as_deref().unwrap_or("").to_string();
-        ws.write_number_with_format(row, 0, (i + 1) as f64, &s.mark)?;
-        ws.write_string_with_format(row, 1, programme_label(&r.programme), &s.text)?;
-        let cells = [
-            r.certificate_number.clone(),
-            r.kanji_name.clone().unwrap_or_else(|| "（未登録）".to_string()),
-            text(&r.furigana),
-            date_text(r.birth_date),
-            r.registry_number.clone(),
-            r.prefecture_code.and_then(prefecture::name).unwrap_or("").to_string(),
-            text(&r.postal_code),
-            text(&r.address),
-            text(&r.workplace),
-            text(&r.email),
-            date_text(r.valid_from),
-            date_text(r.valid_until),
-            if r.registered { "登録済み" } else { "未登録" }.to_string(),
-            if r.open_application { "申請中" } else { "未申請" }.to_string(),
-        ];
-        for (offset, value) in cells.iter().enumerate() {
-            ws.write_string_with_format(row, 2 + offset as u16, value, &s.text)?;
-        }
-    }
-    workbook.save_to_buffer()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formulas_use_the_limits() {
-        let f = renewal_formulas(RENEWAL_FIRST_ROW);
-        assert_eq!(f.subtotal[0], "=E6+J6");
-        assert_eq!(f.web, format!("=MIN({},P6+S6)", limits::RENEWAL_WEB_CAP));
-        assert_eq!(f.total, "=T6+U6");
-        assert!(f.requirement.contains(&format!("V6>={}", limits::RENEWAL_TOTAL)));
-    }
-
-    #[test]
-    fn cached_results_cap_web_units() {
-        let d = |n: i64| Decimal::from(n);
-        let row = RenewalCheckRow {
-            mamis_renewal_in_person: d(2),
-            mamis_renewal_web: d(4),
-            mamis_practical: d(1),
-            mamis_specialized_in_person: d(3),
-            mamis_specialized_web: d(3),
-            handbook_renewal_in_person: d(5),
-            handbook_specialized_in_person: d(4),
-            ..Default::default()
-        };
-        let (_, in_person, web, total, met) = renewal_results(&row);
-        assert_eq!((in_person, web, total, met), (d(15), d(5), d(20), true));
-        let rows: Vec<RenewalCheckRow> = (0..12)
-            .map(|i| RenewalCheckRow {
-                kanji_name: format!("申請者 {i:02}"),
-                certificate_number: format!("10001{i:02}"),
-                valid_until: NaiveDate::from_ymd_opt(2026, 7, 31).unwrap(),
-                handbook_received: i % 3 == 0,
-                fee_paid: i % 2 == 0,
-                ..row.clone()
-            })
-            .collect();
-        let bytes = renewal_check(13, NaiveDate::default(), &rows).unwrap();
-        crate::export::pdf::keep_sample("renewal_check.xlsx", &bytes);
-    }
-
-    /// The sheet's formulas as Excel recalculates them (`renewal_formulas`): 計 and 単位要件.
-    fn recalculated(sub: [Decimal; 5]) -> (Decimal, bool) {
-        let cap = Decimal::from(limits::RENEWAL_WEB_CAP);
-        let each = Decimal::from(limits::RENEWAL_EACH);
-        let total = sub[0] + sub[2] + sub[3] + cap.min(sub[1] + sub[4]);
-        let met = total >= Decimal::from(limits::RENEWAL_TOTAL)
-            && sub[0] + sub[1] >= each
-            && sub[2] >= each
-            && sub[3] + sub[4] >= each;
-        (total, met)
-    }
-
-    proptest::proptest! {
-        /// For random credits, the workbook's cached 合計/判定 and its recalculated formulas
-        /// both equal the requirement engine's answer.
-        #[test]
-        fn cached_and_recalculated_results_equal_the_engine(
-            units in proptest::collection::vec(0u32..=24, 10)
-        ) {
-            let u = |i: usize| Decimal::new(i64::from(units[i]), 1) * Decimal::from(5);
-            let row = RenewalCheckRow {
-                valid_from: NaiveDate::from_ymd_opt(2021, 8, 1).unwrap(),
-                valid_until: NaiveDate::from_ymd_opt(2026, 7, 31).unwrap(),
-                mamis_renewal_in_person: u(0),
-                mamis_renewal_web: u(1),
-                mamis_practical: u(2),
-                mamis_specialized_in_person: u(3),
-                mamis_specialized_web: u(4),
-                handbook_renewal_in_person: u(5),
-                handbook_renewal_web: u(6),
-                handbook_practical: u(7),
-                handbook_specialized_in_person: u(8),
-                handbook_specialized_web: u(9),
-                ..Default::default()
-            };
-            let (sub, _, _, total, met) = renewal_results(&row);
-            let (formula_total, formula_met) = recalculated(sub);
-            proptest::prop_assert_eq!(total, formula_total);
-            proptest::prop_assert_eq!(met, formula_met);
-        }
-    }
 }
