@@ -1,5 +1,7 @@
 //! Use cases: one function per question or command, called by handlers, jobs and tests alike,
 //! so that two pages can never answer the same question two ways.
 
+pub mod calendar;
 pub mod checks;
 pub mod postcards;
+pub mod suggestions;

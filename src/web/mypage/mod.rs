@@ -2,6 +2,7 @@
 
 pub mod application_files;
 pub mod applications;
+pub mod calendar;
 pub mod certificates;
 pub mod consents;
 pub mod home;
@@ -24,4 +25,5 @@ pub fn routes() -> Router<AppState> {
         .merge(applications::routes())
         .merge(missing_credits::routes())
         .merge(recruitment::routes())
+        .merge(calendar::routes())
 }

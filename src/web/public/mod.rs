@@ -2,6 +2,7 @@
 
 pub mod assets;
 pub mod auth;
+pub mod finder;
 pub mod health;
 pub mod recovery;
 pub mod register;
@@ -21,4 +22,5 @@ pub fn routes() -> Router<AppState> {
         .merge(welcome::routes())
         .merge(register::routes())
         .merge(recovery::routes())
+        .merge(finder::routes())
 }
