@@ -59,13 +59,11 @@ pub async fn for_physician(
         if needs.is_empty() {
             continue;
         }
-        let codes: Vec<&str> = programme.categories().into_iter().map(Category::code).collect();
         let found = db::finder::candidates(
             pool,
             today,
             c.valid_until,
             programme.code(),
-            &codes,
             prefecture,
             CANDIDATES,
         )

@@ -113,14 +113,14 @@ pub async fn approved(pool: &PgPool, id: i64) -> sqlx::Result<Option<FoundSemina
 }
 
 /// The seminars that could fill a renewal: approved, starting from `first_day`, ending by
-/// `last_day` (the term's end), of the programme, granting one of `categories`, held in the
-/// physician's prefecture or on the Web; soonest first, at most `limit`.
+/// `last_day` (the term's end), of the programme, held in the physician's prefecture or on
+/// the Web; soonest first, at most `limit`. (No category filter: every category of the
+/// programme may count, and the semi-join on units tripled the time on the national set.)
 pub async fn candidates(
     pool: &PgPool,
     first_day: NaiveDate,
     last_day: NaiveDate,
     programme: &str,
-    categories: &[&str],
     prefecture: Option<i16>,
     limit: i64,
 ) -> sqlx::Result<Vec<FoundSeminar>> {
@@ -129,17 +129,14 @@ pub async fn candidates(
             "SELECT {COLUMNS} FROM seminars s
              WHERE s.status = 'approved' AND s.starts_on >= $1 AND s.ends_on <= $2
                AND s.programme = $3
-               AND EXISTS (SELECT 1 FROM seminar_units u
-                           WHERE u.seminar_id = s.id AND u.category = ANY($4))
-               AND (s.format = 'web' OR s.approving_prefecture_code = $5)
-             ORDER BY s.starts_on, s.id LIMIT $6"
+               AND (s.format = 'web' OR s.approving_prefecture_code = $4)
+             ORDER BY s.starts_on, s.id LIMIT $5"
         )
     });
     sqlx::query_as(&SQL)
         .bind(first_day)
         .bind(last_day)
         .bind(programme)
-        .bind(categories)
         .bind(prefecture)
         .bind(limit)
         .fetch_all(pool)
