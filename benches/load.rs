@@ -9,7 +9,7 @@
 //! staff is `tokyo`, and the benchmark issues work pages for seminars it adds itself).
 //!
 //! Starts the release binary (`mamis serve --no-demo`, mail worker off) on a free port, then
-//! runs four scenarios one after the other, each with BENCH_CONCURRENCY (64) virtual users,
+//! runs five scenarios one after the other, each with BENCH_CONCURRENCY (64) virtual users,
 //! each user on its own keep-alive connection, for BENCH_SECONDS (10) after BENCH_WARMUP (2)
 //! unmeasured seconds:
 //! - physicians: each user signs in as a different physician, then views /mypage and the
@@ -18,6 +18,7 @@
 //! - staff: 東京都医師会's staff (pref13) open the application queue and a 50-row list
 //!   (/office/watch);
 //! - organizer: work pages of random seminars;
+//! - finder: the public seminar finder (/seminars/find), unfiltered and filtered, anonymous;
 //! - trivial: /healthz, the server's ceiling on this machine in this run.
 //!
 //! An error is a transport error or any answer but 2xx (a redirect to /login, a 503 …).
@@ -595,6 +596,28 @@ async fn bench() {
         print_table("organizers", &organizer);
     }
 
+    // The public seminar finder (issue 14), anonymous: unfiltered and filtered searches.
+    let finder_pages: Arc<Vec<(&'static str, Vec<String>)>> = Arc::new(vec![(
+        "seminar finder",
+        [
+            "/seminars/find",
+            "/seminars/find?page=2",
+            "/seminars/find?prefecture=13",
+            "/seminars/find?category=lifelong_practical",
+            "/seminars/find?prefecture=27&category=lifelong_specialized&format=web",
+            "/seminars/find?programme=sports&from=2026-01-01",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect(),
+    )]);
+    let plans = (0..n).map(|_| Plan { login_as: None, pages: finder_pages.clone() }).collect();
+    let mut finder = Vec::new();
+    if settings.runs("finder") {
+        finder = scenario(&settings, &addr, plans, None).await;
+        print_table("seminar finder (anonymous)", &finder);
+    }
+
     let trivial_pages: Arc<Vec<(&'static str, Vec<String>)>> =
         Arc::new(vec![("healthz", vec!["/healthz".into()])]);
     let plans = (0..n).map(|_| Plan { login_as: None, pages: trivial_pages.clone() }).collect();
@@ -614,7 +637,7 @@ async fn bench() {
         None => println!("pgbench not available: no baseline"),
     }
     let all: Vec<&Row> =
-        physicians.iter().chain(&staff).chain(&organizer).chain(&trivial).collect();
+        physicians.iter().chain(&staff).chain(&organizer).chain(&finder).chain(&trivial).collect();
     let errors: u64 = all.iter().map(|r| r.errors).sum();
     let find = |name: &str| all.iter().find(|r| r.name == name).map(|r| (r.p99, r.rps));
     let (mypage_p99, mypage_rps) = find("mypage").unwrap_or((0.0, 0.0));
@@ -624,6 +647,7 @@ async fn bench() {
     let share = |rps: f64| if pg_tps > 0.0 { rps / pg_tps } else { 0.0 };
     let (_, queue_rps) = find("office application queue").unwrap_or((0.0, 0.0));
     let (_, watch_rps) = find("office watch list (50 rows)").unwrap_or((0.0, 0.0));
+    let (finder_p99, finder_rps) = find("seminar finder").unwrap_or((0.0, 0.0));
     println!(
         "share of pgbench -S tps: my page {:.1} % (target ≥ 25 %), queue {:.1} %, watch list {:.1} % (target ≥ 5 %); my page p99 / pgbench mean {:.1}× (target ≤ 5×)",
         share(mypage_rps) * 100.0,
@@ -632,7 +656,7 @@ async fn bench() {
         if pg_mean > 0.0 { mypage_p99 / pg_mean } else { 0.0 }
     );
     println!(
-        "RESULT mypage_p99_ms={mypage_p99:.1} mypage_rps={mypage_rps:.0} trivial_rps={trivial_rps:.0} ratio={ratio:.3} errors={errors} rss_mb={rss} pgbench_s_tps={pg_tps:.0} pgbench_s_mean_ms={pg_mean:.3} mypage_share={:.3} mypage_p99_to_pgbench={:.1} queue_share={:.3} watch_share={:.3}",
+        "RESULT mypage_p99_ms={mypage_p99:.1} mypage_rps={mypage_rps:.0} trivial_rps={trivial_rps:.0} ratio={ratio:.3} errors={errors} rss_mb={rss} pgbench_s_tps={pg_tps:.0} pgbench_s_mean_ms={pg_mean:.3} mypage_share={:.3} mypage_p99_to_pgbench={:.1} queue_share={:.3} watch_share={:.3} finder_p99_ms={finder_p99:.1} finder_rps={finder_rps:.0}",
         share(mypage_rps),
         if pg_mean > 0.0 { mypage_p99 / pg_mean } else { 0.0 },
         share(queue_rps),

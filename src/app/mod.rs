@@ -3,7 +3,9 @@
 
 pub mod applications;
 pub mod changes;
+pub mod calendar;
 pub mod checks;
 pub mod email_change;
 pub mod postcards;
 pub mod seminars;
+pub mod suggestions;

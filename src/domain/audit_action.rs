@@ -33,6 +33,8 @@ pub enum AuditAction {
     ApplicationApproved,
     ApplicationRejected,
     AuthLogin,
+    CalendarFeedIssued,
+    CalendarFeedRevoked,
     AuthLoginFailed,
     AuthLoginRefusedLocked,
     AuthLoginRefusedPostcard,
@@ -130,6 +132,8 @@ impl AuditAction {
         AuditAction::ApplicationApproved,
         AuditAction::ApplicationRejected,
         AuditAction::AuthLogin,
+        AuditAction::CalendarFeedIssued,
+        AuditAction::CalendarFeedRevoked,
         AuditAction::AuthLoginFailed,
         AuditAction::AuthLoginRefusedLocked,
         AuditAction::AuthLoginRefusedPostcard,
@@ -292,6 +296,8 @@ impl AuditAction {
             AuditAction::WorkPageIssued => "work_page.issued",
             AuditAction::WorkPageReissued => "work_page.reissued",
             AuditAction::WorkPageRevoked => "work_page.revoked",
+            AuditAction::CalendarFeedIssued => "calendar_feed.issue",
+            AuditAction::CalendarFeedRevoked => "calendar_feed.revoke",
         }
     }
 
@@ -398,6 +404,8 @@ impl AuditAction {
             AuditAction::WorkPageIssued => "作業ページURLの発行",
             AuditAction::WorkPageReissued => "作業ページURLの再発行",
             AuditAction::WorkPageRevoked => "作業ページURLの停止",
+            AuditAction::CalendarFeedIssued => "カレンダー配信URLの発行",
+            AuditAction::CalendarFeedRevoked => "カレンダー配信URLの停止",
         }
     }
 
@@ -421,6 +429,7 @@ pub const ENTITY_TYPES: &[&str] = &[
     "announcement",
     "application",
     "association",
+    "calendar_feed",
     "certification",
     "certification_import",
     "change_request",
@@ -447,6 +456,7 @@ pub fn entity_label(entity_type: &str) -> &str {
     match entity_type {
         "account" => "アカウント",
         "association" => "医師会",
+        "calendar_feed" => "カレンダー配信",
         "announcement" => "お知らせ",
         "application" => "申請",
         "certification" => "認定",

@@ -2,6 +2,7 @@
 
 pub mod application_files;
 pub mod applications;
+pub mod calendar;
 pub mod certificates;
 pub mod consents;
 pub mod home;
@@ -23,10 +24,12 @@ pub fn routes() -> Router<AppState> {
         .merge(certificates::routes())
         .merge(applications::routes())
         .merge(missing_credits::routes())
+        .merge(calendar::routes())
 }
 
 /// Pages of this folder open to anyone: the seminars inviting attendees (`/seminars`), whose
-/// handlers ask for a signed-in physician where they need one.
+/// handlers ask for a signed-in physician where they need one, and the calendar feed, whose
+/// secret URL is its key.
 pub fn public_routes() -> Router<AppState> {
-    recruitment::routes()
+    recruitment::routes().merge(calendar::feed_routes())
 }

@@ -5,6 +5,7 @@
 pub mod assets;
 pub mod auth;
 pub mod email_confirm;
+pub mod finder;
 pub mod health;
 pub mod recovery;
 pub mod register;
@@ -26,4 +27,5 @@ pub fn routes() -> Router<AppState> {
         .route("/verify/{programme}/{number}/{code}", get(crate::web::mypage::certificates::verify))
         .merge(register::routes())
         .merge(recovery::routes())
+        .merge(finder::routes())
 }
