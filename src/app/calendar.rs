@@ -13,6 +13,7 @@ use crate::db::{self, audit, audit::Who};
 use crate::domain::application::Status;
 use crate::domain::audit_action::AuditAction;
 use crate::domain::category::{Format, Programme};
+use crate::domain::record_status::CertificationStatus;
 use crate::domain::renewal_calendar::{
     self, AppliedSeminar, Certification, Facts, OpenApplication,
 };
@@ -84,7 +85,7 @@ pub async fn feed(
     let certifications: Vec<Certification> = page
         .certifications
         .iter()
-        .filter(|c| c.status == "active")
+        .filter(|c| c.status == CertificationStatus::Active)
         .filter_map(|c| {
             Some(Certification {
                 id: c.id,

@@ -2,8 +2,8 @@
 //! so that two pages can never answer the same question two ways.
 
 pub mod applications;
-pub mod changes;
 pub mod calendar;
+pub mod changes;
 pub mod checks;
 pub mod email_change;
 pub mod postcards;

@@ -8,6 +8,7 @@ use sqlx::PgPool;
 
 use crate::db::{self, finder::FoundSeminar};
 use crate::domain::category::{Category, Format, Programme};
+use crate::domain::record_status::CertificationStatus;
 use crate::domain::suggestions::{self, Candidate, Need, Standing, Suggestion};
 
 /// How many coming seminars are weighed per certification (soonest first).
@@ -36,7 +37,10 @@ pub async fn for_physician(
     let mut out = Vec::new();
     for c in certifications {
         let Some(programme) = Programme::from_code(&c.programme) else { continue };
-        if c.status != "active" || c.next_term_id.is_some() || c.valid_until < today {
+        if c.status != CertificationStatus::Active
+            || c.next_term_id.is_some()
+            || c.valid_until < today
+        {
             continue;
         }
         let standing = Standing {

@@ -19,7 +19,7 @@ use crate::state::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::layout::{prefecture_options, Layout, PrefectureOption};
 use crate::web::render;
-use crate::web::work::report::{date_range, units_text};
+use crate::web::views::{date_range, units_text};
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/seminars/find", get(find)).route("/seminars/{id}", get(seminar_page))
