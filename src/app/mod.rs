@@ -2,4 +2,5 @@
 //! so that two pages can never answer the same question two ways.
 
 pub mod checks;
+pub mod credits;
 pub mod postcards;

@@ -258,6 +258,21 @@ impl CommitCounts {
     pub fn unchanged(&self) -> i64 {
         self.rows - self.inserted - self.updated
     }
+
+    /// The counts as the audit log keeps them.
+    pub fn audit_json(&self) -> Value {
+        serde_json::json!({
+            "rows": self.rows,
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "unchanged": self.unchanged(),
+            "matched": self.matched,
+            "unmatched": self.unmatched,
+            "birth_date_mismatch": self.mismatched,
+            "people": self.people,
+            "skipped": self.skipped,
+        })
+    }
 }
 
 #[derive(Debug, sqlx::FromRow)]
@@ -491,6 +506,34 @@ pub struct CreditRow {
     pub updated_at: DateTime<Utc>,
     /// Why staff rejected a held credit (the organizer corrects the row).
     pub review_reason: Option<String>,
+}
+
+/// Marks a commit's audit entry as late (or not), under the key the audit log has always used.
+pub fn note_late(after: &mut Value, late: bool) {
+    after["late"] = Value::Bool(late);
+}
+
+impl CreditRow {
+    /// Credits as the audit log keeps them (before or after a change).
+    pub fn audit_json(rows: &[CreditRow]) -> Vec<Value> {
+        rows.iter()
+            .map(|r| {
+                serde_json::json!({
+                    "id": r.id,
+                    "registry_number": r.registry_number,
+                    "category": r.category,
+                    "units": r.units,
+                    "kanji_name": r.kanji_name,
+                    "furigana": r.furigana,
+                    "birth_date": r.birth_date,
+                    "sex": r.sex,
+                    "match_status": r.match_status,
+                    "physician_id": r.physician_id,
+                    "withdrawn": r.withdrawn_at.is_some(),
+                })
+            })
+            .collect()
+    }
 }
 
 pub(crate) const CREDIT_COLUMNS: &str = "id, registry_number, kanji_name, furigana, birth_date,

@@ -1,5 +1,6 @@
 //! Organizers: the secret per-seminar work page, and the seminar application and correction forms.
 
+pub mod api_tokens;
 pub mod credits;
 pub mod limit;
 pub mod page;
@@ -20,4 +21,5 @@ pub fn routes() -> Router<AppState> {
         .merge(seminar_correct::routes())
         .merge(page::routes())
         .merge(report::routes())
+        .merge(api_tokens::routes())
 }
