@@ -52,10 +52,7 @@ type Cells = (Vec<Category>, Vec<String>, Vec<Vec<String>>);
 
 /// The request's rows as cells under a heading row (the template's columns, then a unit column
 /// for every category the seminar grants or a row names).
-fn to_cells(
-    rows: &[AttendeeInput],
-    grants: &[(Category, Units)],
-) -> ApiResult<Cells> {
+fn to_cells(rows: &[AttendeeInput], grants: &[(Category, Units)]) -> ApiResult<Cells> {
     let mut unknown = Vec::new();
     let mut categories: Vec<Category> = grants.iter().map(|(c, _)| *c).collect();
     for key in rows.iter().flat_map(|r| r.units.iter().flatten().map(|(k, _)| k)) {

@@ -11,8 +11,7 @@ pub mod problem;
 pub mod types;
 
 use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::{header, HeaderValue};
-use axum::middleware::{from_fn_with_state, map_response, Next};
+use axum::middleware::{from_fn_with_state, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use axum::{Json, Router};
@@ -86,12 +85,6 @@ async fn downtime_guard(State(state): State<AppState>, req: Request, next: Next)
     }
 }
 
-/// API answers are for one client: never kept by a cache.
-async fn no_store(mut response: Response) -> Response {
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
-}
-
 pub fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/api/v1/seminar", get(credits::seminar))
@@ -104,8 +97,9 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/api/v1/credits/{registry_number}", axum::routing::delete(credits::withdraw))
         .route("/api/{*rest}", any(no_such_endpoint))
         .layer(from_fn_with_state(state.clone(), downtime_guard))
+        // API answers are never cached: the security-headers layer around every route gives
+        // them `Cache-Control: no-store`.
         .route("/api/openapi.json", get(openapi_json))
-        .layer(map_response(no_store))
 }
 
 #[cfg(test)]

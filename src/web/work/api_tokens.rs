@@ -18,7 +18,7 @@ use crate::error::AppResult;
 use crate::state::AppState;
 use crate::web::ctx::Ctx;
 use crate::web::layout::Layout;
-use crate::web::work::page::{jp_time, seminar_view, SeminarView, WorkPage};
+use crate::web::work::page::{jp_time, private, seminar_view, SeminarView, WorkPage};
 use crate::web::{render, see_other};
 
 /// A name tells tokens apart (e.g. the system or vendor that uses it).
@@ -29,6 +29,8 @@ pub fn routes() -> Router<AppState> {
         .route("/work/{token}/api", get(page))
         .route("/work/{token}/api/tokens", post(issue))
         .route("/work/{token}/api/tokens/{id}/revoke", post(revoke))
+        // Private like every work page: the URL is the secret, and a token is on the page once.
+        .layer(axum::middleware::map_response(|r: Response| async { private(r) }))
 }
 
 pub struct TokenView {
