@@ -94,7 +94,8 @@ pub struct AttendeeInput {
 
 #[derive(Clone, Debug, Deserialize, ToSchema)]
 pub struct BatchInput {
-    /// At most 20,000 attendees.
+    /// 1 to 20,000 attendees.
+    #[schema(min_items = 1, max_items = 20000)]
     pub rows: Vec<AttendeeInput>,
 }
 
