@@ -25,62 +25,72 @@ pub struct ApiToken {
 }
 
 const COLUMNS: &str = "id, seminar_id, name, hint, created_at, last_used_at, revoked_at";
+const TOKEN_COLUMNS: &str =
+    "t.id, t.seminar_id, t.name, t.hint, t.created_at, t.last_used_at, t.revoked_at";
 
-/// Creates a token for the seminar; returns its row and the token (to show once).
+/// The active work page of this URL token: `work_pages.id`.
+const WORK_PAGE: &str = "(SELECT id FROM work_pages WHERE token_hash = $1 AND revoked_at IS NULL)";
+
+/// Creates a token from the work page whose URL token is `work_token` (None: that URL is not
+/// active); returns its row and the token (to show once).
 pub async fn issue(
     conn: &mut PgConnection,
-    seminar_id: i64,
+    work_token: &str,
     name: &str,
     now: Jst,
-) -> sqlx::Result<(ApiToken, String)> {
+) -> sqlx::Result<Option<(ApiToken, String)>> {
     let token = format!("{PREFIX}{}", new_token());
     let hint: String = token.chars().take(PREFIX.len() + 6).collect();
     let row = sqlx::query_as(&format!(
-        "INSERT INTO api_tokens (seminar_id, name, token_hash, hint, created_at)
-         VALUES ($1, $2, $3, $4, $5)
+        "INSERT INTO api_tokens (seminar_id, work_page_id, name, token_hash, hint, created_at)
+         SELECT w.seminar_id, w.id, $2, $3, $4, $5 FROM work_pages w WHERE w.id = {WORK_PAGE}
          RETURNING {COLUMNS}"
     ))
-    .bind(seminar_id)
+    .bind(hash(work_token))
     .bind(name)
     .bind(hash(&token))
     .bind(&hint)
     .bind(now)
-    .fetch_one(conn)
+    .fetch_optional(conn)
     .await?;
-    Ok((row, token))
+    Ok(row.map(|row| (row, token)))
 }
 
-/// The seminar's tokens, newest first (revoked ones included).
-pub async fn for_seminar(conn: &mut PgConnection, seminar_id: i64) -> sqlx::Result<Vec<ApiToken>> {
+/// The tokens issued from this work page URL, newest first (revoked ones included).
+pub async fn for_work_page(
+    conn: &mut PgConnection,
+    work_token: &str,
+) -> sqlx::Result<Vec<ApiToken>> {
     sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM api_tokens WHERE seminar_id = $1 ORDER BY id DESC"
+        "SELECT {COLUMNS} FROM api_tokens WHERE work_page_id = {WORK_PAGE} ORDER BY id DESC"
     ))
-    .bind(seminar_id)
+    .bind(hash(work_token))
     .fetch_all(conn)
     .await
 }
 
-/// Revokes one token of the seminar; the row as it was before (None: not this seminar's, or
-/// revoked already).
+/// Revokes one token issued from this work page URL; the row as it was before (None: not
+/// this page's, or revoked already).
 pub async fn revoke(
     conn: &mut PgConnection,
-    seminar_id: i64,
+    work_token: &str,
     id: i64,
     now: Jst,
 ) -> sqlx::Result<Option<ApiToken>> {
     sqlx::query_as(&format!(
         "UPDATE api_tokens SET revoked_at = $3
-         WHERE id = $1 AND seminar_id = $2 AND revoked_at IS NULL
+         WHERE id = $2 AND work_page_id = {WORK_PAGE} AND revoked_at IS NULL
          RETURNING {COLUMNS}"
     ))
+    .bind(hash(work_token))
     .bind(id)
-    .bind(seminar_id)
     .bind(now)
     .fetch_optional(conn)
     .await
 }
 
-/// The token in force with this secret, its last use noted (at most once a minute, so that a
+/// The token in force with this secret (and the work page URL it came from still active), its
+/// last use noted (at most once a minute, so that a
 /// busy client does not rewrite the row on every request). One statement.
 pub async fn authenticate(pool: &PgPool, token: &str, now: Jst) -> sqlx::Result<Option<ApiToken>> {
     let Some(rest) = token.strip_prefix(PREFIX) else { return Ok(None) };
@@ -89,7 +99,9 @@ pub async fn authenticate(pool: &PgPool, token: &str, now: Jst) -> sqlx::Result<
     }
     sqlx::query_as(&format!(
         "WITH found AS (
-             SELECT {COLUMNS} FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL
+             SELECT {TOKEN_COLUMNS} FROM api_tokens t
+             JOIN work_pages w ON w.id = t.work_page_id AND w.revoked_at IS NULL
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL
          ),
          touched AS (
              UPDATE api_tokens t SET last_used_at = $2

@@ -60,10 +60,11 @@ async fn seminar(app: &TestApp) -> (i64, String) {
     seminar_with(app, "産業医研修会（API）", "approved").await
 }
 
-/// An API token of the seminar, issued directly.
-async fn token_for(app: &TestApp, seminar_id: i64) -> String {
+/// An API token issued from the work page at `base` (its path), directly.
+async fn token_for(app: &TestApp, base: &str) -> String {
+    let work_token = base.trim_start_matches("/work/");
     let mut conn = app.pool.acquire().await.unwrap();
-    api_tokens::issue(&mut conn, seminar_id, "試験", app.clock.now()).await.unwrap().1
+    api_tokens::issue(&mut conn, work_token, "試験", app.clock.now()).await.unwrap().unwrap().1
 }
 
 /// reqwest is built without its `json` feature here.
@@ -209,13 +210,24 @@ async fn the_work_page_issues_a_token_once_lists_it_and_revokes_it() {
     .await
     .unwrap();
     assert_eq!(actions, ["api_token.issue", "api_token.revoke"]);
+
+    // A token lives as long as the work-page URL it was issued from: staff reissuing a leaked
+    // URL cuts off the tokens made with it.
+    let api = Api::new(&app, &token_for(&app, &base).await);
+    assert_eq!(api.get("/api/v1/seminar").await.status, StatusCode::OK);
+    let mut conn = app.pool.acquire().await.unwrap();
+    let fresh = work_pages::issue(&mut conn, seminar_id, None, app.clock.now()).await.unwrap();
+    drop(conn);
+    assert_problem(&api.get("/api/v1/seminar").await, StatusCode::UNAUTHORIZED);
+    let new_page = b.get(&format!("/work/{fresh}/api")).await;
+    assert!(new_page.body.contains("まだ発行していません"), "the new URL starts with no tokens");
 }
 
 #[tokio::test]
 async fn without_a_valid_token_every_endpoint_answers_401_and_no_cookie_is_set() {
     let app = TestApp::spawn().await;
-    let (seminar_id, _) = seminar(&app).await;
-    let good = token_for(&app, seminar_id).await;
+    let (_, base) = seminar(&app).await;
+    let good = token_for(&app, &base).await;
     for token in
         ["", "nonsense", "mamis_0000000000000000000000000000000000000000000000000000000000000000"]
     {
@@ -256,8 +268,8 @@ async fn the_openapi_document_is_3_1_and_describes_every_endpoint() {
 #[tokio::test]
 async fn the_seminar_endpoint_tells_what_it_grants_and_whether_it_takes_credits() {
     let app = TestApp::spawn().await;
-    let (seminar_id, _) = seminar(&app).await;
-    let api = Api::new(&app, &token_for(&app, seminar_id).await);
+    let (_, base) = seminar(&app).await;
+    let api = Api::new(&app, &token_for(&app, &base).await);
     let s = api.get("/api/v1/seminar").await;
     assert_eq!(s.status, StatusCode::OK);
     assert_eq!(s.json["title"], "産業医研修会（API）");
@@ -266,8 +278,8 @@ async fn the_seminar_endpoint_tells_what_it_grants_and_whether_it_takes_credits(
     assert_eq!(s.json["grants"][0]["category"], "lifelong_renewal");
     assert_eq!(s.json["grants"][1]["units"], "2");
 
-    let (pending, _) = seminar_with(&app, "承認前の研修会", "submitted").await;
-    let api = Api::new(&app, &token_for(&app, pending).await);
+    let (_, pending) = seminar_with(&app, "承認前の研修会", "submitted").await;
+    let api = Api::new(&app, &token_for(&app, &pending).await);
     let s = api.get("/api/v1/seminar").await;
     assert_eq!(s.json["accepting"], false);
     let refused =
@@ -366,7 +378,7 @@ async fn upload_csv(app: &TestApp, base: &str, csv: &str) -> Page {
 async fn a_batch_gets_the_csv_previews_results_row_by_row() {
     let app = TestApp::spawn().await;
     let (seminar_id, base) = seminar(&app).await;
-    let api = Api::new(&app, &token_for(&app, seminar_id).await);
+    let api = Api::new(&app, &token_for(&app, &base).await);
     let rows = mixed_rows();
     let values: Vec<Value> = rows.iter().map(|(v, _)| v.clone()).collect();
     let batch = api.batch(Value::Array(values.clone())).await;
@@ -432,8 +444,8 @@ async fn a_batch_gets_the_csv_previews_results_row_by_row() {
 #[tokio::test]
 async fn a_batch_with_a_duplicate_number_or_bad_input_is_answered_precisely() {
     let app = TestApp::spawn().await;
-    let (seminar_id, _) = seminar(&app).await;
-    let api = Api::new(&app, &token_for(&app, seminar_id).await);
+    let (_, base) = seminar(&app).await;
+    let api = Api::new(&app, &token_for(&app, &base).await);
     let twice = api
         .batch(json!([
             attendee("山田 太郎", "ヤマダ タロウ", "1970-05-15", "123456"),
@@ -475,8 +487,8 @@ async fn a_batch_with_a_duplicate_number_or_bad_input_is_answered_precisely() {
 #[tokio::test]
 async fn a_commit_with_the_same_idempotency_key_registers_once_and_answers_the_same() {
     let app = TestApp::spawn().await;
-    let (seminar_id, _) = seminar(&app).await;
-    let api = Api::new(&app, &token_for(&app, seminar_id).await);
+    let (seminar_id, base) = seminar(&app).await;
+    let api = Api::new(&app, &token_for(&app, &base).await);
     let batch = api
         .batch(json!([
             attendee("山田 太郎", "ヤマダ タロウ", "1970-05-15", "123456"),
@@ -534,7 +546,7 @@ async fn a_commit_with_the_same_idempotency_key_registers_once_and_answers_the_s
 async fn credits_are_listed_page_by_page_and_withdrawn_as_on_the_work_page() {
     let app = TestApp::spawn().await;
     let (seminar_id, base) = seminar(&app).await;
-    let api = Api::new(&app, &token_for(&app, seminar_id).await);
+    let api = Api::new(&app, &token_for(&app, &base).await);
     let rows: Vec<Value> = (0..5)
         .map(|i| {
             attendee(
@@ -601,10 +613,10 @@ async fn credits_are_listed_page_by_page_and_withdrawn_as_on_the_work_page() {
 #[tokio::test]
 async fn another_seminars_batches_and_credits_are_out_of_reach() {
     let app = TestApp::spawn().await;
-    let (mine, _) = seminar(&app).await;
-    let (theirs, _) = seminar_with(&app, "ほかの主催者の研修会", "approved").await;
-    let me = Api::new(&app, &token_for(&app, mine).await);
-    let them = Api::new(&app, &token_for(&app, theirs).await);
+    let (mine, my_page) = seminar(&app).await;
+    let (theirs, their_page) = seminar_with(&app, "ほかの主催者の研修会", "approved").await;
+    let me = Api::new(&app, &token_for(&app, &my_page).await);
+    let them = Api::new(&app, &token_for(&app, &their_page).await);
     let their_batch =
         them.batch(json!([attendee("山田 太郎", "ヤマダ タロウ", "1970-05-15", "123456")])).await;
     let their_id = their_batch.json["id"].as_i64().unwrap();
@@ -625,8 +637,8 @@ async fn another_seminars_batches_and_credits_are_out_of_reach() {
 #[tokio::test]
 async fn a_token_over_its_rate_limit_gets_429_with_retry_after() {
     let app = TestApp::spawn().await;
-    let (seminar_id, _) = seminar(&app).await;
-    let api = Api::new(&app, &token_for(&app, seminar_id).await);
+    let (_, base) = seminar(&app).await;
+    let api = Api::new(&app, &token_for(&app, &base).await);
     assert_eq!(api.get("/api/v1/seminar").await.status, StatusCode::OK);
     let token_id: i64 =
         sqlx::query_scalar("SELECT id FROM api_tokens").fetch_one(&app.pool).await.unwrap();
@@ -643,15 +655,15 @@ async fn a_token_over_its_rate_limit_gets_429_with_retry_after() {
     let retry: i64 = refused.headers["retry-after"].to_str().unwrap().parse().unwrap();
     assert!((1..=60).contains(&retry), "{retry}");
     // Another token is not held up.
-    let other = Api::new(&app, &token_for(&app, seminar_id).await);
+    let other = Api::new(&app, &token_for(&app, &base).await);
     assert_eq!(other.get("/api/v1/seminar").await.status, StatusCode::OK);
 }
 
 #[tokio::test]
 async fn ten_thousand_attendees_in_one_batch_get_their_results_and_register() {
     let app = TestApp::spawn().await;
-    let (seminar_id, _) = seminar(&app).await;
-    let api = Api::new(&app, &token_for(&app, seminar_id).await);
+    let (seminar_id, base) = seminar(&app).await;
+    let api = Api::new(&app, &token_for(&app, &base).await);
     let rows: Vec<Value> = (0..10_000)
         .map(|i| {
             let mut row =
@@ -681,4 +693,21 @@ async fn ten_thousand_attendees_in_one_batch_get_their_results_and_register() {
     assert_eq!(active_credits(&app, seminar_id).await, 19_980);
     eprintln!("10,000-row batch: checked in {checked:?}, committed in {committed:?}");
     assert!(checked.as_secs() < 60 && committed.as_secs() < 60, "{checked:?} {committed:?}");
+}
+
+#[tokio::test]
+async fn during_a_maintenance_window_the_api_answers_503_with_retry_after() {
+    let app = TestApp::spawn().await;
+    let (_, base) = seminar(&app).await;
+    let api = Api::new(&app, &token_for(&app, &base).await);
+    app.clock.set(mamis::clock::parse_jst("2025-04-02 10:00").unwrap());
+    let stopped = api.get("/api/v1/seminar").await;
+    assert_problem(&stopped, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(stopped.json["detail"].as_str().unwrap().contains("2025年4月7日 0:00 に再開します"));
+    let retry: i64 = stopped.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!(retry > 3600, "{retry}");
+    let batch =
+        api.batch(json!([attendee("山田 太郎", "ヤマダ タロウ", "1970-05-15", "123456")])).await;
+    assert_problem(&batch, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(app.count("SELECT count(*) FROM credit_uploads").await, 0);
 }

@@ -77,7 +77,7 @@ async fn downtime_guard(State(state): State<AppState>, req: Request, next: Next)
     let now = state.clock.now();
     match state.windows.resume_at(&state.pool, now).await {
         Ok(Some(resume)) => ApiError::unavailable(
-            downtime::resume_message(resume),
+            format!("メンテナンスのため停止しています。{}。", downtime::resume_message(resume)),
             downtime::retry_after_seconds(now, resume),
         )
         .into_response(),

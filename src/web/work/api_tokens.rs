@@ -79,7 +79,7 @@ async fn render_page(
     errors: FieldErrors,
 ) -> AppResult<Response> {
     let mut conn = state.pool.acquire().await?;
-    let tokens = api_tokens::for_seminar(&mut conn, work.seminar.id).await?;
+    let tokens = api_tokens::for_work_page(&mut conn, &work.token).await?;
     drop(conn);
     let failed = !errors.is_empty();
     let page = ApiPage {
@@ -123,7 +123,9 @@ async fn issue(
         return render_page(&state, &ctx, &work, None, name, errors).await;
     }
     let mut tx = state.pool.begin().await?;
-    let (row, token) = api_tokens::issue(&mut tx, work.seminar.id, &name, ctx.now).await?;
+    let (row, token) = api_tokens::issue(&mut tx, &work.token, &name, ctx.now)
+        .await?
+        .ok_or(crate::error::AppError::NotFound)?;
     let entry = audit::Entry {
         action: "api_token.issue",
         entity_type: "seminar",
@@ -144,7 +146,7 @@ async fn revoke(
     Path((_, id)): Path<(String, i64)>,
 ) -> AppResult<Response> {
     let mut tx = state.pool.begin().await?;
-    let revoked = api_tokens::revoke(&mut tx, work.seminar.id, id, ctx.now).await?;
+    let revoked = api_tokens::revoke(&mut tx, &work.token, id, ctx.now).await?;
     let message = match &revoked {
         Some(row) => {
             let entry = audit::Entry {
