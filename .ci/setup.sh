@@ -143,3 +143,17 @@ else
     note "npm ci --prefix .ci/tools"
     npm ci --prefix .ci/tools --no-audit --no-fund --loglevel=error </dev/null
 fi
+
+# --- schemathesis (PyPI), which .ci/run points at the organizer API's OpenAPI document
+# (.ci/api_fuzz.sh). A venv of its own under .ci/tools, at a pinned version.
+step "schemathesis"
+if [ -x .ci/tools/venv/bin/schemathesis ]; then
+    note "$(.ci/tools/venv/bin/schemathesis --version)"
+else
+    python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || apt_install python3-venv
+    command -v curl >/dev/null 2>&1 || apt_install curl
+    note "python3 -m venv .ci/tools/venv; pip install schemathesis==4.32.5"
+    python3 -m venv .ci/tools/venv
+    .ci/tools/venv/bin/pip install -q --disable-pip-version-check "schemathesis==4.32.5" </dev/null
+fi
+export SCHEMATHESIS="$PWD/.ci/tools/venv/bin/schemathesis"

@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod changes;
 pub mod checks;
 pub mod email_change;
+pub mod credits;
 pub mod postcards;
 pub mod seminars;
 pub mod suggestions;

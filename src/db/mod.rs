@@ -1,6 +1,7 @@
 //! Every SQL statement of the program lives in this module tree, one module per aggregate.
 
 pub mod accounts;
+pub mod api_tokens;
 pub mod application_review;
 pub mod applications;
 pub mod audit;

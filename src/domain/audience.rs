@@ -23,6 +23,9 @@ pub enum Audience {
     Administrators,
     /// Organizers, by the secret token in the URL (no account).
     WorkPage,
+    /// Organizers' systems, by a Bearer token of one seminar (`/api/`): no session, no CSRF
+    /// token (nothing rides on a cookie); the token decides.
+    Api,
 }
 
 /// Links mailed to people who may not be signed in when they click them.
@@ -43,6 +46,7 @@ pub fn of_path(path: &str) -> Audience {
         "admin" => Audience::Administrators,
         "account" | "welcome" | "proxy" | "logout" => Audience::SignedIn,
         "work" => Audience::WorkPage,
+        "api" => Audience::Api,
         _ => Audience::Public,
     }
 }
@@ -51,7 +55,7 @@ pub fn of_path(path: &str) -> Audience {
 /// the token decides on a work page).
 pub fn admits(actor: &Actor, audience: Audience) -> bool {
     match audience {
-        Audience::Public | Audience::SignedIn | Audience::WorkPage => true,
+        Audience::Public | Audience::SignedIn | Audience::WorkPage | Audience::Api => true,
         Audience::Physicians => allows(actor, Action::ViewMyPage),
         Audience::Staff => allows(actor, Action::ViewOffice),
         Audience::Oversight => {
@@ -63,7 +67,7 @@ pub fn admits(actor: &Actor, audience: Audience) -> bool {
 
 /// Whether an anonymous visitor may open it (otherwise: sign in first).
 pub fn open_to_anonymous(audience: Audience) -> bool {
-    matches!(audience, Audience::Public | Audience::WorkPage)
+    matches!(audience, Audience::Public | Audience::WorkPage | Audience::Api)
 }
 
 #[cfg(test)]
@@ -91,6 +95,9 @@ mod tests {
             ("/account/password", Audience::SignedIn),
             ("/proxy/stop", Audience::SignedIn),
             ("/work/abc/credits", Audience::WorkPage),
+            ("/api/v1/credits", Audience::Api),
+            ("/api/openapi.json", Audience::Api),
+            ("/apix", Audience::Public),
             ("/seminars/apply", Audience::Public),
             ("/verify/0123456", Audience::Public),
             ("/officex", Audience::Public),
@@ -121,5 +128,6 @@ mod tests {
         }
         assert!(!open_to_anonymous(Audience::SignedIn));
         assert!(open_to_anonymous(Audience::WorkPage));
+        assert!(open_to_anonymous(Audience::Api));
     }
 }

@@ -28,6 +28,11 @@ pub const FORGOT_PER_IP: Limit = limit("forgot:ip", 10, 1);
 pub const CONTINUE_PER_LINK: Limit = limit("register_continue:link", 10, 1);
 pub const CONTINUE_PER_IP: Limit = limit("register_continue:ip", 20, 1);
 
+/// The organizer API (`/api/v1/`), per token: a client registering 10,000 attendees needs two
+/// requests; a runaway loop is stopped long before it takes the database from everyone else.
+pub const API_PER_TOKEN: Limit =
+    Limit { name: "api:token", max: 120, window: Duration::minutes(1) };
+
 /// The counter's key: the limit's name and the counted value (lower-cased, as addresses are
 /// compared without case).
 pub fn key(limit: &Limit, value: &str) -> String {
@@ -37,6 +42,17 @@ pub fn key(limit: &Limit, value: &str) -> String {
 /// Whether the hit that made the count `hits` goes over the limit.
 pub fn exceeded(limit: &Limit, hits: i32) -> bool {
     hits > limit.max
+}
+
+/// Whole seconds until the window that began at `window_start` ends (at least 1): the
+/// Retry-After of a refusal.
+pub fn retry_after_seconds<Tz: chrono::TimeZone>(
+    limit: &Limit,
+    window_start: chrono::DateTime<Tz>,
+    now: chrono::DateTime<Tz>,
+) -> i64 {
+    let left = window_start + limit.window - now;
+    (left.num_milliseconds() + 999).div_euclid(1000).max(1)
 }
 
 #[cfg(test)]
@@ -52,6 +68,22 @@ mod tests {
         let table = [(1, false), (3, false), (4, true), (25, true)];
         for (hits, over) in table {
             assert_eq!(exceeded(&REGISTER_PER_ADDRESS, hits), over, "{hits}");
+        }
+    }
+
+    #[test]
+    fn a_refusal_says_when_the_window_ends() {
+        let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap();
+        let start = at("2025-05-01T10:00:00+09:00");
+        let table = [
+            ("2025-05-01T10:00:00+09:00", 60),
+            ("2025-05-01T10:00:59.500+09:00", 1),
+            ("2025-05-01T10:00:30+09:00", 30),
+            // A window already over (clock skew between instances): retry at once.
+            ("2025-05-01T10:05:00+09:00", 1),
+        ];
+        for (now, seconds) in table {
+            assert_eq!(retry_after_seconds(&API_PER_TOKEN, start, at(now)), seconds, "{now}");
         }
     }
 }

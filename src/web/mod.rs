@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod api;
 pub mod confirm;
 pub mod ctx;
 pub mod extract;
@@ -100,6 +101,10 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), middleware::csrf::verify))
         .layer(sessions)
         .layer(from_fn_with_state(state.clone(), middleware::downtime::guard))
+        // The organizer API (Audience::Api): Bearer tokens only, so it is merged outside the
+        // session, CSRF and audience layers above (no cookie is read or set for it); it has
+        // its own downtime answer and body limit.
+        .merge(api::routes(&state))
         .route("/healthz", get(public::health::healthz))
         .route("/readyz", get(public::health::readyz))
         .route("/static/style.css", get(public::assets::stylesheet))

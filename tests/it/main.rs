@@ -4,6 +4,7 @@
 mod common;
 
 mod access;
+mod api;
 mod application_journey;
 mod application_new;
 mod application_review;

@@ -183,6 +183,11 @@ fn unknown_unit_headings(header: &[String]) -> Vec<RowError> {
         .collect()
 }
 
+/// The refusal of a list longer than `MAX_ROWS` (a file or an API batch).
+pub fn too_many_rows() -> String {
+    format!("一度に登録できるのは{MAX_ROWS}行までです。ファイルを分けてください。")
+}
+
 /// Parses an attendee file. `Err`: the file as a whole cannot be read (not a CSV, a required
 /// column missing, too many rows); otherwise every row has its outcome.
 pub fn parse_attendees(
@@ -201,16 +206,12 @@ pub fn parse_attendees(
         }
     };
     if table.rows.len() > MAX_ROWS {
-        return Err(vec![RowError::new(
-            table.rows[0].line,
-            None,
-            format!("一度に登録できるのは{MAX_ROWS}行までです。ファイルを分けてください。"),
-        )]);
+        return Err(vec![RowError::new(table.rows[0].line, None, too_many_rows())]);
     }
-    let mut first_line_of: HashMap<RegistryNumber, u64> = HashMap::new();
-    let mut rows = Vec::with_capacity(table.rows.len());
-    for row in &table.rows {
-        let raw = RawAttendee {
+    let rows = table.rows.iter().map(|row| CheckedRow {
+        line: row.line,
+        cells: row.cells.clone(),
+        raw: RawAttendee {
             kanji_name: table.cell(row, NAME),
             furigana: table.cell(row, FURIGANA),
             birth_date: table.cell(row, BIRTH),
@@ -225,13 +226,36 @@ pub fn parse_attendees(
                 .map(|(i, c)| (*c, table.cell(row, FIRST_UNIT + i)))
                 .filter(|(_, cell)| !cell.is_empty())
                 .collect(),
-        };
-        let (mut result, warnings) = parse_attendee(row.line, &raw, grants, today);
+        },
+    });
+    Ok(ParsedFile { header, rows: check_rows(rows, grants, today) })
+}
+
+/// One row to check: its line (or position), its cells as read, and the attendee's cells.
+pub struct CheckedRow<'a> {
+    pub line: u64,
+    pub cells: Vec<String>,
+    pub raw: RawAttendee<'a>,
+}
+
+/// Every row's outcome, as the preview shows it: each row checked by `parse_attendee`, a
+/// 医籍登録番号 already on an earlier row refused, every cell stored otherwise than typed noted.
+/// The CSV upload and the organizer API's batches (`web::api`) both come here.
+pub fn check_rows<'a>(
+    rows: impl IntoIterator<Item = CheckedRow<'a>>,
+    grants: &Grants,
+    today: NaiveDate,
+) -> Vec<RowOutcome> {
+    let rows = rows.into_iter();
+    let mut first_line_of: HashMap<RegistryNumber, u64> = HashMap::new();
+    let mut out = Vec::with_capacity(rows.size_hint().0);
+    for CheckedRow { line, cells, raw } in rows {
+        let (mut result, warnings) = parse_attendee(line, &raw, grants, today);
         if let Ok(attendee) = &result {
             match first_line_of.get(&attendee.registry_number) {
                 Some(first) => {
                     result = Err(vec![RowError::new(
-                        row.line,
+                        line,
                         Some(PERSON_COLUMNS[REGISTRY].name),
                         format!(
                             "医籍登録番号 {} は{}行目と重複しています（1人1行にしてください）。",
@@ -241,7 +265,7 @@ pub fn parse_attendees(
                     )]);
                 }
                 None => {
-                    first_line_of.insert(attendee.registry_number.clone(), row.line);
+                    first_line_of.insert(attendee.registry_number.clone(), line);
                 }
             }
         }
@@ -249,9 +273,9 @@ pub fn parse_attendees(
             Ok(attendee) => notices(&raw, attendee, &warnings),
             Err(_) => Vec::new(),
         };
-        rows.push(RowOutcome {
-            line: row.line,
-            cells: row.cells.clone(),
+        out.push(RowOutcome {
+            line,
+            cells,
             name: raw.kanji_name.to_string(),
             registry: raw.registry_number.to_string(),
             result,
@@ -259,7 +283,7 @@ pub fn parse_attendees(
             notices,
         });
     }
-    Ok(ParsedFile { header, rows })
+    out
 }
 
 /// A course's cell (健康スポーツ医学講習会 前期・後期, DOMAIN §2): a course is completed or not,

@@ -1,6 +1,7 @@
 //! Organizers: the secret per-seminar work page, and the seminar application and correction forms.
 
 pub mod applicants;
+pub mod api_tokens;
 pub mod credits;
 pub mod limit;
 pub mod page;
@@ -21,4 +22,5 @@ pub fn routes() -> Router<AppState> {
         .merge(page::routes())
         .merge(report::routes())
         .merge(applicants::routes())
+        .merge(api_tokens::routes())
 }
