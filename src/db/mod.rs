@@ -6,6 +6,7 @@ pub mod applications;
 pub mod audit;
 pub mod bulk;
 pub mod change_requests;
+pub mod charts;
 pub mod credit_corrections;
 pub mod credit_list;
 pub mod credit_views;

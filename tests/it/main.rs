@@ -15,6 +15,7 @@ mod browser_application;
 mod browser_organizer;
 mod browser_registration;
 mod certificates;
+mod charts;
 mod credit_staff;
 mod credit_trust;
 mod credit_views;
