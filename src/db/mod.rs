@@ -8,6 +8,7 @@ pub mod audit;
 pub mod bulk;
 pub mod calendar_feeds;
 pub mod change_requests;
+pub mod charts;
 pub mod credit_corrections;
 pub mod credit_list;
 pub mod credit_views;

@@ -3,11 +3,13 @@
 pub mod application;
 pub mod application_event;
 pub mod application_form;
+pub mod association_charts;
 pub mod attendee_csv;
 pub mod audience;
 pub mod audit_action;
 pub mod category;
 pub mod certificate;
+pub mod chart;
 pub mod credit_match;
 pub mod credit_window;
 pub mod csv_text;

@@ -2,6 +2,7 @@
 //! csv). Pure functions from data to bytes; no database, no HTTP.
 
 pub mod certificate_pdf;
+pub mod chart_xlsx;
 pub mod labels_pdf;
 pub mod letter_pdf;
 pub mod pdf;

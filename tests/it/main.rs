@@ -17,6 +17,7 @@ mod browser_organizer;
 mod browser_registration;
 mod calendar;
 mod certificates;
+mod charts;
 mod credit_staff;
 mod credit_trust;
 mod credit_views;

@@ -36,7 +36,7 @@ pub fn routes() -> Router<AppState> {
 
 /// Which prefecture a download covers: prefectural staff their own (asking for another is
 /// 403), JMA staff the one asked for or, with `None`, all. Everyone else 403.
-fn scope(user: &CurrentAccount, requested: Option<&str>) -> AppResult<Option<i16>> {
+pub(crate) fn scope(user: &CurrentAccount, requested: Option<&str>) -> AppResult<Option<i16>> {
     let requested = match requested.map(str::trim).filter(|p| !p.is_empty()) {
         Some(text) => Some(
             prefecture::parse(text)
@@ -54,7 +54,7 @@ fn scope(user: &CurrentAccount, requested: Option<&str>) -> AppResult<Option<i16
     }
 }
 
-fn staff(ctx: &Ctx) -> AppResult<&CurrentAccount> {
+pub(crate) fn staff(ctx: &Ctx) -> AppResult<&CurrentAccount> {
     let user = ctx.require(Action::ViewOffice)?;
     match policy::scope(&user.actor(), List::Physicians) {
         Scope::Prefecture(_) | Scope::All => Ok(user),

@@ -4,6 +4,7 @@ pub mod application_search;
 pub mod applications;
 pub mod association;
 pub mod changes;
+pub mod charts;
 pub mod exports;
 pub mod held_credits;
 pub mod home;
@@ -30,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .merge(association::routes())
         .merge(links::routes())
         .merge(changes::routes())
+        .merge(charts::routes())
         .merge(physician_record::routes())
         .merge(physicians::routes())
         .merge(exports::routes())
