@@ -54,7 +54,10 @@ mod withdraw;
 
 use entry::*;
 use upload::*;
-pub(crate) use upload::{encoding_label, prepare, Parse};
+pub(crate) use upload::encoding_label;
+/// The upload's parse, as the fuzzers drive it (`fuzz_targets`).
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) use upload::{prepare, Parse};
 use withdraw::*;
 
 pub fn routes() -> Router<AppState> {
