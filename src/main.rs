@@ -77,7 +77,7 @@ async fn run() -> anyhow::Result<()> {
     let clock = clock_for(&config);
 
     db::ensure_database(&config.database_url).await?;
-    let pool = db::connect(&config.database_url, 20).await?;
+    let pool = db::connect_with(&config.database_url, 20, config.statement_cache).await?;
     db::migrate(&pool).await?;
 
     match cli.command.unwrap_or(Command::Serve { no_demo: false }) {
@@ -105,7 +105,11 @@ async fn run() -> anyhow::Result<()> {
                 let living = demo::load_living(&pool, clock.now()).await?;
                 tell_demo(&config.base_url, &living);
             }
-            let state = AppState::new(pool.clone(), config.clone(), clock.clone());
+            let state = AppState::new(pool.clone(), config.clone(), clock.clone())
+                .with_configured_replica()?;
+            if state.replica.is_some() {
+                tracing::info!("reads that may lag go to the replica (DATABASE_REPLICA_URL)");
+            }
             if config.run_mail_worker {
                 let mailer = mail::Mailer::from_config(&config)?;
                 tokio::spawn(mail::worker::run(

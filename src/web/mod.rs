@@ -80,6 +80,7 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), middleware::csrf::verify))
         .layer(sessions)
         .layer(from_fn_with_state(state.clone(), middleware::downtime::guard))
+        .layer(middleware::replica::ReadRoutingLayer::new(state.clone()))
         .route("/healthz", get(public::health::healthz))
         .route("/readyz", get(public::health::readyz))
         .route("/static/style.css", get(public::assets::stylesheet))
