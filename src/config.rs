@@ -43,6 +43,12 @@ pub struct Config {
     /// `DATABASE_STATEMENT_CACHE`: sqlx's per-connection prepared-statement cache capacity
     /// (default 100). See docs/SCALING.md for what a pooler in transaction mode needs.
     pub statement_cache: Option<usize>,
+    /// `DATABASE_MIGRATE=0`: `serve` does not apply migrations at start (behind a pooler in
+    /// transaction mode, where the migrator's session advisory lock cannot hold; run
+    /// `mamis migrate` against the database directly first).
+    pub migrate_on_start: bool,
+    /// `DATABASE_POOL_SIZE`: connections this instance holds to the database (default 20).
+    pub pool_size: u32,
 }
 
 /// A whole number of seconds (zero allowed) from the environment, or `default`.
@@ -117,6 +123,14 @@ impl Config {
                 })?),
                 None => None,
             },
+            migrate_on_start: var("DATABASE_MIGRATE").is_none_or(|v| v != "0" && v != "false"),
+            pool_size: match var("DATABASE_POOL_SIZE") {
+                Some(text) => match text.trim().parse::<u32>() {
+                    Ok(n) if n > 0 => n,
+                    _ => anyhow::bail!("DATABASE_POOL_SIZE is not a positive number: {text}"),
+                },
+                None => 20,
+            },
         })
     }
 
@@ -139,6 +153,8 @@ impl Config {
             replica_max_lag: std::time::Duration::from_secs(5),
             read_your_writes: std::time::Duration::from_secs(5),
             statement_cache: None,
+            migrate_on_start: true,
+            pool_size: 20,
         }
     }
 

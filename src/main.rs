@@ -77,10 +77,14 @@ async fn run() -> anyhow::Result<()> {
     let clock = clock_for(&config);
 
     db::ensure_database(&config.database_url).await?;
-    let pool = db::connect_with(&config.database_url, 20, config.statement_cache).await?;
-    db::migrate(&pool).await?;
+    let pool =
+        db::connect_with(&config.database_url, config.pool_size, config.statement_cache).await?;
+    let command = cli.command.unwrap_or(Command::Serve { no_demo: false });
+    if config.migrate_on_start || !matches!(command, Command::Serve { .. }) {
+        db::migrate(&pool).await?;
+    }
 
-    match cli.command.unwrap_or(Command::Serve { no_demo: false }) {
+    match command {
         Command::Migrate => {
             tracing::info!("migrations applied");
         }

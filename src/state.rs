@@ -43,7 +43,7 @@ impl AppState {
         let Some(url) = self.config.database_replica_url.clone() else { return Ok(self) };
         let pool = db::connect_replica_lazy(
             &url,
-            20,
+            self.config.pool_size,
             self.config.statement_cache,
             Replica::ACQUIRE_TIMEOUT,
         )?;
