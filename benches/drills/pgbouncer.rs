@@ -2,15 +2,18 @@
 //! docs/SCALING.md §1).
 //!
 //! PgBouncer (the Debian package, installed by .ci/setup.sh; nothing is installed here) runs
-//! from a temp config: its own loopback port, `pool_mode = transaction`, 20 server connections
-//! for the database, `auth_type = any` (it logs in as postgres over the shared server's trust).
-//! Four portal instances (20 client connections each: 80 sharing 20) serve the load
-//! benchmark's pages through it. sqlx runs every statement as a prepared statement (Parse,
-//! then Bind/Execute after a Sync), so each instance runs with the setting the pooler's version
-//! needs: PgBouncer ≥ 1.21 tracks prepared statements itself (`max_prepared_statements`);
-//! older ones cannot keep a statement between two transactions, whatever the client does. The
-//! drill runs the portal's default first, then `DATABASE_STATEMENT_CACHE=0`, and reports the
-//! errors of each; it passes when the run with the pooler's recommended setting has none.
+//! from a temp config: its own loopback port, 20 server connections for the database,
+//! `auth_type = any` (it logs in as postgres over the shared server's trust). Four portal
+//! instances serve the load benchmark's pages through it:
+//! 1. transaction mode, 20 client connections each (80 sharing 20), with the default statement
+//!    cache and with `DATABASE_STATEMENT_CACHE=0`. sqlx runs every statement as a named
+//!    prepared statement (Parse, Sync, then Bind/Execute, Sync); PgBouncer ≥ 1.21 tracks them
+//!    (`max_prepared_statements`), older ones hand the server connection to another client at
+//!    each Sync, so the names collide (measured with 1.18: the instances cannot even start);
+//! 2. session mode, `DATABASE_POOL_SIZE=5` each (4 × 5 = 20), what works with PgBouncer < 1.21.
+//!
+//! It passes when the mode the installed PgBouncer supports (≥ 1.21: transaction; older:
+//! session) served with zero errors, and reports the other results either way.
 
 use std::process::Stdio;
 use std::time::Duration;
