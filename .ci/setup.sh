@@ -111,6 +111,15 @@ else
     apt_install fonts-ipamj-mincho
 fi
 
+# --- The connection pooler for the pgbouncer drill (benches/drills/pgbouncer.rs), which starts
+# it from a temporary config of its own (the package's service is not used).
+step "PgBouncer"
+if command -v pgbouncer >/dev/null 2>&1; then
+    note "$(pgbouncer --version 2>/dev/null | head -1)"
+else
+    apt_install pgbouncer
+fi
+
 # --- Rust toolchain.
 step "Rust toolchain"
 if ! command -v cargo >/dev/null 2>&1 && [ -f "$HOME/.cargo/env" ]; then

@@ -10,6 +10,10 @@
 //!   mail_drop_after_data  the SMTP server takes messages but hangs up before its reply
 //!   kill_commit           the portal SIGKILLed during a 10,000-row CSV credit commit
 //!   two_instances         two instances on one database: sessions and the daily notice job
+//!   replica               a streaming read replica: reads routed to it, read-your-writes, its
+//!                         loss under load without errors, throughput with and without it
+//!   pgbouncer             four instances through PgBouncer in transaction mode (20 server
+//!                         connections) under the load benchmark's pages
 //!
 //! Databases are created as `drill_*` on DATABASE_URL's server (default the local one) and
 //! dropped afterwards (MAMIS_DRILL_KEEP_DB=1 keeps them). Each drill prints PASS or FAIL with
@@ -18,16 +22,26 @@
 
 #[path = "support/attendees.rs"]
 mod attendees;
+#[path = "support/baseline.rs"]
+mod baseline;
 #[path = "drills/common.rs"]
 mod common;
 #[path = "drills/kill_commit.rs"]
 mod kill_commit;
+#[path = "support/loadgen.rs"]
+mod loadgen;
 #[path = "drills/mail_outage.rs"]
 mod mail_outage;
 #[path = "drills/pg_restart.rs"]
 mod pg_restart;
+#[path = "drills/pgbouncer.rs"]
+mod pgbouncer;
 #[path = "drills/private_pg.rs"]
 mod private_pg;
+#[path = "drills/replica.rs"]
+mod replica;
+#[path = "drills/scale.rs"]
+mod scale;
 #[path = "drills/smtp.rs"]
 mod smtp;
 #[path = "drills/two_instances.rs"]
@@ -45,12 +59,14 @@ pub struct Outcome {
 
 type Drill = fn() -> Pin<Box<dyn Future<Output = anyhow::Result<Outcome>> + Send>>;
 
-const DRILLS: [(&str, Duration, Drill); 5] = [
+const DRILLS: [(&str, Duration, Drill); 7] = [
     ("pg_restart", Duration::from_secs(120), || Box::pin(pg_restart::run())),
     ("mail_outage", Duration::from_secs(120), || Box::pin(mail_outage::run(false))),
     ("mail_drop_after_data", Duration::from_secs(120), || Box::pin(mail_outage::run(true))),
     ("kill_commit", Duration::from_secs(240), || Box::pin(kill_commit::run())),
     ("two_instances", Duration::from_secs(120), || Box::pin(two_instances::run())),
+    ("replica", Duration::from_secs(300), || Box::pin(replica::run())),
+    ("pgbouncer", Duration::from_secs(300), || Box::pin(pgbouncer::run())),
 ];
 
 fn main() {

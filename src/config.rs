@@ -31,6 +31,40 @@ pub struct Config {
     /// Count each request's SQL statements and answer with them in `X-Query-Count` (tests,
     /// profiling); off in production, where counting costs sqlx formatting every statement.
     pub count_queries: bool,
+    /// A streaming replica (`DATABASE_REPLICA_URL`) for reads that may lag a few seconds: lists,
+    /// exports, the seminar list, the my page. None: every read goes to the primary.
+    pub database_replica_url: Option<String>,
+    /// Reads fall back to the primary while the replica lags more than this
+    /// (`REPLICA_MAX_LAG_SECS`, default 5).
+    pub replica_max_lag: std::time::Duration,
+    /// After a successful POST, that client's reads go to the primary for this long
+    /// (`REPLICA_READ_YOUR_WRITES_SECS`, default 5): it sees its own change at once.
+    pub read_your_writes: std::time::Duration,
+    /// `DATABASE_STATEMENT_CACHE`: sqlx's per-connection prepared-statement cache capacity
+    /// (default 100). See docs/SCALING.md for what a pooler in transaction mode needs.
+    pub statement_cache: Option<usize>,
+    /// `DATABASE_MIGRATE=0`: `serve` does not apply migrations at start (behind a pooler in
+    /// transaction mode, where the migrator's session advisory lock cannot hold; run
+    /// `mamis migrate` against the database directly first).
+    pub migrate_on_start: bool,
+    /// `DATABASE_POOL_SIZE`: connections this instance holds to the database (default 20).
+    pub pool_size: u32,
+}
+
+/// A whole number of seconds (zero allowed) from the environment, or `default`.
+fn secs_var(
+    name: &str,
+    value: Option<String>,
+    default: u64,
+) -> anyhow::Result<std::time::Duration> {
+    match value {
+        Some(text) => text
+            .trim()
+            .parse::<u64>()
+            .map(std::time::Duration::from_secs)
+            .map_err(|_| anyhow::anyhow!("{name} is not a number of seconds: {text}")),
+        None => Ok(std::time::Duration::from_secs(default)),
+    }
 }
 
 fn default_portal_credits_from() -> chrono::NaiveDate {
@@ -76,6 +110,27 @@ impl Config {
                 None => crate::mail::worker::DEFAULT_RETRY_MAX,
             },
             count_queries: var("QUERY_COUNT").is_some_and(|v| v == "1" || v == "true"),
+            database_replica_url: var("DATABASE_REPLICA_URL"),
+            replica_max_lag: secs_var("REPLICA_MAX_LAG_SECS", var("REPLICA_MAX_LAG_SECS"), 5)?,
+            read_your_writes: secs_var(
+                "REPLICA_READ_YOUR_WRITES_SECS",
+                var("REPLICA_READ_YOUR_WRITES_SECS"),
+                5,
+            )?,
+            statement_cache: match var("DATABASE_STATEMENT_CACHE") {
+                Some(text) => Some(text.trim().parse::<usize>().map_err(|_| {
+                    anyhow::anyhow!("DATABASE_STATEMENT_CACHE is not a number: {text}")
+                })?),
+                None => None,
+            },
+            migrate_on_start: var("DATABASE_MIGRATE").is_none_or(|v| v != "0" && v != "false"),
+            pool_size: match var("DATABASE_POOL_SIZE") {
+                Some(text) => match text.trim().parse::<u32>() {
+                    Ok(n) if n > 0 => n,
+                    _ => anyhow::bail!("DATABASE_POOL_SIZE is not a positive number: {text}"),
+                },
+                None => 20,
+            },
         })
     }
 
@@ -94,6 +149,12 @@ impl Config {
             portal_credits_from: default_portal_credits_from(),
             mail_retry_max: crate::mail::worker::DEFAULT_RETRY_MAX,
             count_queries: false,
+            database_replica_url: None,
+            replica_max_lag: std::time::Duration::from_secs(5),
+            read_your_writes: std::time::Duration::from_secs(5),
+            statement_cache: None,
+            migrate_on_start: true,
+            pool_size: 20,
         }
     }
 

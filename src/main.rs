@@ -82,10 +82,14 @@ async fn run() -> anyhow::Result<()> {
     let clock = clock_for(&config);
 
     db::ensure_database(&config.database_url).await?;
-    let pool = db::connect(&config.database_url, 20).await?;
-    db::migrate(&pool).await?;
+    let pool =
+        db::connect_with(&config.database_url, config.pool_size, config.statement_cache).await?;
+    let command = cli.command.unwrap_or(Command::Serve { no_demo: false });
+    if config.migrate_on_start || !matches!(command, Command::Serve { .. }) {
+        db::migrate(&pool).await?;
+    }
 
-    match cli.command.unwrap_or(Command::Serve { no_demo: false }) {
+    match command {
         Command::Migrate => {
             tracing::info!("migrations applied");
         }
@@ -115,7 +119,11 @@ async fn run() -> anyhow::Result<()> {
             }
             #[cfg(not(feature = "demo"))]
             let _ = no_demo;
-            let state = AppState::new(pool.clone(), config.clone(), clock.clone());
+            let state = AppState::new(pool.clone(), config.clone(), clock.clone())
+                .with_configured_replica()?;
+            if state.replica.is_some() {
+                tracing::info!("reads that may lag go to the replica (DATABASE_REPLICA_URL)");
+            }
             if config.run_mail_worker {
                 let mailer = mail::Mailer::from_config(&config)?;
                 tokio::spawn(mail::worker::run(

@@ -13,6 +13,9 @@ pub struct PrivatePg {
     bin: PathBuf,
     dir: TempDir,
     as_postgres: bool,
+    /// `max_connections` at start (60 unless changed before `start`; a standby needs at least
+    /// its primary's).
+    pub max_connections: u32,
 }
 
 /// The newest `/usr/lib/postgresql/<version>/bin` holding `initdb`, else `pg_config --bindir`.
@@ -49,18 +52,50 @@ fn is_root() -> bool {
 }
 
 impl PrivatePg {
-    pub fn init() -> anyhow::Result<PrivatePg> {
+    /// A fresh temp dir for a cluster (owned by postgres when we are root: PostgreSQL refuses
+    /// to run as root).
+    fn empty(max_connections: u32) -> anyhow::Result<PrivatePg> {
         let bin = bin_dir()?;
         let dir = TempDir::new("mamis-drill-pg");
         let as_postgres = is_root();
         if as_postgres {
-            // initdb refuses to run as root: the cluster belongs to the postgres user.
             let status = Command::new("chown").arg("postgres:postgres").arg(dir.path()).status()?;
             if !status.success() {
                 bail!("chown of {} to postgres failed", dir.path().display());
             }
         }
-        let pg = PrivatePg { port: free_port(), bin, dir, as_postgres };
+        Ok(PrivatePg { port: free_port(), bin, dir, as_postgres, max_connections })
+    }
+
+    /// A streaming replica of this (running) cluster: `pg_basebackup -R` over the replication
+    /// protocol into a temp dir of its own, with its own port; not started. initdb's pg_hba
+    /// (`-A trust`) has `host replication all 127.0.0.1/32 trust`, so nothing is edited.
+    pub fn replica(&self) -> anyhow::Result<PrivatePg> {
+        let replica = PrivatePg::empty(self.max_connections)?;
+        replica.run(
+            "pg_basebackup",
+            &[
+                "-D",
+                &replica.data(),
+                "-R",
+                "-X",
+                "stream",
+                "-c",
+                "fast",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                "postgres",
+                "--no-sync",
+            ],
+        )?;
+        Ok(replica)
+    }
+
+    pub fn init() -> anyhow::Result<PrivatePg> {
+        let pg = PrivatePg::empty(60)?;
         let data = pg.data();
         pg.run(
             "initdb",
@@ -106,9 +141,10 @@ impl PrivatePg {
 
     pub fn start(&self) -> anyhow::Result<()> {
         let options = format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=60",
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections={}",
             self.port,
-            self.dir.path().display()
+            self.dir.path().display(),
+            self.max_connections
         );
         let log = self.dir.path().join("postgres.log").display().to_string();
         self.run(

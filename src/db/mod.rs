@@ -32,6 +32,7 @@ pub mod proxy;
 pub mod rate_limit;
 pub mod reception;
 pub mod recruitment;
+pub mod replica;
 pub mod reports;
 pub mod request_letter;
 pub mod seminar_lectures;
@@ -47,7 +48,7 @@ pub mod verification;
 pub mod work_pages;
 
 use sqlx::migrate::MigrateDatabase;
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::Postgres;
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -86,9 +87,47 @@ fn redacted(url: &str) -> String {
 const IDLE_PING_AFTER_SECS: u64 = 30;
 
 pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<PgPool> {
-    let pool = PgPoolOptions::new()
+    connect_with(url, max_connections, None).await
+}
+
+/// Like `connect`, with sqlx's prepared-statement cache set to `statement_cache` entries per
+/// connection (None: sqlx's default of 100).
+pub async fn connect_with(
+    url: &str,
+    max_connections: u32,
+    statement_cache: Option<usize>,
+) -> anyhow::Result<PgPool> {
+    let options = connect_options(url, statement_cache)?;
+    Ok(pool_options(max_connections, std::time::Duration::from_secs(5))
+        .connect_with(options)
+        .await?)
+}
+
+/// The replica's pool: connects lazily (the portal starts while the replica is down) and gives
+/// up on a connection after `acquire_timeout`, so a dead replica costs a read little before it
+/// falls back to the primary.
+pub fn connect_replica_lazy(
+    url: &str,
+    max_connections: u32,
+    statement_cache: Option<usize>,
+    acquire_timeout: std::time::Duration,
+) -> anyhow::Result<PgPool> {
+    let options = connect_options(url, statement_cache)?;
+    Ok(pool_options(max_connections, acquire_timeout).connect_lazy_with(options))
+}
+
+fn connect_options(url: &str, statement_cache: Option<usize>) -> anyhow::Result<PgConnectOptions> {
+    let options: PgConnectOptions = url.parse()?;
+    Ok(match statement_cache {
+        Some(capacity) => options.statement_cache_capacity(capacity),
+        None => options,
+    })
+}
+
+fn pool_options(max_connections: u32, acquire_timeout: std::time::Duration) -> PgPoolOptions {
+    PgPoolOptions::new()
         .max_connections(max_connections)
-        .acquire_timeout(std::time::Duration::from_secs(5))
+        .acquire_timeout(acquire_timeout)
         // sqlx pings every connection it hands out by default: a second round trip for every
         // statement run on the pool. Ping only connections that sat idle long enough to have
         // been cut (server restart, firewall); a busy connection proves itself by being used.
@@ -101,9 +140,6 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<PgPool> 
                 Ok(true)
             })
         })
-        .connect(url)
-        .await?;
-    Ok(pool)
 }
 
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {

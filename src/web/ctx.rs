@@ -53,6 +53,8 @@ pub struct Ctx {
     pub path_and_query: String,
     /// The session ended (idle or too long) on this request.
     pub session_expired: bool,
+    /// Where this request may read from (`AppState::read_pool`).
+    pub reads: Option<std::sync::Arc<crate::state::ReadRoute>>,
 }
 
 impl Ctx {
@@ -245,6 +247,7 @@ impl FromRequestParts<AppState> for Ctx {
                 .map(str::to_string),
             path_and_query: parts.uri.path_and_query().map(|p| p.to_string()).unwrap_or_default(),
             session_expired,
+            reads: parts.extensions.get().cloned(),
         })
     }
 }

@@ -101,6 +101,7 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), middleware::csrf::verify))
         .layer(sessions)
         .layer(from_fn_with_state(state.clone(), middleware::downtime::guard))
+        .layer(middleware::replica::ReadRoutingLayer::new(state.clone()))
         // The organizer API (Audience::Api): Bearer tokens only, so it is merged outside the
         // session, CSRF and audience layers above (no cookie is read or set for it); it has
         // its own downtime answer and body limit.

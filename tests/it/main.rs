@@ -39,6 +39,7 @@ mod proxy;
 mod query_counts;
 mod recovery;
 mod registration;
+mod replica;
 mod reports;
 mod route_table;
 mod schema;

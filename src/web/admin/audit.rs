@@ -76,7 +76,7 @@ pub async fn list(
         entity_type: non_empty(&query.entity_type),
         entity_id: non_empty(&query.entity_id),
     };
-    let rows = db::audit::list(&state.pool, &filter, query.before, PAGE_SIZE + 1).await?;
+    let rows = db::audit::list(state.read_pool(&ctx), &filter, query.before, PAGE_SIZE + 1).await?;
     let has_more = rows.len() as i64 > PAGE_SIZE;
     let rows: Vec<_> = rows.into_iter().take(PAGE_SIZE as usize).collect();
     let older = match (has_more, rows.last()) {

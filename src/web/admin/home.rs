@@ -23,6 +23,21 @@ pub struct OutboxView {
 struct AdminPage {
     layout: Layout,
     mails: Vec<OutboxView>,
+    replica: String,
+}
+
+/// The read replica's state for the administrator: its lag, unreachable, or none configured.
+fn replica_status(state: &AppState) -> String {
+    let Some(replica) = &state.replica else { return "レプリカなし".into() };
+    match replica.lag() {
+        None => "応答なし（読み取りはすべてプライマリで処理中）".into(),
+        Some(lag) if replica.lagging() => format!(
+            "遅延 {:.1} 秒（上限 {} 秒を超えているため、読み取りはプライマリで処理中）",
+            lag.as_secs_f64(),
+            state.config.replica_max_lag.as_secs()
+        ),
+        Some(lag) => format!("遅延 {:.1} 秒", lag.as_secs_f64()),
+    }
 }
 
 pub async fn admin(State(state): State<AppState>, ctx: extract::Admin) -> AppResult<Response> {
@@ -45,6 +60,8 @@ pub async fn admin(State(state): State<AppState>, ctx: extract::Admin) -> AppRes
             },
         })
         .collect();
-    let page = AdminPage { layout: ctx.layout().with_notice(ctx.take_flash().await?), mails };
+    let replica = replica_status(&state);
+    let page =
+        AdminPage { layout: ctx.layout().with_notice(ctx.take_flash().await?), mails, replica };
     render(&page)
 }

@@ -7,3 +7,4 @@ pub mod headers;
 pub mod input;
 pub mod limits;
 pub mod query_count;
+pub mod replica;

@@ -358,7 +358,8 @@ pub async fn mypage(State(state): State<AppState>, ctx: extract::Physician) -> A
     use crate::domain::registration::{certification_display, CertificationDisplay};
     let user = &ctx.user;
     // Everything the page shows in one statement (after the session and the account).
-    let data = db::my_page::load(&state.pool, user.id, ctx.now.date_naive())
+    let reads = state.read_pool(&ctx);
+    let data = db::my_page::load(reads, user.id, ctx.now.date_naive())
         .await?
         .ok_or(crate::error::AppError::NotFound)?;
     let db::physicians::WithLinkCounts { physician, linked, open_reviews } = data.physician;
@@ -423,23 +424,24 @@ pub async fn credits_print(
     ctx: extract::Physician,
 ) -> AppResult<Response> {
     let user = &ctx.user;
-    let physician = db::physicians::for_account(&state.pool, user.id)
+    let reads = state.read_pool(&ctx);
+    let physician = db::physicians::for_account(reads, user.id)
         .await?
         .ok_or(crate::error::AppError::NotFound)?;
     if physician.registration_completed_at.is_none() {
         return Ok(see_other("/welcome"));
     }
     let today = ctx.now.date_naive();
-    let sums = db::credit_views::sums_within_validity(&state.pool, physician.id, today).await?;
+    let sums = db::credit_views::sums_within_validity(reads, physician.id, today).await?;
     let facts = CertificationFacts {
         sums: &sums,
-        certifications: db::physicians::certifications(&state.pool, physician.id, today).await?,
+        certifications: db::physicians::certifications(reads, physician.id, today).await?,
         applications: &[],
         deadlines: &[],
         terms: &[],
     };
     let certifications = certification_views(facts, ctx.now);
-    let history = history_entries(db::credit_views::history(&state.pool, physician.id).await?);
+    let history = history_entries(db::credit_views::history(reads, physician.id).await?);
     let page = CreditsPrintPage {
         layout: ctx.layout(),
         name: physician.kanji_name,

@@ -149,14 +149,14 @@ pub async fn open_seminars(
     ctx: Ctx,
     Query(query): Query<SeminarQuery>,
 ) -> AppResult<Response> {
-    let today = ctx.now.date_naive();
+    let (today, reads) = (ctx.now.date_naive(), state.read_pool(&ctx));
     let mut errors = crate::domain::field_errors::FieldErrors::default();
     let filter = open_filter(&query, &mut errors);
-    let total = db::recruitment::open_count(&state.pool, today, &filter).await?;
+    let total = db::recruitment::open_count(reads, today, &filter).await?;
     let pages = ((total + SEMINARS_PER_PAGE - 1) / SEMINARS_PER_PAGE).max(1);
     let page = query.page.unwrap_or(1).clamp(1, pages);
     let seminars = db::recruitment::open_seminars(
-        &state.pool,
+        reads,
         today,
         &filter,
         SEMINARS_PER_PAGE,
@@ -164,15 +164,15 @@ pub async fn open_seminars(
     )
     .await?;
     let ids: Vec<i64> = seminars.iter().map(|s| s.id).collect();
-    let units = db::recruitment::units_of(&state.pool, &ids).await?;
+    let units = db::recruitment::units_of(reads, &ids).await?;
     let physician = match &ctx.user {
         Some(user) if crate::domain::policy::allows(&user.actor(), Action::ViewMyPage) => {
-            db::physicians::for_account(&state.pool, user.id).await?
+            db::physicians::for_account(reads, user.id).await?
         }
         _ => None,
     };
     let applied = match &physician {
-        Some(p) => db::recruitment::applied_among(&state.pool, p.id, &ids).await?,
+        Some(p) => db::recruitment::applied_among(reads, p.id, &ids).await?,
         None => Vec::new(),
     };
     let page = SeminarsPage {

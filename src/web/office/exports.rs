@@ -243,7 +243,8 @@ pub async fn renewal_check(
     let Some(code) = scope(user, query.prefecture.as_deref())? else {
         return Err(AppError::BadRequest("都道府県を選んでください。".into()));
     };
-    let rows = exports::renewal_check(&state.pool, code).await?;
+    let reads = state.read_pool(&ctx);
+    let rows = exports::renewal_check(reads, code).await?;
     let today = ctx.now.date_naive();
     let bytes = xlsx::renewal_check(code, today, &rows).map_err(xlsx_error)?;
     audit_download(&state, &ctx, "renewal_check", Some(code), rows.len()).await?;
@@ -259,7 +260,8 @@ pub async fn prefecture_summary(
     let user = staff(&ctx)?;
     let only = scope(user, query.prefecture.as_deref())?;
     let today = ctx.now.date_naive();
-    let counts = exports::prefecture_counts(&state.pool, today, only).await?;
+    let reads = state.read_pool(&ctx);
+    let counts = exports::prefecture_counts(reads, today, only).await?;
     let bytes = xlsx::prefecture_summary(today, only, &counts).map_err(xlsx_error)?;
     audit_download(&state, &ctx, "prefecture_summary", only, counts.len()).await?;
     let name = format!("認定医の都道府県別集計表_{}_{}.xlsx", scope_label(only), stamp(today));
@@ -274,7 +276,8 @@ pub async fn address_labels(
     let user = staff(&ctx)?;
     let only = scope(user, query.prefecture.as_deref())?;
     let (from, until) = period(&query, month_ahead(ctx.now.date_naive(), LABELS_MONTHS_AHEAD))?;
-    let rows = exports::expiring(&state.pool, from, until, only, true, None).await?;
+    let reads = state.read_pool(&ctx);
+    let rows = exports::expiring(reads, from, until, only, true, None).await?;
     let bytes = xlsx::address_labels(from, until, &rows).map_err(xlsx_error)?;
     audit_download(&state, &ctx, "address_labels", only, rows.len()).await?;
     let name = format!("住所ラベル_{}_{}-{}.xlsx", scope_label(only), stamp(from), stamp(until));
@@ -300,7 +303,8 @@ pub async fn address_labels_pdf(
         })?,
     };
     let (from, until) = period(&query, month_ahead(ctx.now.date_naive(), LABELS_MONTHS_AHEAD))?;
-    let rows = exports::expiring(&state.pool, from, until, only, true, None).await?;
+    let reads = state.read_pool(&ctx);
+    let rows = exports::expiring(reads, from, until, only, true, None).await?;
     let labels: Vec<labels_pdf::Label> = rows
         .iter()
         .map(|r| labels_pdf::Label {
@@ -339,7 +343,8 @@ pub async fn renewal_targets(
     let user = staff(&ctx)?;
     let only = scope(user, query.prefecture.as_deref())?;
     let (from, until) = period(&query, month_ahead(ctx.now.date_naive(), TARGETS_MONTHS_AHEAD))?;
-    let rows = exports::expiring(&state.pool, from, until, only, false, None).await?;
+    let reads = state.read_pool(&ctx);
+    let rows = exports::expiring(reads, from, until, only, false, None).await?;
     let bytes = xlsx::renewal_targets(from, until, &rows).map_err(xlsx_error)?;
     audit_download(&state, &ctx, "renewal_targets", only, rows.len()).await?;
     let name = format!(

@@ -1,7 +1,7 @@
 //! Organizers: the secret per-seminar work page, and the seminar application and correction forms.
 
-pub mod applicants;
 pub mod api_tokens;
+pub mod applicants;
 pub mod credits;
 pub mod limit;
 pub mod page;

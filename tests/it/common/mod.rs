@@ -88,6 +88,20 @@ impl TestDb {
         TestDb { name, url, admin_url }
     }
 
+    /// A copy of this database (CREATE DATABASE … TEMPLATE: nobody may be connected to it),
+    /// dropped like any test database.
+    pub async fn copy(&self) -> TestDb {
+        let name = format!("{}_copy", self.name);
+        let admin = sqlx::PgPool::connect(&self.admin_url).await.expect("PostgreSQL is reachable");
+        sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE {}", self.name))
+            .execute(&admin)
+            .await
+            .unwrap();
+        admin.close().await;
+        let url = with_database(&server_url(), &name);
+        TestDb { name, url, admin_url: self.admin_url.clone() }
+    }
+
     pub async fn pool(&self, max: u32) -> PgPool {
         mamis::db::connect(&self.url, max).await.unwrap()
     }
@@ -149,7 +163,9 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         config.base_url = base.clone();
-        let state = AppState::new(pool.clone(), config, clock.clone());
+        let state = AppState::new(pool.clone(), config, clock.clone())
+            .with_configured_replica()
+            .expect("replica URL");
         let serve_state = state.clone();
         let server = tokio::spawn(async move {
             mamis::serve(listener, serve_state).await.unwrap();

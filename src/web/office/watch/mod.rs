@@ -141,13 +141,13 @@ pub async fn watch(
 ) -> AppResult<Response> {
     let (user, prefecture) = scope(&ctx)?;
     let actor = user.actor();
-    let today = ctx.now.date_naive();
+    let (today, reads) = (ctx.now.date_naive(), state.read_pool(&ctx));
     db::reports::close_resolved(&mut *state.pool.acquire().await?, ctx.now).await?;
-    let total = db::credit_views::watch_count(&state.pool, prefecture).await?;
+    let total = db::credit_views::watch_count(reads, prefecture).await?;
     let pages = pages(total);
     let page = query.page.unwrap_or(1).clamp(1, pages);
     let rows: Vec<WatchView> =
-        db::credit_views::watch(&state.pool, prefecture, today, PER_PAGE, (page - 1) * PER_PAGE)
+        db::credit_views::watch(reads, prefecture, today, PER_PAGE, (page - 1) * PER_PAGE)
             .await?
             .into_iter()
             .filter(|r| allows(&actor, Action::ManageSeminar(r.target())))

@@ -53,8 +53,8 @@ mod upload;
 mod withdraw;
 
 use entry::*;
-use upload::*;
 pub(crate) use upload::encoding_label;
+use upload::*;
 /// The upload's parse, as the fuzzers drive it (`fuzz_targets`).
 #[cfg(any(test, feature = "fuzzing"))]
 pub(crate) use upload::{prepare, Parse};
