@@ -1,6 +1,7 @@
-//! Registering and withdrawing an organizer's credits, for callers without a session (the
-//! organizer API, `web::api`): the same statements, skip rule and audit entries as the work
-//! page's commit and withdrawal, with `via` saying which door the change came through.
+//! Registering and withdrawing an organizer's credits, for every door they come through: the
+//! work page (CSV upload, one attendee at a time, withdrawal) and the organizer API
+//! (`web::api`). One set of statements, one skip rule, one shape of audit entry; `via` says
+//! which door the change came through.
 
 use serde_json::json;
 use sqlx::PgConnection;
@@ -9,6 +10,7 @@ use crate::clock::Jst;
 use crate::db::credits::{self as credit_db, CommitCounts, CreditRow, Upload};
 use crate::db::seminars::Seminar;
 use crate::db::{audit, credit_corrections};
+use crate::domain::category::Category;
 use crate::domain::credit_window::CreditWindow;
 use crate::domain::revival;
 use crate::domain::seminar::Status;
@@ -81,50 +83,85 @@ pub async fn commit(
 ) -> AppResult<Option<Committed>> {
     // One commit at a time per seminar: a second one waits here (not on the credit rows).
     credit_db::lock_seminar(tx, seminar.id).await?;
-    let upload =
-        credit_db::upload_for_update(tx, seminar.id, upload_id).await?.ok_or(AppError::NotFound)?;
-    if upload.committed_at.is_some() {
-        return Ok(None);
-    }
     let prior = credit_corrections::prior_states(tx, seminar.id).await?;
     let skipped: Vec<String> = prior
         .iter()
         .filter(|(number, state)| revival::skipped(Some(state), revive.contains(number)))
         .map(|(number, _)| number.clone())
         .collect();
+    let step = Step { action: "credits.commit", before: None, via };
+    commit_audited(tx, who, now, seminar, upload_id, &skipped, step).await
+}
+
+/// How a commit is audited: its action (`credits.commit`, or the work page's one-attendee
+/// entry and correction), what it replaced, and the door it came through.
+pub struct Step<'a> {
+    pub action: &'a str,
+    pub before: Option<serde_json::Value>,
+    pub via: &'a serde_json::Value,
+}
+
+/// Writes an upload's attendees but those in `skip`, and audits it, in the caller's transaction
+/// (which holds the seminar's lock). None when the upload was committed before.
+pub async fn commit_audited(
+    tx: &mut PgConnection,
+    who: &audit::Who,
+    now: Jst,
+    seminar: &Seminar,
+    upload_id: i64,
+    skip: &[String],
+    step: Step<'_>,
+) -> AppResult<Option<Committed>> {
+    let upload =
+        credit_db::upload_for_update(tx, seminar.id, upload_id).await?.ok_or(AppError::NotFound)?;
+    if upload.committed_at.is_some() {
+        return Ok(None);
+    }
     let late = is_late(seminar, now.date_naive());
     let (counts, corrections) =
-        credit_db::commit_upload(tx, seminar.id, upload_id, &seminar.format, late, &skipped, now)
+        credit_db::commit_upload(tx, seminar.id, upload_id, &seminar.format, late, skip, now)
             .await?;
     credit_db::mark_committed(tx, upload_id, now).await?;
     let mut after = counts.audit_json(late);
     after["upload_id"] = json!(upload_id);
     after["file_name"] = json!(upload.file_name);
-    after["via"] = via.clone();
+    after["via"] = step.via.clone();
     after["corrections"] = corrections;
     let entry = audit::Entry {
-        action: "credits.commit",
+        action: step.action,
         entity_type: "seminar",
         entity_id: Some(seminar.id.to_string()),
-        before: None,
+        before: step.before,
         after: Some(after),
     };
     audit::record(tx, who, now, entry).await?;
     Ok(Some(Committed { upload, counts, late }))
 }
 
-/// Withdraws every credit in force of one attendee of the seminar, audited with what they
-/// were (`credits.withdraw`). Returns how many.
+/// Credits as the audit log keeps them (before or after a change).
+pub fn snapshot(rows: &[CreditRow]) -> Vec<serde_json::Value> {
+    rows.iter().map(CreditRow::audit_json).collect()
+}
+
+/// Withdraws an attendee's credits in force of the seminar (all, or those of categories not in
+/// `keep`), audited with what they were (`credits.withdraw`). Returns how many.
 pub async fn withdraw(
     tx: &mut PgConnection,
     who: &audit::Who,
     now: Jst,
     seminar: &Seminar,
     registry_number: &str,
+    keep: Option<&[Category]>,
     via: &serde_json::Value,
 ) -> AppResult<usize> {
     credit_db::lock_seminar(tx, seminar.id).await?;
-    let rows = credit_db::withdraw(tx, seminar.id, registry_number, now).await?;
+    let rows = match keep {
+        None => credit_db::withdraw(tx, seminar.id, registry_number, now).await?,
+        Some(keep) => {
+            let keep: Vec<String> = keep.iter().map(|c| c.code().to_string()).collect();
+            credit_db::withdraw_categories(tx, seminar.id, registry_number, &keep, now).await?
+        }
+    };
     if rows.is_empty() {
         return Ok(0);
     }
@@ -132,9 +169,7 @@ pub async fn withdraw(
         action: "credits.withdraw",
         entity_type: "seminar",
         entity_id: Some(seminar.id.to_string()),
-        before: Some(
-            json!({ "registry_number": registry_number, "credits": rows.iter().map(CreditRow::audit_json).collect::<Vec<_>>() }),
-        ),
+        before: Some(json!({ "registry_number": registry_number, "credits": snapshot(&rows) })),
         after: Some(json!({ "withdrawn_at": now, "via": via })),
     };
     audit::record(tx, who, now, entry).await?;

@@ -162,7 +162,7 @@ pub async fn withdraw(
     let mut tx = state.pool.begin().await?;
     let via = client.via();
     let withdrawn =
-        use_case::withdraw(&mut tx, &client.who, client.now, &client.seminar, &number, &via)
+        use_case::withdraw(&mut tx, &client.who, client.now, &client.seminar, &number, None, &via)
             .await?;
     tx.commit().await?;
     if withdrawn == 0 {

@@ -1,6 +1,7 @@
 //! Registering or correcting one attendee at a time on the work page.
 
 use super::*;
+use crate::app::credits;
 use crate::domain::attendee_csv::AttendeeRow;
 
 /// Form field of each attendee column, in `PERSON_COLUMNS` order.
@@ -181,12 +182,14 @@ async fn withdraw_corrected(
     old: &str,
 ) -> AppResult<serde_json::Value> {
     let rows = credit_db::for_attendee(tx, work.seminar.id, old).await?;
-    let before = json!({ "registry_number": old, "credits": credit_snapshot(&rows) });
+    let before = json!({ "registry_number": old, "credits": credits::snapshot(&rows) });
+    let via = json!("work_page");
+    let (who, seminar) = (ctx.who(), &work.seminar);
     if old != attendee.registry_number.as_str() {
-        withdraw_in(tx, ctx, &work.seminar, old, None).await?;
+        credits::withdraw(tx, &who, ctx.now, seminar, old, None, &via).await?;
     } else {
         let keep: Vec<Category> = attendee.units.iter().map(|(c, _)| *c).collect();
-        withdraw_in(tx, ctx, &work.seminar, old, Some(&keep)).await?;
+        credits::withdraw(tx, &who, ctx.now, seminar, old, Some(&keep), &via).await?;
     }
     Ok(before)
 }
@@ -207,7 +210,7 @@ async fn record_correction(
         entity_type: "seminar",
         entity_id: Some(work.seminar.id.to_string()),
         before: Some(json!({ "registry_number": old })),
-        after: Some(json!({ "registry_number": new, "credits": credit_snapshot(&rows) })),
+        after: Some(json!({ "registry_number": new, "credits": credits::snapshot(&rows) })),
     };
     audit::record(tx, &ctx.who(), ctx.now, entry).await?;
     Ok(())
@@ -245,14 +248,18 @@ async fn register_one(
     };
     let upload_id = credit_db::create_upload(&mut tx, &new_upload, ctx.now).await?;
     let action = if original.is_some() { "credits.correct" } else { "credits.entry" };
-    let done = commit_in(&mut tx, ctx, &work.seminar, upload_id, action, &[], before).await?;
+    let via = json!("work_page");
+    let step = credits::Step { action, before, via: &via };
+    let done =
+        credits::commit_audited(&mut tx, &ctx.who(), ctx.now, &work.seminar, upload_id, &[], step)
+            .await?;
     if let Some(old) = original {
         record_correction(&mut tx, ctx, work, old, attendee.registry_number.as_str()).await?;
     }
     tx.commit().await?;
-    let (_, counts, late) =
+    let done =
         done.ok_or_else(|| AppError::Internal(anyhow::anyhow!("fresh upload already committed")))?;
-    Ok((counts, late))
+    Ok((done.counts, done.late))
 }
 
 fn entry_message(

@@ -31,7 +31,6 @@ use crate::domain::credit_window::CreditWindow;
 use crate::domain::csv_text::{self, RowError};
 use crate::domain::deadline;
 use crate::domain::registration::FieldErrors;
-use crate::domain::revival;
 use crate::domain::seminar::period_label;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -178,10 +177,8 @@ fn not_accepting(ctx: &Ctx, work: &WorkPage) -> AppResult<Response> {
     let page = MessagePage {
         layout: ctx.layout(),
         title: "単位はまだ登録できません",
-        message: format!(
-            "この研修会は「{}」のため、単位を登録できません（何も保存していません）。承認後に登録してください。",
-            work.seminar.status.label()
-        ),
+        message: crate::app::credits::registration_refusal(&work.seminar, ctx.now.date_naive())
+            .unwrap_or_default(),
         link: Some((work.base(), "作業ページに戻る")),
     };
     Ok((StatusCode::CONFLICT, render(&page)?).into_response())

@@ -2,6 +2,7 @@
 //! the preview, and commit it.
 
 use super::*;
+use crate::app::credits;
 
 #[derive(Template)]
 #[template(path = "work/upload.html")]
@@ -231,70 +232,6 @@ pub(super) async fn upload(
 // ---------------------------------------------------------------------------------------------
 // Commit.
 
-pub(super) fn commit_message(counts: &CommitCounts, late: bool) -> String {
-    let mut message = format!(
-        "受講者 {} 名・単位 {} 件を登録しました（単位：新規 {} 件、修正 {} 件、変更なし {} 件）。",
-        counts.people,
-        counts.rows,
-        counts.inserted,
-        counts.updated,
-        counts.unchanged()
-    );
-    if counts.mismatched > 0 {
-        message.push_str(&format!(
-            "生年月日がMAMISの登録と一致しない {} 名（単位 {} 件）は、事務局が確認するまで保留されます。",
-            counts.mismatched_people, counts.mismatched
-        ));
-    }
-    if counts.skipped > 0 {
-        message.push_str(&format!(
-            "作業ページで取り消し・修正済みの {} 名は登録しませんでした（元に戻す場合は確認画面でチェックを入れて登録してください）。",
-            counts.skipped
-        ));
-    }
-    if late {
-        message.push_str("登録期限を過ぎているため、期限後の登録として記録しました。");
-    }
-    message
-}
-
-/// Writes an upload's attendees and audits the commit, in the caller's transaction. Returns
-/// None when the upload was committed before (nothing changes).
-pub(super) async fn commit_in(
-    tx: &mut sqlx::PgConnection,
-    ctx: &Ctx,
-    seminar: &Seminar,
-    upload_id: i64,
-    action: &str,
-    skip: &[String],
-    before: Option<serde_json::Value>,
-) -> AppResult<Option<(credit_db::Upload, CommitCounts, bool)>> {
-    let upload =
-        credit_db::upload_for_update(tx, seminar.id, upload_id).await?.ok_or(AppError::NotFound)?;
-    if upload.committed_at.is_some() {
-        return Ok(None);
-    }
-    let late = window(seminar, ctx.now.date_naive()).is_late();
-    let (counts, corrections) =
-        credit_db::commit_upload(tx, seminar.id, upload_id, &seminar.format, late, skip, ctx.now)
-            .await?;
-    credit_db::mark_committed(tx, upload_id, ctx.now).await?;
-    let mut after = counts.audit_json(late);
-    after["upload_id"] = json!(upload_id);
-    after["file_name"] = json!(upload.file_name);
-    after["via"] = json!("work_page");
-    after["corrections"] = corrections;
-    let entry = audit::Entry {
-        action,
-        entity_type: "seminar",
-        entity_id: Some(seminar.id.to_string()),
-        before,
-        after: Some(after),
-    };
-    audit::record(tx, &ctx.who(), ctx.now, entry).await?;
-    Ok(Some((upload, counts, late)))
-}
-
 pub(super) async fn commit(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -308,22 +245,16 @@ pub(super) async fn commit(
     if let Some(refused) = window_refusal(&ctx, &work)? {
         return Ok(refused);
     }
-    let ticked: Vec<&str> =
-        fields.iter().filter(|(k, _)| k == "revive").map(|(_, v)| v.as_str()).collect();
+    let revive: Vec<String> =
+        fields.into_iter().filter(|(k, _)| k == "revive").map(|(_, v)| v).collect();
     let mut tx = state.pool.begin().await?;
-    // One commit at a time per seminar: a second one waits here (not on the credit rows).
-    credit_db::lock_seminar(&mut tx, work.seminar.id).await?;
-    let prior = credit_corrections::prior_states(&mut tx, work.seminar.id).await?;
-    let skip: Vec<String> = prior
-        .iter()
-        .filter(|(number, state)| revival::skipped(Some(state), ticked.contains(&number.as_str())))
-        .map(|(number, _)| number.clone())
-        .collect();
-    let done = commit_in(&mut tx, &ctx, &work.seminar, id, "credits.commit", &skip, None).await?;
+    let via = json!("work_page");
+    let done =
+        credits::commit(&mut tx, &ctx.who(), ctx.now, &work.seminar, id, &revive, &via).await?;
     let message = match done {
-        Some((_, counts, late)) => {
+        Some(done) => {
             tx.commit().await?;
-            commit_message(&counts, late)
+            credits::commit_message(&done.counts, done.late)
         }
         None => {
             tx.rollback().await?;

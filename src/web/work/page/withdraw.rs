@@ -1,6 +1,7 @@
 //! Withdrawing an attendee's credits (the list itself is `web::work::credits`).
 
 use super::*;
+use crate::app::credits;
 
 /// Withdrawing takes the credits off the attendees' my pages: confirmed on a page of its own
 /// that names the attendee and each credit that will stop counting.
@@ -63,7 +64,17 @@ pub(super) async fn withdraw(
         return Ok(see_other(&format!("{}/credits/{registry_number}/withdraw", work.base())));
     }
     let mut tx = state.pool.begin().await?;
-    let withdrawn = withdraw_in(&mut tx, &ctx, &work.seminar, &registry_number, None).await?;
+    let via = json!("work_page");
+    let withdrawn = credits::withdraw(
+        &mut tx,
+        &ctx.who(),
+        ctx.now,
+        &work.seminar,
+        &registry_number,
+        None,
+        &via,
+    )
+    .await?;
     tx.commit().await?;
     let message = if withdrawn == 0 {
         format!("医籍登録番号 {registry_number} の登録中の単位はありません。")
@@ -72,41 +83,4 @@ pub(super) async fn withdraw(
     };
     ctx.flash(&message).await?;
     Ok(see_other(&format!("{}/credits", work.base())))
-}
-
-/// Credits as the audit log keeps them (before or after a change).
-/// The credits as the audit log keeps them.
-pub(super) fn credit_snapshot(rows: &[credit_db::CreditRow]) -> Vec<serde_json::Value> {
-    rows.iter().map(credit_db::CreditRow::audit_json).collect()
-}
-
-/// Withdraws an attendee's credits in force (all, or those of categories not in `keep`),
-/// audited with what they were. Returns how many.
-pub(super) async fn withdraw_in(
-    tx: &mut sqlx::PgConnection,
-    ctx: &Ctx,
-    seminar: &Seminar,
-    registry_number: &str,
-    keep: Option<&[Category]>,
-) -> AppResult<usize> {
-    let rows = match keep {
-        None => credit_db::withdraw(tx, seminar.id, registry_number, ctx.now).await?,
-        Some(keep) => {
-            let keep: Vec<String> = keep.iter().map(|c| c.code().to_string()).collect();
-            credit_db::withdraw_categories(tx, seminar.id, registry_number, &keep, ctx.now).await?
-        }
-    };
-    if rows.is_empty() {
-        return Ok(0);
-    }
-    let before = credit_snapshot(&rows);
-    let entry = audit::Entry {
-        action: "credits.withdraw",
-        entity_type: "seminar",
-        entity_id: Some(seminar.id.to_string()),
-        before: Some(json!({ "registry_number": registry_number, "credits": before })),
-        after: Some(json!({ "withdrawn_at": ctx.now, "via": "work_page" })),
-    };
-    audit::record(tx, &ctx.who(), ctx.now, entry).await?;
-    Ok(rows.len())
 }
