@@ -42,63 +42,54 @@ LANGUAGE sql VOLATILE AS $$
     ORDER BY 1, 2, 3;
 $$;
 
--- credits: add (new qualifying rows) − (old qualifying rows) to the terms they fall in. The
--- changed rows drive the statement (LATERAL: each looks up its seminar, its physician's
--- certifications and their terms by index), whatever the planner guesses about a transition
--- table's size, so a 2,000,000-row COPY costs a few index lookups per row.
-CREATE FUNCTION add_term_credit_deltas(deltas JSONB) RETURNS void
-LANGUAGE sql VOLATILE AS $$
-    INSERT INTO term_credit_totals AS tt (term_id, category, format, units)
-    SELECT x.term_id, d.category, d.format, sum(d.units)
-    FROM jsonb_to_recordset(deltas)
-         AS d(physician_id BIGINT, seminar_id BIGINT, category TEXT, format TEXT, units NUMERIC)
-    CROSS JOIN LATERAL (
-        SELECT t.id AS term_id
-        FROM seminars s
-        JOIN certifications ce ON ce.physician_id = d.physician_id AND ce.programme = s.programme
+-- credits: add (new qualifying rows) − (old qualifying rows) to the terms they fall in.
+CREATE FUNCTION credits_term_totals() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO term_credit_totals AS tt (term_id, category, format, units)
+        SELECT t.id, d.category, d.format, sum(d.units)
+        FROM changed_new d
+        JOIN seminars s ON s.id = d.seminar_id
+        JOIN certifications ce ON ce.physician_id = d.physician_id
+                              AND ce.programme = s.programme
         JOIN certification_terms t ON t.certification_id = ce.id
                                   AND s.ends_on BETWEEN t.valid_from AND t.valid_until
-        WHERE s.id = d.seminar_id
-        OFFSET 0
-    ) x
-    GROUP BY 1, 2, 3
-    HAVING sum(d.units) <> 0
-    ORDER BY 1, 2, 3
-    ON CONFLICT (term_id, category, format) DO UPDATE SET units = tt.units + EXCLUDED.units;
-$$;
-
-CREATE FUNCTION credits_term_totals() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    deltas JSONB;
-BEGIN
-    -- The changed rows that count, summed per (physician, seminar, category, format) first.
-    IF TG_OP = 'INSERT' THEN
-        SELECT jsonb_agg(d) INTO deltas FROM (
-            SELECT physician_id, seminar_id, category, format, sum(units) AS units
-            FROM changed_new
-            WHERE match_status = 'matched' AND withdrawn_at IS NULL AND physician_id IS NOT NULL
-            GROUP BY 1, 2, 3, 4) d;
+        WHERE d.match_status = 'matched' AND d.withdrawn_at IS NULL
+        GROUP BY 1, 2, 3
+        ORDER BY 1, 2, 3
+        ON CONFLICT (term_id, category, format) DO UPDATE SET units = tt.units + EXCLUDED.units;
     ELSIF TG_OP = 'DELETE' THEN
-        SELECT jsonb_agg(d) INTO deltas FROM (
-            SELECT physician_id, seminar_id, category, format, -sum(units) AS units
-            FROM changed_old
-            WHERE match_status = 'matched' AND withdrawn_at IS NULL AND physician_id IS NOT NULL
-            GROUP BY 1, 2, 3, 4) d;
+        INSERT INTO term_credit_totals AS tt (term_id, category, format, units)
+        SELECT t.id, d.category, d.format, -sum(d.units)
+        FROM changed_old d
+        JOIN seminars s ON s.id = d.seminar_id
+        JOIN certifications ce ON ce.physician_id = d.physician_id
+                              AND ce.programme = s.programme
+        JOIN certification_terms t ON t.certification_id = ce.id
+                                  AND s.ends_on BETWEEN t.valid_from AND t.valid_until
+        WHERE d.match_status = 'matched' AND d.withdrawn_at IS NULL
+        GROUP BY 1, 2, 3
+        ORDER BY 1, 2, 3
+        ON CONFLICT (term_id, category, format) DO UPDATE SET units = tt.units + EXCLUDED.units;
     ELSE
-        SELECT jsonb_agg(d) INTO deltas FROM (
-            SELECT physician_id, seminar_id, category, format, sum(units) AS units
-            FROM (SELECT physician_id, seminar_id, category, format, units FROM changed_new
-                  WHERE match_status = 'matched' AND withdrawn_at IS NULL
-                    AND physician_id IS NOT NULL
-                  UNION ALL
-                  SELECT physician_id, seminar_id, category, format, -units FROM changed_old
-                  WHERE match_status = 'matched' AND withdrawn_at IS NULL
-                    AND physician_id IS NOT NULL) u
-            GROUP BY 1, 2, 3, 4
-            HAVING sum(units) <> 0) d;
-    END IF;
-    IF deltas IS NOT NULL THEN
-        PERFORM add_term_credit_deltas(deltas);
+        INSERT INTO term_credit_totals AS tt (term_id, category, format, units)
+        SELECT t.id, d.category, d.format, sum(d.units)
+        FROM (SELECT n.physician_id, n.seminar_id, n.category, n.format, n.units
+              FROM changed_new n
+              WHERE n.match_status = 'matched' AND n.withdrawn_at IS NULL
+              UNION ALL
+              SELECT o.physician_id, o.seminar_id, o.category, o.format, -o.units
+              FROM changed_old o
+              WHERE o.match_status = 'matched' AND o.withdrawn_at IS NULL) d
+        JOIN seminars s ON s.id = d.seminar_id
+        JOIN certifications ce ON ce.physician_id = d.physician_id
+                              AND ce.programme = s.programme
+        JOIN certification_terms t ON t.certification_id = ce.id
+                                  AND s.ends_on BETWEEN t.valid_from AND t.valid_until
+        GROUP BY 1, 2, 3
+        HAVING sum(d.units) <> 0
+        ORDER BY 1, 2, 3
+        ON CONFLICT (term_id, category, format) DO UPDATE SET units = tt.units + EXCLUDED.units;
     END IF;
     RETURN NULL;
 END;
