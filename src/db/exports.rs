@@ -13,8 +13,7 @@ pub const RENEWAL_CHECK_STATUSES: [&str; 3] =
 
 /// A prefecture's occupational renewal applicants with their units per column of the
 /// credit-check tool: the portal's matched credits whose seminar ended within the validity
-/// period (read from `term_credit_totals`, kept on write by migration 0103's triggers, for the
-/// term being renewed), and the units declared in the application (手帳) dated within it.
+/// period, and the units declared in the application (手帳) dated within it.
 pub async fn renewal_check(
     pool: &PgPool,
     prefecture_code: i16,
@@ -23,7 +22,7 @@ pub async fn renewal_check(
     sqlx::query_as(&format!(
         "WITH apps AS (
              SELECT a.id, a.physician_id, a.submitted_at, a.fee_paid_at IS NOT NULL AS fee_paid,
-                    a.handbook_received_at IS NOT NULL AS handbook_received, p.kanji_name, ce.certificate_number, rt.id AS term_id, rt.valid_from, rt.valid_until
+                    a.handbook_received_at IS NOT NULL AS handbook_received, p.kanji_name, ce.certificate_number, rt.valid_from, rt.valid_until
              FROM applications a
              JOIN physicians p ON p.id = a.physician_id
              JOIN certifications ce ON ce.id = a.certification_id
@@ -33,13 +32,16 @@ pub async fn renewal_check(
          ),
          portal AS (
              SELECT apps.id,
-                    SUM(tc.units) FILTER (WHERE tc.category = $4 AND tc.format = 'in_person') AS ri,
-                    SUM(tc.units) FILTER (WHERE tc.category = $4 AND tc.format = 'web') AS rw,
-                    SUM(tc.units) FILTER (WHERE tc.category = $5 AND tc.format = 'in_person') AS p,
-                    SUM(tc.units) FILTER (WHERE tc.category = $6 AND tc.format = 'in_person') AS si,
-                    SUM(tc.units) FILTER (WHERE tc.category = $6 AND tc.format = 'web') AS sw
+                    SUM(c.units) FILTER (WHERE c.category = $4 AND c.format = 'in_person') AS ri,
+                    SUM(c.units) FILTER (WHERE c.category = $4 AND c.format = 'web') AS rw,
+                    SUM(c.units) FILTER (WHERE c.category = $5 AND c.format = 'in_person') AS p,
+                    SUM(c.units) FILTER (WHERE c.category = $6 AND c.format = 'in_person') AS si,
+                    SUM(c.units) FILTER (WHERE c.category = $6 AND c.format = 'web') AS sw
              FROM apps
-             JOIN term_credit_totals tc ON tc.term_id = apps.term_id
+             JOIN credits c ON c.physician_id = apps.physician_id
+                           AND c.match_status = 'matched' AND c.withdrawn_at IS NULL
+             JOIN seminars s ON s.id = c.seminar_id AND s.programme = $2
+             WHERE s.ends_on BETWEEN apps.valid_from AND apps.valid_until
              GROUP BY apps.id
          ),
          declared AS (

@@ -35,7 +35,6 @@ pub mod seminar_links;
 pub mod seminar_review;
 pub mod seminars;
 pub mod sessions;
-pub mod term_totals;
 pub mod terms;
 pub mod text_enum;
 pub mod throttle;

@@ -214,24 +214,10 @@ async fn shift_jis_file_previews_then_commits_and_matches_in_three_ways() {
     assert!(page.body.contains("3名の単位を登録する"));
     assert_eq!(page.headers["referrer-policy"], "no-referrer");
     assert_eq!(app.count("SELECT count(*) FROM credits").await, 0, "nothing registered yet");
-    let term_units = |physician| {
-        let pool = app.pool.clone();
-        async move {
-            let mut conn = pool.acquire().await.unwrap();
-            mamis::db::term_totals::physician_units(&mut conn, physician).await.unwrap()
-        }
-    };
-    let doctor_before = term_units(doctor_id(&app).await).await;
 
     let message = commit(&mut b, &base, id).await;
     assert!(message.contains("新規 6 件、修正 0 件、変更なし 0 件"), "{message}");
     assert!(message.contains("生年月日がMAMISの登録と一致しない 1 名（単位 2 件）"), "{message}");
-    app.assert_term_totals_true("a CSV commit").await;
-    assert_eq!(
-        term_units(doctor_id(&app).await).await - doctor_before,
-        Decimal::new(3, 0),
-        "the demo doctor's term gained the seminar's 1 + 2 units"
-    );
 
     let rows = credits_of(&app, seminar_id).await;
     assert_eq!(rows.len(), 6, "3 attendees × 2 categories: {rows:?}");
@@ -280,7 +266,6 @@ async fn shift_jis_file_previews_then_commits_and_matches_in_three_ways() {
         0
     );
     drop(conn);
-    app.assert_term_totals_true("attaching credits at registration").await;
     let rows = credits_of(&app, seminar_id).await;
     assert!(rows
         .iter()
@@ -553,7 +538,6 @@ async fn withdrawal_and_a_corrected_registry_number_rematch() {
         app.count("SELECT count(*) FROM audit_log WHERE action = 'credits.withdraw'").await,
         1
     );
-    app.assert_term_totals_true("a withdrawal").await;
 
     // Correct 234567 → 456789 through the form: the old entry is withdrawn, the new matched.
     let form = b.get(&format!("{base}/credits/new?registry_number=234567")).await;
@@ -592,7 +576,6 @@ async fn withdrawal_and_a_corrected_registry_number_rematch() {
         app.count("SELECT count(*) FROM audit_log WHERE action = 'credits.correct'").await,
         1
     );
-    app.assert_term_totals_true("a correction").await;
 
     // Re-uploading the original file does not undo the withdrawal or the correction (issue
     // 10): the preview marks both rows and the commit skips them…
@@ -604,7 +587,6 @@ async fn withdrawal_and_a_corrected_registry_number_rematch() {
     assert!(message.contains("取り消し・修正済みの 2 名は登録しませんでした"), "{message}");
     let rows = credits_of(&app, seminar_id).await;
     assert_eq!(rows.iter().filter(|r| !r.withdrawn).count(), 4, "nothing revived");
-    app.assert_term_totals_true("a re-upload").await;
     // …unless the organizer ticks them back in; even then nothing is doubled.
     let (_, third) = preview(&mut b, &base, "s.csv", &fixture("attendees_sjis.csv")).await;
     let page = b
@@ -617,7 +599,6 @@ async fn withdrawal_and_a_corrected_registry_number_rematch() {
     let list = b.get(&format!("{base}/credits")).await;
     assert!(list.body.contains("新規 0 件、修正 4 件、変更なし 2 件"), "{}", list.body);
     assert_eq!(credits_of(&app, seminar_id).await.len(), 8);
-    app.assert_term_totals_true("a revival").await;
 }
 
 #[tokio::test]
@@ -669,7 +650,6 @@ async fn one_attendee_form_checks_fields_and_registers() {
     assert_eq!(rows[0].physician_id, Some(doctor_id(&app).await));
     assert_eq!(rows[0].furigana, "ヤマダ\u{3000}タロウ");
     assert_eq!(app.count("SELECT count(*) FROM audit_log WHERE action = 'credits.entry'").await, 1);
-    app.assert_term_totals_true("a single entry").await;
 }
 
 #[tokio::test]

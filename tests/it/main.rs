@@ -47,7 +47,6 @@ mod seminar_corrections;
 mod seminar_visibility;
 mod seminars;
 mod smoke;
-mod term_totals;
 mod terms;
 mod usability;
 mod watch;

@@ -180,14 +180,6 @@ impl TestApp {
     pub async fn count(&self, sql: &str) -> i64 {
         sqlx::query_scalar(sql).fetch_one(&self.pool).await.unwrap()
     }
-
-    /// The per-term credit totals kept on write (migration 0103) equal a fresh aggregate of
-    /// the credits; called after each kind of credit write.
-    pub async fn assert_term_totals_true(&self, after: &str) {
-        let mut conn = self.pool.acquire().await.unwrap();
-        let drift = mamis::db::term_totals::drift(&mut conn).await.unwrap();
-        assert!(drift.is_empty(), "term credit totals wrong after {after}: {drift:?}");
-    }
 }
 
 /// With `MAMIS_HTML_DUMP=<dir>` (set by .ci/run), keeps the first HTML page of each route and
