@@ -7,7 +7,8 @@
 //! DATABASE_URL (default: postgres://postgres@127.0.0.1:5432), seeds it with bulk
 //! INSERT … SELECT generate_series, then times N runs of what the download does (the query and
 //! the workbook), prints each run, the median and the peak memory of this process (VmHWM), and
-//! ends with `RESULT renewal_xlsx_5000_ms=<median> peak_rss_mb=<n>`. Set MAMIS_BENCH_KEEP_DB=1
+//! ends with `RESULT renewal_xlsx_5000_ms=<median> peak_rss_mb=<n> …` (the bare aggregate,
+//! `pgbench -S` at 64 clients and the workbook in pgbench lookups' time follow). Set MAMIS_BENCH_KEEP_DB=1
 //! to keep the database for a look afterwards.
 
 use std::time::{Duration, Instant};
@@ -200,8 +201,22 @@ async fn bench(pool: &PgPool) -> String {
     let bare_ms = baseline::median_ms(bare);
     let ratio = median as f64 / bare_ms.max(0.001);
     println!("median bare aggregate: {bare_ms:.0} ms; workbook / bare aggregate: {ratio:.2}×");
+    // Issue 15's yardstick: the workbook in pgbench lookups' time (ms × tps / 1000), with
+    // `pgbench -S` at 64 clients on the same server in the same run (target ≤ 5,000).
+    let pgbench = baseline::pgbench_select_only(&server_url(), 64, 5);
+    let (tps, lookups) = match &pgbench {
+        Some(p) => {
+            println!("{}", p.line());
+            (p.tps, median as f64 * p.tps / 1000.0)
+        }
+        None => {
+            println!("pgbench not available: no baseline");
+            (0.0, 0.0)
+        }
+    };
+    println!("workbook in pgbench lookups' time: {lookups:.0} (target ≤ 5,000)");
     format!(
-        "RESULT renewal_xlsx_5000_ms={median} peak_rss_mb={rss} bare_aggregate_ms={bare_ms:.0} xlsx_to_aggregate={ratio:.2}"
+        "RESULT renewal_xlsx_5000_ms={median} peak_rss_mb={rss} bare_aggregate_ms={bare_ms:.0} xlsx_to_aggregate={ratio:.2} pgbench_s_tps={tps:.0} xlsx_in_lookups={lookups:.0}"
     )
 }
 
