@@ -166,3 +166,10 @@ else
     .ci/tools/venv/bin/pip install -q --disable-pip-version-check "schemathesis==4.32.5" </dev/null
 fi
 export SCHEMATHESIS="$PWD/.ci/tools/venv/bin/schemathesis"
+# The calendar feed's test (tests/it/calendar.rs) parses the feed with Python's icalendar, from
+# the same venv.
+if ! .ci/tools/venv/bin/python -c 'import icalendar' >/dev/null 2>&1; then
+    note "pip install icalendar==7.3.2"
+    .ci/tools/venv/bin/pip install -q --disable-pip-version-check "icalendar==7.3.2" </dev/null
+fi
+export ICAL_PYTHON="$PWD/.ci/tools/venv/bin/python"

@@ -28,7 +28,8 @@ for e in cal.walk("VEVENT"):
     print("|".join([str(e.get("SUMMARY")), e.decoded("DTSTART").isoformat(),
                     e.decoded("DTEND").isoformat(), str(e.get("LOCATION") or "")]))
 "#;
-    let mut child = Command::new("python3")
+    let python = std::env::var("ICAL_PYTHON").unwrap_or_else(|_| "python3".into());
+    let mut child = Command::new(&python)
         .args(["-c", script])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -14,6 +14,7 @@ use crate::error::AppResult;
 use crate::state::AppState;
 use crate::web::extract;
 use crate::web::layout::Layout;
+use crate::web::views::units_text;
 use crate::web::{render, see_other};
 
 pub struct CertificationView {
@@ -118,11 +119,6 @@ impl ApplicationStatusView {
             })
         })
     }
-}
-
-/// Units as people read them: 「2」「1.5」「0」.
-fn units_text(units: Decimal) -> String {
-    units.normalize().to_string()
 }
 
 pub struct ProgressLineView {

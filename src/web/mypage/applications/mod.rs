@@ -12,7 +12,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use chrono::NaiveDate;
-use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use crate::app::applications::physician::{self as commands, Applicant};
@@ -28,6 +27,7 @@ use crate::state::AppState;
 use crate::web::extract;
 use crate::web::layout::Layout;
 use crate::web::mypage::application_files;
+use crate::web::views::units_text;
 use crate::web::{render, see_other};
 
 mod edit;
@@ -96,10 +96,6 @@ fn tier_label(tier: &str) -> &'static str {
 /// The first day of portal-managed credits (DOMAIN §3): declared credits are from before it.
 fn cut_over(state: &AppState) -> NaiveDate {
     state.config.portal_credits_from
-}
-
-fn units_text(units: Decimal) -> String {
-    units.normalize().to_string()
 }
 
 fn jp_time(at: chrono::DateTime<chrono::Utc>) -> String {
