@@ -259,9 +259,14 @@ async fn read_your_writes(base: &str, replica_admin: &str) -> anyhow::Result<Str
     let paused_at = Instant::now();
 
     let list = seminars(&client, &mut writer, base).await?;
-    let id = between(&list, "<a href=\"/seminars/", "/apply\">申し込む</a>")
-        .ok_or_else(|| anyhow!("no seminar open for applications on /seminars"))?
-        .to_string();
+    // The id just before the first 「申し込む」 link (the page links elsewhere under
+    // /seminars/ too, e.g. the finder).
+    let id = list
+        .split_once("/apply\">申し込む</a>")
+        .and_then(|(before, _)| before.rsplit_once("/seminars/"))
+        .map(|(_, id)| id.to_string())
+        .filter(|id| id.chars().all(|c| c.is_ascii_digit()) && !id.is_empty())
+        .ok_or_else(|| anyhow!("no seminar open for applications on /seminars"))?;
     let (status, form) = get(&client, &mut writer, &format!("{base}/seminars/{id}/apply")).await?;
     if status != 200 {
         return Err(anyhow!("GET the apply form: {status}"));
