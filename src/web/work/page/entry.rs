@@ -292,10 +292,7 @@ pub(super) async fn entry(
     work: WorkPage,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    if !accepting(&work.seminar) {
-        return not_accepting(&ctx, &work);
-    }
-    if let Some(refused) = window_refusal(&ctx, &work)? {
+    if let Some(refused) = registration_refused(&ctx, &work)? {
         return Ok(refused);
     }
     let grants = &work.grants;

@@ -174,11 +174,16 @@ struct MessagePage {
 
 /// The answer to a change on a seminar that takes no credits (not approved, or no longer).
 fn not_accepting(ctx: &Ctx, work: &WorkPage) -> AppResult<Response> {
+    let today = ctx.now.date_naive();
+    let message = crate::app::credits::registration_refusal(&work.seminar, today);
+    refusal_page(ctx, work, message.unwrap_or_default())
+}
+
+fn refusal_page(ctx: &Ctx, work: &WorkPage, message: String) -> AppResult<Response> {
     let page = MessagePage {
         layout: ctx.layout(),
         title: "単位はまだ登録できません",
-        message: crate::app::credits::registration_refusal(&work.seminar, ctx.now.date_naive())
-            .unwrap_or_default(),
+        message,
         link: Some((work.base(), "作業ページに戻る")),
     };
     Ok((StatusCode::CONFLICT, render(&page)?).into_response())
@@ -231,18 +236,14 @@ pub(crate) fn window(seminar: &Seminar, today: NaiveDate) -> CreditWindow {
     CreditWindow::on(seminar.starts_on, seminar.ends_on, today)
 }
 
-/// The answer to a registration before the seminar's first day; None when it is open.
-fn window_refusal(ctx: &Ctx, work: &WorkPage) -> AppResult<Option<Response>> {
-    let Some(message) = window(&work.seminar, ctx.now.date_naive()).refusal() else {
-        return Ok(None);
-    };
-    let page = MessagePage {
-        layout: ctx.layout(),
-        title: "単位はまだ登録できません",
-        message,
-        link: Some((work.base(), "作業ページに戻る")),
-    };
-    Ok(Some((StatusCode::CONFLICT, render(&page)?).into_response()))
+/// The answer to a registration the seminar does not take today (not approved, or before its
+/// first day: the one rule the API uses too); None when it is open.
+fn registration_refused(ctx: &Ctx, work: &WorkPage) -> AppResult<Option<Response>> {
+    let today = ctx.now.date_naive();
+    match crate::app::credits::registration_refusal(&work.seminar, today) {
+        Some(message) => refusal_page(ctx, work, message).map(Some),
+        None => Ok(None),
+    }
 }
 
 pub(crate) use crate::web::views::jp_time;

@@ -178,10 +178,7 @@ pub(super) async fn upload(
     work: WorkPage,
     multipart: Multipart,
 ) -> AppResult<Response> {
-    if !accepting(&work.seminar) {
-        return not_accepting(&ctx, &work);
-    }
-    if let Some(refused) = window_refusal(&ctx, &work)? {
+    if let Some(refused) = registration_refused(&ctx, &work)? {
         return Ok(refused);
     }
     let file = match read_file(multipart).await {
@@ -239,10 +236,7 @@ pub(super) async fn commit(
     Path((_, id)): Path<(String, i64)>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    if !accepting(&work.seminar) {
-        return not_accepting(&ctx, &work);
-    }
-    if let Some(refused) = window_refusal(&ctx, &work)? {
+    if let Some(refused) = registration_refused(&ctx, &work)? {
         return Ok(refused);
     }
     let revive: Vec<String> =
